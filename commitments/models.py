@@ -1,0 +1,350 @@
+"""The Quali'Coop domain: pillars, engagements, campaigns and selections.
+
+A cooperative's *selection* for a campaign is the set of engagements it chose
+(``Choice``) and the projects it describes under each (``Project``). Its status
+moves only through ``commitments.workflow``; every move leaves a ``Transition``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from coops.models import Cooperative
+
+TITLE_MAX = 200
+TEXT_MAX = 5000
+
+
+class Pillar(models.Model):
+    number = models.PositiveSmallIntegerField(_("numéro"), unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    tagline = models.CharField(_("devise"), max_length=300)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("pilier")
+        verbose_name_plural = _("piliers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1, number__lte=3), name="pillar_number_1_3"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Pilier %(number)s : %(name)s") % {"number": self.number, "name": self.name}
+
+
+class Engagement(models.Model):
+    number = models.PositiveSmallIntegerField(_("numéro"), unique=True)
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.PROTECT, related_name="engagements", verbose_name=_("pilier")
+    )
+    title = models.CharField(_("intitulé"), max_length=300)
+    description = models.TextField(_("description"), max_length=TEXT_MAX)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1, number__lte=12), name="engagement_number_1_12"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Engagement %(number)s : %(title)s") % {"number": self.number, "title": self.title}
+
+    def get_absolute_url(self):
+        return reverse("public:engagement", args=[self.number])
+
+
+class CampaignQuerySet(models.QuerySet):
+    def current(self, today=None):
+        """The campaign staff work on: the latest one already opened.
+
+        After its closing date it stays current (read-only for submission)
+        until the federation opens the next one.
+        """
+        today = today or timezone.localdate()
+        return self.filter(opens_on__lte=today).order_by("-opens_on", "-pk").first()
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    opens_on = models.DateField(_("date d'ouverture"))
+    closes_on = models.DateField(_("date de clôture"))
+    min_engagements = models.PositiveSmallIntegerField(
+        _("nombre minimum d'engagements"),
+        default=8,
+        help_text=_("Nombre d'engagements qu'une coopérative doit choisir, entre 1 et 12."),
+    )
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_on"]
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_engagements__gte=1, min_engagements__lte=12),
+                name="campaign_min_engagements_1_12",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")),
+                name="campaign_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def is_open(self, today=None):
+        today = today or timezone.localdate()
+        return self.opens_on <= today <= self.closes_on
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Soumise")
+    CHANGES_REQUESTED = "changes_requested", _("Modifications demandées")
+    VALIDATED = "validated", _("Validée")
+
+
+# Staff may edit only in these states (DESIGN.md).
+EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
+
+
+class SelectionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Selection(models.Model):
+    """A cooperative's positioning for one campaign.
+
+    ``revision`` grows when a validated selection is reopened: the reopened
+    copy is a new row, so the validated one stays public (``is_published``)
+    until its successor is validated. Both fields are written only by
+    ``commitments.workflow``.
+    """
+
+    Status = Status
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        related_name="selections",
+        verbose_name=_("coopérative"),
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="selections", verbose_name=_("campagne")
+    )
+    revision = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    is_published = models.BooleanField(_("publiée"), default=False)
+    engagements = models.ManyToManyField(
+        Engagement, through="Choice", related_name="selections", verbose_name=_("engagements")
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("dernière activité"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    objects = SelectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cooperative__name", "-revision"]
+        verbose_name = _("sélection")
+        verbose_name_plural = _("sélections")
+        permissions = [("review_selection", _("Peut examiner et valider les sélections"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "campaign", "revision"], name="selection_revision_unique"
+            ),
+            # One selection in progress per cooperative and campaign; validated
+            # ones are kept as the record of what was published.
+            models.UniqueConstraint(
+                fields=["cooperative", "campaign"],
+                condition=~models.Q(status="validated"),
+                name="one_working_selection_per_coop_campaign",
+            ),
+            models.UniqueConstraint(
+                fields=["cooperative"],
+                condition=models.Q(is_published=True),
+                name="one_published_selection_per_coop",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_published=False) | models.Q(status="validated"),
+                name="only_validated_selection_published",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "submitted", "changes_requested", "validated"]
+                ),
+                name="selection_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "submitted_at"]),
+        ]
+
+    def __str__(self):
+        return _("%(coop)s — %(campaign)s (v%(revision)s)") % {
+            "coop": self.cooperative,
+            "campaign": self.campaign,
+            "revision": self.revision,
+        }
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+
+class Choice(models.Model):
+    """An engagement chosen by a selection."""
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="choices", verbose_name=_("sélection")
+    )
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="choices", verbose_name=_("engagement")
+    )
+    created_at = models.DateTimeField(_("choisi le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["engagement__number"]
+        verbose_name = _("engagement choisi")
+        verbose_name_plural = _("engagements choisis")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["selection", "engagement"], name="engagement_chosen_once_per_selection"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.selection} — {self.engagement}"
+
+
+class Project(models.Model):
+    class Progress(models.TextChoices):
+        PLANNED = "planned", _("Prévu")
+        IN_PROGRESS = "in_progress", _("En cours")
+        DONE = "done", _("Réalisé")
+
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, related_name="projects", verbose_name=_("engagement")
+    )
+    title = models.CharField(_("titre"), max_length=TITLE_MAX)
+    description = models.TextField(_("description"), max_length=TEXT_MAX)
+    objectives = models.TextField(_("objectifs"), max_length=TEXT_MAX, blank=True)
+    indicators = models.TextField(_("indicateurs de suivi"), max_length=TEXT_MAX, blank=True)
+    target_date = models.DateField(_("échéance visée"), null=True, blank=True)
+    progress = models.CharField(
+        _("avancement"), max_length=20, choices=Progress.choices, default=Progress.PLANNED
+    )
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    # Optimistic concurrency: a save carries the version it was edited from.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("projet")
+        verbose_name_plural = _("projets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__in=["planned", "in_progress", "done"]),
+                name="project_progress_valid",
+            ),
+            # TextField max_length is only enforced by forms; bound it in the
+            # database too so no path (admin, API, script) stores a novel.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), TEXT_MAX),
+                name="project_description_bounded",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("objectives"), TEXT_MAX),
+                name="project_objectives_bounded",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("indicators"), TEXT_MAX),
+                name="project_indicators_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Transition(models.Model):
+    """One move of a selection's status: who, when, from, to and why."""
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("sélection")
+    )
+    from_status = models.CharField(
+        _("statut de départ"), max_length=20, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(_("statut d'arrivée"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    message = models.TextField(_("message"), max_length=TEXT_MAX, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # What was submitted, frozen, so that reviewers can compare two submissions.
+    snapshot = models.JSONField(_("contenu soumis"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+
+    def __str__(self):
+        return (
+            f"{self.selection} : {self.get_from_status_display()} → {self.get_to_status_display()}"
+        )
+
+
+class Remark(models.Model):
+    """A reviewer's remark on one engagement, given with a decision."""
+
+    transition = models.ForeignKey(
+        Transition, on_delete=models.CASCADE, related_name="remarks", verbose_name=_("décision")
+    )
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="+", verbose_name=_("engagement")
+    )
+    text = models.TextField(_("remarque"), max_length=TEXT_MAX)
+
+    class Meta:
+        ordering = ["engagement__number"]
+        verbose_name = _("remarque")
+        verbose_name_plural = _("remarques")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transition", "engagement"], name="one_remark_per_engagement_and_decision"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:80]

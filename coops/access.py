@@ -1,0 +1,50 @@
+"""Who may see or change which cooperative's work — written once.
+
+Every view that touches a cooperative-owned object resolves it through these
+functions, so that the rule lives in one place and one test matrix covers it:
+
+* another cooperative's object is a 404 (its existence is not even revealed);
+* a member whose role does not allow the action gets a 403;
+* reviewers hold the ``commitments.review_selection`` permission and see every
+  cooperative through the federation pages, never through the workspace.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Cooperative, Membership
+
+REVIEW_PERMISSION = "commitments.review_selection"
+
+
+def is_reviewer(user):
+    return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
+
+
+def cooperatives_of(user):
+    """The cooperatives a user works for, as a queryset."""
+    if not user.is_authenticated:
+        return Cooperative.objects.none()
+    return Cooperative.objects.filter(memberships__user=user)
+
+
+def membership_or_404(user, slug):
+    """The user's membership of the cooperative ``slug``, or 404."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Membership.objects.select_related("cooperative"), user=user, cooperative__slug=slug
+    )
+
+
+def require_submit_right(membership):
+    """Submitting engages the cooperative: only its référents may do it."""
+    if not membership.may_submit:
+        raise PermissionDenied("Seul un référent de la coopérative peut soumettre la sélection.")
+
+
+def require_reviewer(user):
+    """Federation pages are invisible (404) to anyone but reviewers."""
+    if not is_reviewer(user):
+        raise Http404

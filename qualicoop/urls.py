@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("commitments.urls.public")),
+    path("compte/", include("coops.urls_accounts")),
+    path("espace/", include("commitments.urls.workspace")),
+    path("federation/", include("commitments.urls.federation")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,97 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_static(settings):
+    # The manifest storage needs collectstatic; tests serve static files as they are.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def reference(db):
+    """The pillars and the 12 engagements, as the federation publishes them."""
+    call_command("loaddata", "reference", verbosity=0)
+
+
+@pytest.fixture
+def seed(reference):
+    """The whole reference data: the 8 cooperatives and their 67 projects."""
+    call_command("loaddata", "cooperatives", "campaign_2024", verbosity=0)
+
+
+@pytest.fixture
+def campaign(reference):
+    return factories.make_campaign()
+
+
+@pytest.fixture
+def coop_a(db):
+    return factories.make_coop("Coopérative Alpha")
+
+
+@pytest.fixture
+def coop_b(db):
+    return factories.make_coop("Coopérative Bêta")
+
+
+@pytest.fixture
+def staff_a(coop_a):
+    """Alice, référente of cooperative A: edits and submits."""
+    return factories.make_user("alice", coop=coop_a, first_name="Alice")
+
+
+@pytest.fixture
+def contributor_a(coop_a):
+    """Arthur, contributeur of cooperative A: edits, may not submit."""
+    return factories.make_user(
+        "arthur", coop=coop_a, role=factories.Membership.Role.CONTRIBUTOR, first_name="Arthur"
+    )
+
+
+@pytest.fixture
+def staff_b(coop_b):
+    """Bob, référent of cooperative B: has no business with A's work."""
+    return factories.make_user("bob", coop=coop_b, first_name="Bob")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_reviewer()
+
+
+# --- Browser tests -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}.")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium).")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
