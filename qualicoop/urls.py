@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("commitments.urls.public")),
+    path("", include("commitments.urls.discovery")),
     path("compte/", include("coops.urls_accounts")),
     path("espace/", include("commitments.urls.workspace")),
     path("federation/", include("commitments.urls.federation")),
