@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
+
 urlpatterns = [
     path("", include("commitments.urls.public")),
     path("", include("commitments.urls.discovery")),
@@ -8,4 +10,5 @@ urlpatterns = [
     path("espace/", include("commitments.urls.workspace")),
     path("federation/", include("commitments.urls.federation")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,91 @@
+"""Settings come from the environment and fail loudly."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from qualicoop.env import database_from_url, env_bool
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3Jx9-not-a-real-secret-but-long-and-random-enough-for-the-check-0p",
+    "ALLOWED_HOSTS": "qualicoop.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://qualicoop.example.org",
+}
+
+
+def manage(*args, env):
+    full_env = {**os.environ, **env}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for browser tests only
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_it_passes_the_deployment_check_with_the_documented_production_environment():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_it_refuses_to_start_in_production_without(missing):
+    env = {**PRODUCTION_ENV, missing: ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+def test_it_refuses_a_malformed_boolean(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "peut-être")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("SOME_FLAG")
+
+
+@pytest.mark.parametrize(
+    "raw,expected", [("true", True), ("1", True), ("False", False), ("off", False)]
+)
+def test_it_reads_booleans(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env_bool("SOME_FLAG") is expected
+
+
+def test_it_reads_a_postgres_url_over_the_unix_socket(tmp_path):
+    db = database_from_url("postgres:///qualicoop", base_dir=tmp_path)
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["NAME"] == "qualicoop"
+    assert db["HOST"] == ""
+
+
+def test_it_reads_a_full_postgres_url(tmp_path):
+    db = database_from_url("postgresql://app:s%40cret@db.internal:5433/portal", base_dir=tmp_path)
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "app",
+        "s@cret",
+        "db.internal",
+        "5433",
+        "portal",
+    )
+
+
+def test_it_resolves_sqlite_paths(tmp_path):
+    assert database_from_url("sqlite:///data.db", base_dir=tmp_path)["NAME"] == str(
+        tmp_path / "data.db"
+    )
+    assert database_from_url("sqlite:////srv/q.db", base_dir=tmp_path)["NAME"] == "/srv/q.db"
+
+
+def test_it_rejects_an_unknown_database_scheme(tmp_path):
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url("mysql://x/y", base_dir=tmp_path)
