@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CommitmentsConfig(AppConfig):
     name = "commitments"
     verbose_name = _("Engagements Quali'Coop")
+
+    def ready(self):
+        from . import cache_invalidation  # noqa: F401 - connects the receivers

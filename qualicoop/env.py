@@ -76,3 +76,29 @@ def database_from_url(url, *, base_dir):
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite or postgres)."
     )
+
+
+def cache_from_url(url, *, debug, base_dir):
+    """Turn CACHE_URL (or REDIS_URL) into Django's CACHES["default"].
+
+    The public page cache must be shared by all workers, so production
+    defaults to a file cache on the server; ``redis://`` is better with
+    several servers. Development keeps an in-process cache.
+    """
+    if not url:
+        url = "locmem://" if debug else f"file://{base_dir / 'var' / 'cache'}"
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parts.scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": unquote(parts.path),
+        }
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qualicoop"}
+    if parts.scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL scheme {parts.scheme!r} is not supported (use locmem, file, redis or dummy)."
+    )

@@ -11,7 +11,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import database_from_url, env_bool, env_int, env_list, env_str
+from .env import cache_from_url, database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so that cached pages answer 304 too.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "qualicoop.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,7 +63,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of authentication and answers lockouts.
     "axes.middleware.AxesMiddleware",
@@ -135,11 +137,12 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "qualicoop",
-    }
+    "default": cache_from_url(
+        env_str("CACHE_URL") or env_str("REDIS_URL"), debug=DEBUG, base_dir=BASE_DIR
+    )
 }
+# Anonymous public pages are served from the cache (qualicoop.public_cache).
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -29,6 +29,9 @@ def _fast_and_static(settings):
     # The lockout backend needs a request, which Client.login() does not pass;
     # tests of the lockout itself turn it back on.
     settings.AXES_ENABLED = False
+    # Query counts and content checks want the real rendering; the page cache
+    # has its own tests.
+    settings.PUBLIC_PAGE_CACHE = False
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
 

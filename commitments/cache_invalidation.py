@@ -1,0 +1,39 @@
+"""Bump the public pages' cache version when published content changes.
+
+Admin edits of reference data or of a published selection must show at once;
+edits of drafts must not flush the cache, hence the check on publication.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from coops.models import Cooperative
+from qualicoop.public_cache import bump_public_version
+
+from .models import Campaign, Choice, Engagement, Pillar, Project, Selection
+
+
+@receiver([post_save, post_delete], sender=Pillar)
+@receiver([post_save, post_delete], sender=Engagement)
+@receiver([post_save, post_delete], sender=Campaign)
+@receiver([post_save, post_delete], sender=Cooperative)
+def reference_changed(sender, **kwargs):
+    bump_public_version()
+
+
+@receiver([post_save, post_delete], sender=Selection)
+def selection_changed(sender, instance, **kwargs):
+    if instance.is_published:
+        bump_public_version()
+
+
+@receiver([post_save, post_delete], sender=Choice)
+def choice_changed(sender, instance, **kwargs):
+    if Selection.objects.filter(pk=instance.selection_id, is_published=True).exists():
+        bump_public_version()
+
+
+@receiver([post_save, post_delete], sender=Project)
+def project_changed(sender, instance, **kwargs):
+    if Selection.objects.filter(choices__pk=instance.choice_id, is_published=True).exists():
+        bump_public_version()
