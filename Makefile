@@ -39,3 +39,16 @@ test: lint
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 build *.egg-info
+
+bench: $(VENV)/.deps-run
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# make backup            -> backups/qualicoop-<date>.json.gz
+# make restore FILE=...  -> into the (empty) database of DATABASE_URL
+backup: $(VENV)/.deps-run
+	$(PY) manage.py backup
+
+restore: $(VENV)/.deps-run
+	@test -n "$(FILE)" || (echo "Usage : make restore FILE=backups/qualicoop-....json.gz" && exit 2)
+	$(PY) manage.py restore "$(FILE)"

@@ -1,0 +1,80 @@
+"""Anonymous public pages come from the cache, and changes show at once."""
+
+import pytest
+from django.core.cache import cache
+
+from commitments import workflow
+from commitments.models import Engagement, Project
+from tests import factories
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_it_serves_a_second_visit_without_touching_the_database(
+    client, seed, page_cache, django_assert_num_queries
+):
+    first = client.get("/engagements/1/")
+    with django_assert_num_queries(0):
+        second = client.get("/engagements/1/")
+    assert second.status_code == 200
+    assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_it_shows_a_validation_immediately(client, seed, page_cache, coop_a, reviewer):
+    campaign = factories.make_campaign()
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    assert "Coopérative Alpha" not in client.get("/engagements/1/").content.decode()
+    assert "Coopérative Alpha" not in client.get("/").content.decode()
+
+    workflow.submit_selection(selection=selection, by=None)
+    workflow.validate_selection(selection=selection, by=reviewer)
+
+    assert "Coopérative Alpha" in client.get("/engagements/1/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_shows_an_admin_edit_immediately(client, seed, page_cache):
+    client.get("/engagements/2/")
+    engagement = Engagement.objects.get(number=2)
+    engagement.title = "Être un acteur local, titre revu par la fédération"
+    engagement.save()
+    assert "titre revu par la fédération" in client.get("/engagements/2/").content.decode()
+
+    project = Project.objects.filter(choice__engagement__number=2).first()
+    project.description = "Description corrigée dans l'administration."
+    project.save()
+    assert "corrigée dans l&#x27;administration" in client.get("/engagements/2/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_does_not_flush_the_cache_for_draft_edits(
+    client, seed, page_cache, coop_a, django_assert_num_queries
+):
+    draft = factories.make_selection(coop_a, factories.make_campaign(), numbers=[1])
+    client.get("/engagements/1/")
+    Project.objects.filter(choice__selection=draft).update(title="Brouillon modifié")
+    project = Project.objects.filter(choice__selection=draft).get()
+    project.save()
+    with django_assert_num_queries(0):
+        client.get("/engagements/1/")
+
+
+@pytest.mark.django_db
+def test_it_never_serves_the_cache_to_a_signed_in_user(client, seed, page_cache, staff_a):
+    client.get("/")
+    client.force_login(staff_a)
+    assert "Mon espace" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_lets_browsers_revalidate_with_an_etag(client, seed, page_cache):
+    etag = client.get("/cooperatives/")["ETag"]
+    assert client.get("/cooperatives/", HTTP_IF_NONE_MATCH=etag).status_code == 304
