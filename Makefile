@@ -52,3 +52,6 @@ backup: $(VENV)/.deps-run
 restore: $(VENV)/.deps-run
 	@test -n "$(FILE)" || (echo "Usage : make restore FILE=backups/qualicoop-....json.gz" && exit 2)
 	$(PY) manage.py restore "$(FILE)"
+
+lighthouse: setup
+	$(PY) scripts/lighthouse.py
