@@ -1,8 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from commitments.views import public
 
 app_name = "public"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="home"),
-    path("cooperatives/", TemplateView.as_view(template_name="base.html"), name="cooperatives"),
+    path("", public.home, name="home"),
+    path("engagements/<int:number>/", public.engagement, name="engagement"),
+    path("cooperatives/", public.cooperatives, name="cooperatives"),
+    path("cooperatives/<slug:slug>/", public.cooperative, name="cooperative"),
 ]

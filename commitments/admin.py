@@ -1,0 +1,201 @@
+"""Admin of the Quali'Coop reference data and selections (federation administrators).
+
+Statuses and publication move only through ``commitments.workflow``: here they
+are read-only, selections and status changes cannot be added by hand, and the
+record of status changes (transitions and the remarks given with them) cannot
+be rewritten, only deleted along with what it records.
+"""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Campaign, Choice, Engagement, Pillar, Project, Remark, Selection, Transition
+
+
+class EngagementInline(admin.TabularInline):
+    model = Engagement
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "tagline"]
+    list_display_links = ["number", "name"]
+    search_fields = ["name", "tagline"]
+    inlines = [EngagementInline]
+
+
+@admin.register(Engagement)
+class EngagementAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "pillar"]
+    list_display_links = ["number", "title"]
+    list_filter = ["pillar"]
+    search_fields = ["title", "description"]
+    list_select_related = ["pillar"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "opens_on", "closes_on", "min_engagements", "is_open_now"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "opens_on"
+
+    @admin.display(description=_("ouverte"), boolean=True)
+    def is_open_now(self, campaign):
+        return campaign.is_open()
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows without letting anyone add, change or delete them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ChoiceInline(ReadOnlyInline):
+    model = Choice
+    fields = ["engagement", "created_at"]
+    show_change_link = True
+
+
+class TransitionInline(ReadOnlyInline):
+    model = Transition
+    fields = ["created_at", "from_status", "to_status", "actor", "message"]
+    show_change_link = True
+
+
+@admin.register(Selection)
+class SelectionAdmin(admin.ModelAdmin):
+    list_display = [
+        "cooperative",
+        "campaign",
+        "revision",
+        "status",
+        "is_published",
+        "submitted_at",
+        "decided_at",
+    ]
+    list_filter = ["status", "is_published", "campaign"]
+    search_fields = ["cooperative__name", "cooperative__slug"]
+    list_select_related = ["cooperative", "campaign"]
+    date_hierarchy = "updated_at"
+    # Only the workflow writes the state; a selection also never changes hands.
+    readonly_fields = [
+        "cooperative",
+        "campaign",
+        "revision",
+        "status",
+        "is_published",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "decided_at",
+    ]
+    inlines = [ChoiceInline, TransitionInline]
+
+    def has_add_permission(self, request):
+        # Selections are opened by the workflow (start_selection), never by hand.
+        return False
+
+
+class ProjectInline(admin.StackedInline):
+    model = Project
+    extra = 0
+    fields = ["title", "description", "objectives", "indicators", "target_date", "progress"]
+    show_change_link = True
+
+
+@admin.register(Choice)
+class ChoiceAdmin(SimpleHistoryAdmin):
+    list_display = ["engagement", "selection", "created_at"]
+    list_filter = ["engagement__pillar", "engagement", "selection__campaign"]
+    search_fields = ["selection__cooperative__name", "engagement__title"]
+    list_select_related = ["engagement", "selection__cooperative", "selection__campaign"]
+    autocomplete_fields = ["selection"]
+    inlines = [ProjectInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "engagement_number", "cooperative", "progress", "updated_at"]
+    list_filter = [
+        "progress",
+        "choice__engagement__pillar",
+        "choice__engagement",
+        "choice__selection__is_published",
+        "choice__selection__campaign",
+    ]
+    search_fields = ["title", "description", "choice__selection__cooperative__name"]
+    list_select_related = ["choice__engagement", "choice__selection__cooperative"]
+    autocomplete_fields = ["choice"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+
+    @admin.display(description=_("engagement"), ordering="choice__engagement__number")
+    def engagement_number(self, project):
+        return project.choice.engagement.number
+
+    @admin.display(description=_("coopérative"), ordering="choice__selection__cooperative__name")
+    def cooperative(self, project):
+        return project.choice.selection.cooperative
+
+    def save_model(self, request, obj, form, change):
+        # Staff editing the same project in their workspace must see that it
+        # changed under them (optimistic concurrency on ``version``).
+        if change:
+            obj.version += 1
+            obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+class RemarkInline(ReadOnlyInline):
+    model = Remark
+    fields = ["engagement", "text"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin):
+    list_display = ["selection", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status", "from_status", "selection__campaign"]
+    search_fields = ["selection__cooperative__name", "message", "actor__username"]
+    list_select_related = ["selection__cooperative", "selection__campaign", "actor"]
+    date_hierarchy = "created_at"
+    inlines = [RemarkInline]
+
+    # The record of who moved what and when is never written by hand. Deleting
+    # stays possible so that a cooperative or selection can still be removed
+    # with its history.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Remark)
+class RemarkAdmin(admin.ModelAdmin):
+    list_display = ["engagement", "short_text", "transition"]
+    list_filter = ["engagement"]
+    search_fields = ["text", "transition__selection__cooperative__name"]
+    list_select_related = ["engagement", "transition__selection__cooperative"]
+
+    @admin.display(description=_("remarque"))
+    def short_text(self, remark):
+        return str(remark)
+
+    # Remarks belong to a reviewer's decision, recorded by the workflow.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

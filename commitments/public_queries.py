@@ -1,0 +1,199 @@
+"""Read models of the public pages: published content only, in a constant number of queries.
+
+The public sees each cooperative's published selection and nothing else
+(DESIGN.md): every query here starts from ``is_published=True``, so that a
+draft, a submission or a remark can never reach a public page. Each function
+runs a fixed number of SQL queries whatever the number of cooperatives,
+engagements or projects: relations are joined or prefetched, counts are
+aggregated by the database, and grouping happens in Python on rows already
+fetched.
+"""
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from coops.models import Cooperative
+
+from .models import Choice, Engagement, Pillar, Project, Selection
+
+PUBLISHED_PROJECTS = Q(choice__selection__is_published=True)
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    cooperatives: int
+    projects: int
+
+
+@dataclass(frozen=True)
+class HomePage:
+    figures: KeyFigures
+    # Each pillar carries ``engagements_shown``: its engagements, each
+    # annotated with ``cooperative_count`` and ``project_count``.
+    pillars: list
+
+    @property
+    def engagement_count(self):
+        return sum(len(pillar.engagements_shown) for pillar in self.pillars)
+
+
+def home_page():
+    """The pillars, their engagements with their published counts, and the key figures.
+
+    Four queries: the pillars, their engagements (annotated), and one
+    aggregate each for the cooperatives and the projects.
+    """
+    # One published selection per cooperative (a database constraint) and one
+    # choice per engagement in a selection: counting published choices counts
+    # the cooperatives that chose the engagement.
+    engagements = Engagement.objects.annotate(
+        cooperative_count=Count(
+            "choices", filter=Q(choices__selection__is_published=True), distinct=True
+        ),
+        project_count=Count(
+            "choices__projects", filter=Q(choices__selection__is_published=True), distinct=True
+        ),
+    ).order_by("number")
+    pillars = list(
+        Pillar.objects.prefetch_related(
+            Prefetch("engagements", queryset=engagements, to_attr="engagements_shown")
+        )
+    )
+    figures = KeyFigures(
+        cooperatives=Selection.objects.published().count(),
+        projects=Project.objects.filter(PUBLISHED_PROJECTS).count(),
+    )
+    return HomePage(figures=figures, pillars=pillars)
+
+
+@dataclass(frozen=True)
+class CooperativeProjects:
+    """The published projects of one cooperative under one engagement."""
+
+    cooperative: Cooperative
+    projects: list
+
+
+@dataclass(frozen=True)
+class EngagementPage:
+    engagement: Engagement
+    previous: Engagement | None
+    next: Engagement | None
+    groups: list = field(default_factory=list)
+
+    @property
+    def project_count(self):
+        return sum(len(group.projects) for group in self.groups)
+
+
+def engagement_page(number):
+    """One engagement, its neighbours, and its published projects grouped by cooperative.
+
+    Two queries: the twelve engagements (to find this one and its neighbours
+    without a query each), then the projects with their cooperatives.
+    Raises ``Http404`` for a number that is not an engagement.
+    """
+    engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
+    by_number = {engagement.number: engagement for engagement in engagements}
+    if number not in by_number:
+        raise Http404
+    engagement = by_number[number]
+    projects = (
+        Project.objects.filter(PUBLISHED_PROJECTS, choice__engagement=engagement)
+        .select_related("choice__selection__cooperative")
+        # The cooperative's id keeps its projects together even if two names
+        # differ only by case.
+        .order_by(
+            Lower("choice__selection__cooperative__name"),
+            "choice__selection__cooperative_id",
+            "position",
+            "pk",
+        )
+    )
+    groups = [
+        CooperativeProjects(cooperative=cooperative, projects=list(rows))
+        for cooperative, rows in groupby(
+            projects, key=lambda project: project.choice.selection.cooperative
+        )
+    ]
+    return EngagementPage(
+        engagement=engagement,
+        previous=by_number.get(number - 1),
+        next=by_number.get(number + 1),
+        groups=groups,
+    )
+
+
+def cooperative_directory():
+    """Every cooperative with a published selection, alphabetical, with its counts.
+
+    A queryset (one query per page once paginated, plus the paginator's count).
+    """
+    # The filter comes before the annotations so that they count only the
+    # published selection's rows.
+    return (
+        Cooperative.objects.filter(selections__is_published=True)
+        .annotate(
+            engagement_count=Count("selections__choices", distinct=True),
+            project_count=Count("selections__choices__projects", distinct=True),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PillarChoices:
+    """The engagements a cooperative chose under one pillar, with their projects."""
+
+    pillar: Pillar
+    choices: list
+
+
+@dataclass(frozen=True)
+class CooperativePage:
+    cooperative: Cooperative
+    selection: Selection | None
+    pillars: list = field(default_factory=list)
+
+    @property
+    def engagement_count(self):
+        return sum(len(group.choices) for group in self.pillars)
+
+    @property
+    def project_count(self):
+        return sum(len(choice.projects_shown) for group in self.pillars for choice in group.choices)
+
+
+def cooperative_page(slug):
+    """A cooperative's public profile: its published selection, grouped by pillar.
+
+    Four queries: the cooperative, its published selection with its campaign,
+    the chosen engagements with their pillars, and their projects. Without a
+    published selection, ``selection`` is None and nothing else is read, so
+    that no draft content can leak. Raises ``Http404`` for an unknown slug.
+    """
+    cooperative = get_object_or_404(Cooperative, slug=slug)
+    selection = (
+        Selection.objects.published()
+        .filter(cooperative=cooperative)
+        .select_related("campaign")
+        .first()
+    )
+    if selection is None:
+        return CooperativePage(cooperative=cooperative, selection=None)
+    choices = (
+        Choice.objects.filter(selection=selection)
+        .select_related("engagement__pillar")
+        .prefetch_related(Prefetch("projects", to_attr="projects_shown"))
+        .order_by("engagement__number")
+    )
+    pillars = [
+        PillarChoices(pillar=pillar, choices=list(rows))
+        for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
+    ]
+    return CooperativePage(cooperative=cooperative, selection=selection, pillars=pillars)

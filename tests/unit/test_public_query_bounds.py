@@ -1,0 +1,86 @@
+"""Public pages run a constant number of SQL queries whatever the data size (DESIGN.md).
+
+Each page is measured on the seed (8 cooperatives, 67 projects), then again
+after ten times as much published content has been added; the count must not
+move, and must stay small.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 5
+EXTRA_COOPERATIVES = 72
+
+PAGES = {
+    "home": lambda: reverse("public:home"),
+    "engagement": lambda: reverse("public:engagement", args=[7]),
+    "directory": lambda: reverse("public:cooperatives"),
+    "directory, page 2": lambda: reverse("public:cooperatives") + "?page=2",
+    "cooperative": lambda: reverse("public:cooperative", args=["grand-delta-habitat"]),
+}
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+def add_tenfold_content(campaign):
+    """72 more cooperatives with published selections of 8 engagements and 3 projects each.
+
+    The engagements rotate so that every engagement page grows, and the last
+    cooperative chose all 12, with 10 projects each, for a large profile.
+    """
+    reviewer = factories.make_reviewer()
+    for index in range(EXTRA_COOPERATIVES - 1):
+        numbers = [(index + offset) % 12 + 1 for offset in range(8)]
+        factories.make_published(
+            factories.make_coop(f"Coopérative {index:03d}"),
+            campaign,
+            reviewer,
+            numbers=numbers,
+            projects_per=3,
+        )
+    factories.make_published(
+        factories.make_coop("Coopérative Complète"),
+        campaign,
+        reviewer,
+        numbers=range(1, 13),
+        projects_per=10,
+    )
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_it_runs_the_same_few_queries_with_ten_times_the_data(client, seed, campaign, name):
+    url = PAGES[name]()
+    queries_of(client, url)  # warm-up: first-request caches (content types, …)
+    before = queries_of(client, url)
+
+    add_tenfold_content(campaign)
+    after = queries_of(client, url)
+
+    assert before <= MAX_QUERIES, f"{name}: {before} queries"
+    assert after == before, f"{name}: {before} queries on the seed, {after} with 10× data"
+
+
+def test_it_reads_a_large_profile_in_as_many_queries_as_a_small_one(client, seed, campaign):
+    small = queries_of(client, reverse("public:cooperative", args=["grand-delta-habitat"]))
+
+    add_tenfold_content(campaign)
+    large = queries_of(client, reverse("public:cooperative", args=["cooperative-complete"]))
+
+    assert large == small <= MAX_QUERIES
+
+
+def test_it_reads_an_unpublished_profile_in_fewer_queries(client, reference):
+    factories.make_coop("Coop Discrète")
+
+    assert queries_of(client, reverse("public:cooperative", args=["coop-discrete"])) <= 2
