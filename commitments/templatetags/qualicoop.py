@@ -3,6 +3,7 @@
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from commitments.models import Status
 
@@ -45,3 +46,40 @@ def status_badge(status):
 def pillar_class(number):
     """CSS class carrying a pillar's colour, for a pillar or engagement number."""
     return f"pillar-{number}"
+
+
+class CaptureNode(template.Node):
+    # Declared so that template inheritance finds blocks nested in the tag.
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # The rendered nodelist is already escaped: keep it marked safe.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())  # noqa: S308
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """``{% capture as name %}…{% endcapture %}``: render once, reuse as ``{{ name }}``.
+
+    Lets a page's title block feed both ``<title>`` and the Open Graph tags.
+    """
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Usage: {% capture as name %}…{% endcapture %}")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """The page's absolute URL without tracking or filter noise, but with its page number."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    page = request.GET.get("page", "")
+    return f"{url}?page={page}" if page.isdigit() and page != "1" else url
