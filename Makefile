@@ -55,3 +55,6 @@ restore: $(VENV)/.deps-run
 
 lighthouse: setup
 	$(PY) scripts/lighthouse.py
+
+soak: $(VENV)/.deps-run
+	$(PY) scripts/soak.py $(SOAK_ARGS)

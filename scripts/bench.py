@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from dburl import database_name, with_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PORT = 8765
@@ -55,9 +57,7 @@ def database_url_for(size):
     base = os.environ.get("DATABASE_URL", "")
     if not base:
         return f"sqlite:///var/bench-{size}.sqlite3"
-    parts = urllib.parse.urlsplit(base)
-    name = parts.path.lstrip("/") or "qualicoop"
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}_bench_{size}"))
+    return with_database(base, f"{database_name(base)}_bench_{size}")
 
 
 def reset_database(url):
@@ -69,8 +69,8 @@ def reset_database(url):
         return
     import psycopg
 
-    name = parts.path.lstrip("/")
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    name = database_name(url)
+    admin = with_database(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
