@@ -1,0 +1,613 @@
+"""The read-only JSON API of the published data, and its OpenAPI 3.0 description.
+
+Plain Django views, open to anyone. Lists are paginated (``page``,
+``page_size`` up to 100) as ``{"count", "next", "previous", "results"}``; a bad
+parameter is a 400 and an unknown object a 404, both as ``{"detail": "…"}`` in
+French. Only published data is served: a cooperative without a published
+selection, or a project outside one, does not exist here.
+
+``openapi_schema()`` describes exactly these endpoints; the documentation page
+is rendered from it and a test calls every path it documents, so that the
+description and the API cannot drift apart.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from coops.models import Cooperative
+
+from . import opendata
+from .models import Choice, Engagement
+from .search import QUERY_MAX, ProjectFilterForm
+
+PAGE_SIZE = 20
+PAGE_SIZE_MAX = 100
+API_VERSION = "1.0.0"
+
+
+class ApiError(Exception):
+    def __init__(self, status, detail):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _json(data, status=200):
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    # Public, anonymous data: any web page may fetch it.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def api_view(view):
+    """A GET-only API view whose ``ApiError`` becomes a JSON error response."""
+
+    @require_safe
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return _json(view(request, *args, **kwargs))
+        except ApiError as error:
+            return _json({"detail": error.detail}, status=error.status)
+
+    return wrapper
+
+
+def _positive_int(request, name, *, default, maximum=None):
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or (maximum is not None and value > maximum):
+        if maximum is None:
+            message = _("Le paramètre « %(name)s » doit être un entier positif.")
+        else:
+            message = _("Le paramètre « %(name)s » doit être un entier entre 1 et %(maximum)s.")
+        raise ApiError(400, message % {"name": name, "maximum": maximum})
+    return value
+
+
+def _page_url(request, number):
+    query = request.GET.copy()
+    query["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paginate(request, queryset, serialise):
+    """One page of ``queryset`` as the API's list envelope; ``serialise`` takes the page's rows."""
+    page_size = _positive_int(request, "page_size", default=PAGE_SIZE, maximum=PAGE_SIZE_MAX)
+    number = _positive_int(request, "page", default=1)
+    paginator = Paginator(queryset, page_size)
+    if number > paginator.num_pages:
+        raise ApiError(
+            400,
+            _("La page %(number)s n'existe pas : il y en a %(pages)s.")
+            % {"number": number, "pages": paginator.num_pages},
+        )
+    page = paginator.page(number)
+    return {
+        "count": paginator.count,
+        "next": _page_url(request, number + 1) if page.has_next() else None,
+        "previous": _page_url(request, number - 1) if page.has_previous() else None,
+        "results": serialise(request, page.object_list),
+    }
+
+
+# --- Engagements -------------------------------------------------------------------
+
+PUBLISHED_CHOICE = Q(choices__selection__is_published=True)
+
+
+def _engagements():
+    return (
+        Engagement.objects.select_related("pillar")
+        .annotate(
+            cooperative_count=Count("choices__selection", filter=PUBLISHED_CHOICE, distinct=True),
+            project_count=Count("choices__projects", filter=PUBLISHED_CHOICE, distinct=True),
+        )
+        .order_by("number")
+    )
+
+
+def _engagement_records(request, engagements):
+    projects_url = request.build_absolute_uri(reverse("discovery:api_projects"))
+    return [
+        {
+            "numero": engagement.number,
+            "titre": engagement.title,
+            "description": engagement.description,
+            "pilier_numero": engagement.pillar.number,
+            "pilier_nom": engagement.pillar.name,
+            "nombre_cooperatives": engagement.cooperative_count,
+            "nombre_projets": engagement.project_count,
+            "url": request.build_absolute_uri(engagement.get_absolute_url()),
+            "projets": f"{projects_url}?engagement={engagement.number}",
+        }
+        for engagement in engagements
+    ]
+
+
+@api_view
+def engagements(request):
+    """Anyone: the 12 engagements, with how many cooperatives and projects carry each."""
+    return paginate(request, _engagements(), _engagement_records)
+
+
+@api_view
+def engagement(request, number):
+    """Anyone: one engagement, by its number."""
+    found = list(_engagements().filter(number=number))
+    if not found:
+        raise ApiError(
+            404, _("Aucun engagement ne porte le numéro %(number)s.") % {"number": number}
+        )
+    return _engagement_records(request, found)[0]
+
+
+# --- Cooperatives ------------------------------------------------------------------
+
+
+def _cooperatives():
+    # The filter comes before the annotations so that they read only the
+    # published selection (one per cooperative, a database constraint).
+    return (
+        Cooperative.objects.filter(selections__is_published=True)
+        .annotate(
+            campaign_name=F("selections__campaign__name"),
+            project_count=Count("selections__choices__projects", distinct=True),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def _cooperative_records(request, cooperatives):
+    cooperatives = list(cooperatives)
+    chosen = {}
+    for cooperative_pk, number in (
+        Choice.objects.filter(selection__is_published=True, selection__cooperative__in=cooperatives)
+        .order_by("engagement__number")
+        .values_list("selection__cooperative_id", "engagement__number")
+    ):
+        chosen.setdefault(cooperative_pk, []).append(number)
+    projects_url = request.build_absolute_uri(reverse("discovery:api_projects"))
+    return [
+        {
+            "slug": cooperative.slug,
+            "nom": cooperative.name,
+            "region": cooperative.region,
+            "site_web": cooperative.website,
+            "presentation": cooperative.description,
+            "campagne": cooperative.campaign_name,
+            "engagements": chosen.get(cooperative.pk, []),
+            "nombre_projets": cooperative.project_count,
+            "url": request.build_absolute_uri(cooperative.get_absolute_url()),
+            "projets": f"{projects_url}?cooperative={cooperative.slug}",
+        }
+        for cooperative in cooperatives
+    ]
+
+
+@api_view
+def cooperatives(request):
+    """Anyone: the cooperatives that published their selection."""
+    return paginate(request, _cooperatives(), _cooperative_records)
+
+
+@api_view
+def cooperative(request, slug):
+    """Anyone: one cooperative with a published selection, by its slug."""
+    found = list(_cooperatives().filter(slug=slug))
+    if not found:
+        raise ApiError(404, _("Aucune coopérative publiée ne porte cet identifiant."))
+    return _cooperative_records(request, found)[0]
+
+
+# --- Projects ----------------------------------------------------------------------
+
+
+def _project_records(request, projects):
+    records = list(opendata.records(projects))
+    for record in records:
+        record["url"] = request.build_absolute_uri(
+            reverse("public:cooperative", args=[record["cooperative_slug"]])
+            + f"#engagement-{record['engagement_numero']}"
+        )
+    return records
+
+
+@api_view
+def projects(request):
+    """Anyone: the published projects, with the filters of the projects page."""
+    form = ProjectFilterForm(request.GET)
+    if not form.is_valid():
+        raise ApiError(400, form.error_summary())
+    return paginate(request, form.apply(opendata.published_projects()), _project_records)
+
+
+@api_view
+def project(request, pk):
+    """Anyone: one published project, by its identifier."""
+    found = _project_records(request, opendata.published_projects().filter(pk=pk))
+    if not found:
+        raise ApiError(404, _("Aucun projet publié ne porte l'identifiant %(pk)s.") % {"pk": pk})
+    return found[0]
+
+
+@api_view
+def not_found(request, rest):
+    """Anyone: a path under /api/ that is no endpoint."""
+    raise ApiError(404, _("Cette adresse ne correspond à aucun point d'accès de l'API."))
+
+
+# --- OpenAPI -----------------------------------------------------------------------
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties):
+    """A closed object schema: every property required, no other allowed."""
+    return {
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _string(description, **extra):
+    return {"type": "string", "description": description, **extra}
+
+
+def _integer(description, **extra):
+    return {"type": "integer", "description": description, **extra}
+
+
+def _paginated(item):
+    return _object(
+        {
+            "count": _integer(_("Nombre total de résultats."), minimum=0),
+            "next": _string(
+                _("Adresse de la page suivante, ou null."), format="uri", nullable=True
+            ),
+            "previous": _string(
+                _("Adresse de la page précédente, ou null."), format="uri", nullable=True
+            ),
+            "results": {"type": "array", "items": _ref(item)},
+        }
+    )
+
+
+def _project_schema():
+    properties = {}
+    for field in opendata.FIELDS:
+        schema = {"type": field.type, "description": str(field.description)}
+        if field.nullable:
+            schema["nullable"] = True
+        if field.format:
+            schema["format"] = field.format
+        if field.enum:
+            schema["enum"] = list(field.enum)
+        properties[field.name] = schema
+    properties["url"] = _string(
+        _("Page publique de la coopérative, à l'engagement du projet."), format="uri"
+    )
+    return _object(properties)
+
+
+def _parameter(name, where, description, schema, required=False):
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _responses(schema_name, *, not_found=False, bad_request=False):
+    responses = {
+        "200": {
+            "description": _("Succès."),
+            "content": {"application/json": {"schema": _ref(schema_name)}},
+        }
+    }
+    error = {"content": {"application/json": {"schema": _ref("Erreur")}}}
+    if bad_request:
+        responses["400"] = {"description": _("Paramètre invalide."), **error}
+    if not_found:
+        responses["404"] = {"description": _("Introuvable."), **error}
+    return responses
+
+
+def openapi_schema(server_url):
+    """The OpenAPI 3.0 description of the API, served from ``server_url``."""
+    pagination = [
+        {"$ref": "#/components/parameters/page"},
+        {"$ref": "#/components/parameters/page_size"},
+    ]
+    filters = [
+        {"$ref": "#/components/parameters/q"},
+        {"$ref": "#/components/parameters/pilier"},
+        {"$ref": "#/components/parameters/engagement"},
+        {"$ref": "#/components/parameters/cooperative"},
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "API Quali'Coop",
+            "version": API_VERSION,
+            "description": _(
+                "Les données publiées de la démarche Quali'Coop des coopératives Hlm : "
+                "les 12 engagements, les coopératives qui ont publié leur sélection et "
+                "leurs projets. Lecture seule, sans authentification."
+            ),
+            "license": {"name": opendata.LICENCE_NAME, "url": opendata.LICENCE_URL},
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/engagements/": {
+                "get": {
+                    "operationId": "listEngagements",
+                    "summary": _("Les engagements"),
+                    "description": _(
+                        "Les 12 engagements, avec le nombre de coopératives qui les ont "
+                        "choisis et de projets publiés."
+                    ),
+                    "parameters": pagination,
+                    "responses": _responses("PageEngagements", bad_request=True),
+                }
+            },
+            "/api/engagements/{numero}/": {
+                "get": {
+                    "operationId": "getEngagement",
+                    "summary": _("Un engagement"),
+                    "description": _("Un engagement, par son numéro."),
+                    "parameters": [
+                        _parameter(
+                            "numero",
+                            "path",
+                            _("Numéro de l'engagement, de 1 à 12."),
+                            {"type": "integer", "minimum": 1, "maximum": 12},
+                        )
+                    ],
+                    "responses": _responses("Engagement", not_found=True),
+                }
+            },
+            "/api/cooperatives/": {
+                "get": {
+                    "operationId": "listCooperatives",
+                    "summary": _("Les coopératives"),
+                    "description": _("Les coopératives qui ont publié leur sélection."),
+                    "parameters": pagination,
+                    "responses": _responses("PageCooperatives", bad_request=True),
+                }
+            },
+            "/api/cooperatives/{slug}/": {
+                "get": {
+                    "operationId": "getCooperative",
+                    "summary": _("Une coopérative"),
+                    "description": _(
+                        "Une coopérative ayant publié sa sélection, par son identifiant."
+                    ),
+                    "parameters": [
+                        _parameter(
+                            "slug",
+                            "path",
+                            _("Identifiant de la coopérative."),
+                            {"type": "string"},
+                        )
+                    ],
+                    "responses": _responses("Cooperative", not_found=True),
+                }
+            },
+            "/api/projets/": {
+                "get": {
+                    "operationId": "listProjects",
+                    "summary": _("Les projets"),
+                    "description": _(
+                        "Les projets publiés, avec les filtres de la page Projets. "
+                        "Avec une recherche, les plus pertinents d'abord."
+                    ),
+                    "parameters": filters + pagination,
+                    "responses": _responses("PageProjets", bad_request=True),
+                }
+            },
+            "/api/projets/{id}/": {
+                "get": {
+                    "operationId": "getProject",
+                    "summary": _("Un projet"),
+                    "description": _("Un projet publié, par son identifiant."),
+                    "parameters": [
+                        _parameter(
+                            "id",
+                            "path",
+                            _("Identifiant du projet."),
+                            {"type": "integer", "minimum": 1},
+                        )
+                    ],
+                    "responses": _responses("Projet", not_found=True),
+                }
+            },
+        },
+        "components": {
+            "parameters": {
+                "page": _parameter(
+                    "page",
+                    "query",
+                    _("Numéro de la page, à partir de 1."),
+                    {"type": "integer", "minimum": 1, "default": 1},
+                ),
+                "page_size": _parameter(
+                    "page_size",
+                    "query",
+                    _("Nombre de résultats par page, 100 au plus."),
+                    {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": PAGE_SIZE_MAX,
+                        "default": PAGE_SIZE,
+                    },
+                ),
+                "q": _parameter(
+                    "q",
+                    "query",
+                    _(
+                        "Mots recherchés dans le titre, la description et les objectifs, "
+                        "accents et majuscules indifférents."
+                    ),
+                    {"type": "string", "maxLength": QUERY_MAX},
+                ),
+                "pilier": _parameter(
+                    "pilier",
+                    "query",
+                    _("Numéro du pilier."),
+                    {"type": "integer", "enum": [1, 2, 3]},
+                ),
+                "engagement": _parameter(
+                    "engagement",
+                    "query",
+                    _("Numéro de l'engagement."),
+                    {"type": "integer", "minimum": 1, "maximum": 12},
+                ),
+                "cooperative": _parameter(
+                    "cooperative",
+                    "query",
+                    _("Identifiant de la coopérative."),
+                    {"type": "string"},
+                ),
+            },
+            "schemas": {
+                "Erreur": _object({"detail": _string(_("Ce qui ne va pas, en français."))}),
+                "Engagement": _object(
+                    {
+                        "numero": _integer(_("Numéro, de 1 à 12.")),
+                        "titre": _string(_("Intitulé.")),
+                        "description": _string(_("Description.")),
+                        "pilier_numero": _integer(_("Numéro du pilier, de 1 à 3.")),
+                        "pilier_nom": _string(_("Nom du pilier.")),
+                        "nombre_cooperatives": _integer(
+                            _("Nombre de coopératives qui l'ont choisi.")
+                        ),
+                        "nombre_projets": _integer(_("Nombre de projets publiés.")),
+                        "url": _string(_("Page publique de l'engagement."), format="uri"),
+                        "projets": _string(_("Adresse API de ses projets."), format="uri"),
+                    }
+                ),
+                "Cooperative": _object(
+                    {
+                        "slug": _string(_("Identifiant.")),
+                        "nom": _string(_("Nom.")),
+                        "region": _string(_("Région (peut être vide).")),
+                        "site_web": _string(_("Site web (peut être vide).")),
+                        "presentation": _string(_("Présentation (peut être vide).")),
+                        "campagne": _string(_("Campagne de la sélection publiée.")),
+                        "engagements": {
+                            "type": "array",
+                            "description": _("Numéros des engagements choisis."),
+                            "items": {"type": "integer"},
+                        },
+                        "nombre_projets": _integer(_("Nombre de projets publiés.")),
+                        "url": _string(_("Page publique de la coopérative."), format="uri"),
+                        "projets": _string(_("Adresse API de ses projets."), format="uri"),
+                    }
+                ),
+                "Projet": _project_schema(),
+                "PageEngagements": _paginated("Engagement"),
+                "PageCooperatives": _paginated("Cooperative"),
+                "PageProjets": _paginated("Projet"),
+            },
+        },
+    }
+
+
+def _server_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@require_safe
+def openapi(request):
+    """Anyone: the machine-readable OpenAPI 3.0 description of the API."""
+    return _json(openapi_schema(_server_url(request)))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One documented operation, with its references resolved, for the docs page."""
+
+    anchor: str
+    path: str
+    summary: str
+    description: str
+    parameters: list
+    fields: list  # (name, type, description) of the returned object
+    paginated: bool
+    statuses: list  # (code, description)
+
+
+def endpoints(schema):
+    """The operations of ``schema``, as the documentation page lists them."""
+
+    def resolve(node):
+        if "$ref" not in node:
+            return node
+        target = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return resolve(target)
+
+    found = []
+    for path, item in schema["paths"].items():
+        operation = item["get"]
+        ok = resolve(operation["responses"]["200"]["content"]["application/json"]["schema"])
+        paginated = "results" in ok["properties"]
+        shown = resolve(ok["properties"]["results"]["items"]) if paginated else ok
+        found.append(
+            Endpoint(
+                anchor=operation["operationId"],
+                path=path,
+                summary=operation["summary"],
+                description=operation["description"],
+                parameters=[resolve(parameter) for parameter in operation["parameters"]],
+                fields=[
+                    (name, prop.get("format") or prop["type"], prop.get("description", ""))
+                    for name, prop in shown["properties"].items()
+                ],
+                paginated=paginated,
+                statuses=[
+                    (code, response["description"])
+                    for code, response in operation["responses"].items()
+                ],
+            )
+        )
+    return found
+
+
+@require_safe
+def docs(request):
+    """Anyone: the API's documentation, in French, rendered from its OpenAPI description."""
+    server_url = _server_url(request)
+    schema = openapi_schema(server_url)
+    return render(
+        request,
+        "discovery/api_docs.html",
+        {
+            "info": schema["info"],
+            "server_url": server_url,
+            "endpoints": endpoints(schema),
+            "page_size": PAGE_SIZE,
+            "page_size_max": PAGE_SIZE_MAX,
+        },
+    )

@@ -1,0 +1,313 @@
+"""Public discovery: searching the projects, the statistics, the open data and reach.
+
+Every view here is open to anyone, anonymous included, and reads published
+content only (``commitments.opendata``). Each runs a fixed number of queries
+whatever the data size.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from coops.models import Cooperative
+
+from .. import opendata
+from ..models import Engagement
+from ..search import ProjectFilterForm, highlight
+
+PROJECTS_PER_PAGE = 20
+
+
+@require_safe
+def projects(request):
+    """Anyone: every published project, searchable and filterable, 20 a page."""
+    form = ProjectFilterForm(request.GET)
+    # Invalid filters are reported next to their field and left out; the
+    # valid ones apply all the same.
+    form.is_valid()
+    found = form.apply(opendata.published_projects()).select_related(
+        "choice__engagement__pillar",
+        "choice__selection__cooperative",
+    )
+    page_obj = Paginator(found, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    for project in page_obj:
+        project.title_html = highlight(project.title, form.stems)
+        project.description_html = highlight(project.description, form.stems)
+        project.objectives_html = highlight(project.objectives, form.stems)
+    return render(
+        request,
+        "discovery/projects.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "page_range": page_obj.paginator.get_elided_page_range(
+                page_obj.number, on_each_side=2, on_ends=1
+            ),
+        },
+    )
+
+
+# --- Statistics ------------------------------------------------------------------
+
+# Geometry of the bar charts, in SVG user units (the SVG scales to its box).
+CHART_WIDTH = 520
+LABEL_WIDTH = 112
+VALUE_ROOM = 48
+ROW_HEIGHT = 30
+BAR_HEIGHT = 20
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    pillar: int
+    y: int
+    width: int
+
+    @property
+    def text_y(self):
+        return self.y + BAR_HEIGHT // 2 + 5
+
+    @property
+    def value_x(self):
+        return LABEL_WIDTH + self.width + 6
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart laid out for an inline SVG; integers only, as SVG wants."""
+
+    bars: list
+    scale_max: int
+
+    width = CHART_WIDTH
+    label_width = LABEL_WIDTH
+    bar_height = BAR_HEIGHT
+
+    @property
+    def height(self):
+        return len(self.bars) * ROW_HEIGHT + 10
+
+
+def bar_chart(rows, *, scale_max=None):
+    """Lay out ``rows`` of (label, value, pillar number) as bars scaled to ``scale_max``."""
+    rows = list(rows)
+    scale_max = max(scale_max or 0, *(value for _label, value, _pillar in rows), 1)
+    room = CHART_WIDTH - LABEL_WIDTH - VALUE_ROOM
+    return BarChart(
+        bars=[
+            Bar(
+                label=label,
+                value=value,
+                pillar=pillar,
+                y=index * ROW_HEIGHT + 5,
+                width=round(room * value / scale_max),
+            )
+            for index, (label, value, pillar) in enumerate(rows)
+        ],
+        scale_max=scale_max,
+    )
+
+
+# Geometry of the coverage matrix.
+MATRIX_NAME_WIDTH = 230
+MATRIX_CELL = 36
+MATRIX_HEADER = 34
+
+
+@dataclass(frozen=True)
+class MatrixLayout:
+    rows: list  # (cooperative, y, [(engagement, projects or None, x), …])
+    columns: list  # (engagement, x)
+    width: int
+    height: int
+    name_width = MATRIX_NAME_WIDTH
+    cell = MATRIX_CELL
+    radius = MATRIX_CELL // 2 - 4
+
+
+def matrix_layout(stats):
+    """Place the coverage matrix of ``stats``: a row per cooperative, a column per engagement."""
+
+    def x_of(index):
+        return MATRIX_NAME_WIDTH + index * MATRIX_CELL + MATRIX_CELL // 2
+
+    def y_of(index):
+        return MATRIX_HEADER + index * MATRIX_CELL + MATRIX_CELL // 2
+
+    return MatrixLayout(
+        rows=[
+            (
+                cooperative,
+                y_of(row),
+                [
+                    (engagement, projects, x_of(column))
+                    for column, (engagement, projects) in enumerate(cells)
+                ],
+            )
+            for row, (cooperative, cells) in enumerate(stats.matrix())
+        ],
+        columns=[(engagement, x_of(column)) for column, engagement in enumerate(stats.engagements)],
+        width=MATRIX_NAME_WIDTH + len(stats.engagements) * MATRIX_CELL + 4,
+        height=MATRIX_HEADER + len(stats.cooperatives) * MATRIX_CELL + 4,
+    )
+
+
+@require_safe
+def statistics(request):
+    """Anyone: which engagements and pillars the cooperatives chose, as charts and tables."""
+    stats = opendata.statistics()
+    engagement_label = _("Engagement %(number)s")
+    return render(
+        request,
+        "discovery/statistics.html",
+        {
+            "stats": stats,
+            "engagement_chart": bar_chart(
+                (
+                    (engagement_label % {"number": e.number}, e.cooperative_count, e.pillar.number)
+                    for e in stats.engagements
+                ),
+                scale_max=stats.cooperative_count,
+            ),
+            "pillar_chart": bar_chart(
+                (
+                    (_("Pilier %(number)s") % {"number": p.number}, p.cooperative_count, p.number)
+                    for p in stats.pillars
+                ),
+                scale_max=stats.cooperative_count,
+            ),
+            "project_chart": bar_chart(
+                (engagement_label % {"number": e.number}, e.project_count, e.pillar.number)
+                for e in stats.engagements
+            ),
+            "matrix": matrix_layout(stats),
+        },
+    )
+
+
+# --- Open data -------------------------------------------------------------------
+
+
+@require_safe
+def opendata_page(request):
+    """Anyone: what may be downloaded, under which licence, with which fields."""
+    return render(
+        request,
+        "discovery/opendata.html",
+        {
+            "fields": opendata.FIELDS,
+            "licence_name": opendata.LICENCE_NAME,
+            "licence_url": opendata.LICENCE_URL,
+        },
+    )
+
+
+def _open_to_all(response):
+    # Public, anonymous data: any web page may fetch it.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def opendata_csv(request):
+    """Anyone: the published projects as CSV, with the filters of the projects page."""
+    form = ProjectFilterForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            form.error_summary(), content_type="text/plain; charset=utf-8"
+        )
+    response = StreamingHttpResponse(
+        opendata.csv_lines(form.apply(opendata.published_projects())),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="qualicoop-projets.csv"'
+    return _open_to_all(response)
+
+
+@require_safe
+def opendata_json(request):
+    """Anyone: the published projects as a JSON array, with the filters of the projects page."""
+    form = ProjectFilterForm(request.GET)
+    if not form.is_valid():
+        return _open_to_all(
+            JsonResponse(
+                {"detail": form.error_summary()},
+                status=400,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        )
+    response = StreamingHttpResponse(
+        opendata.json_chunks(form.apply(opendata.published_projects())),
+        content_type="application/json; charset=utf-8",
+    )
+    return _open_to_all(response)
+
+
+# --- Reach -----------------------------------------------------------------------
+
+
+class StaticPagesSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return [
+            "public:home",
+            "public:cooperatives",
+            "discovery:projects",
+            "discovery:statistics",
+            "discovery:opendata",
+            "discovery:api_docs",
+        ]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class EngagementSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Engagement.objects.order_by("number")
+
+
+class CooperativeSitemap(Sitemap):
+    """The cooperatives with a published selection: the others have no public profile."""
+
+    changefreq = "monthly"
+
+    def items(self):
+        return (
+            Cooperative.objects.filter(selections__is_published=True)
+            .annotate(published_on=Max("selections__decided_at"))
+            .order_by("name")
+        )
+
+    def lastmod(self, cooperative):
+        return cooperative.published_on
+
+
+SITEMAPS = {
+    "pages": StaticPagesSitemap,
+    "engagements": EngagementSitemap,
+    "cooperatives": CooperativeSitemap,
+}
+
+
+@require_safe
+def robots(request):
+    """Anyone (robots): keep out of the private areas; here is the sitemap."""
+    return render(
+        request,
+        "discovery/robots.txt",
+        {"sitemap_url": request.build_absolute_uri(reverse("discovery:sitemap"))},
+        content_type="text/plain; charset=utf-8",
+    )

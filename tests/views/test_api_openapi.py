@@ -1,0 +1,124 @@
+"""The OpenAPI description matches the API it describes (discovery:openapi, api_docs)."""
+
+import pytest
+from django.urls import reverse
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+
+from commitments.models import Project
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get(reverse("discovery:openapi"))
+    assert response.status_code == 200
+    return response.json()
+
+
+def inline(node, schema):
+    """``node`` with every ``$ref`` replaced by what it points to."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = schema
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return inline(target, schema)
+        return {key: inline(value, schema) for key, value in node.items()}
+    if isinstance(node, list):
+        return [inline(item, schema) for item in node]
+    return node
+
+
+def response_schema(schema, path, status):
+    operation = schema["paths"][path]["get"]
+    return inline(operation["responses"][status]["content"]["application/json"]["schema"], schema)
+
+
+def assert_matches(body, expected):
+    # The documented objects are closed (additionalProperties false) and list
+    # every property as required: a key too many or missing fails here.
+    OAS30Validator(expected).validate(body)
+
+
+def test_it_is_a_valid_openapi_3_description(schema):
+    validate(schema)
+
+    assert schema["openapi"].startswith("3.0.")
+    assert schema["servers"] == [{"url": "http://testserver"}]
+    assert schema["info"]["license"]["name"] == (
+        "Licence Ouverte / Open Licence version 2.0 (Etalab)"
+    )
+    assert set(schema["paths"]) == {
+        "/api/engagements/",
+        "/api/engagements/{numero}/",
+        "/api/cooperatives/",
+        "/api/cooperatives/{slug}/",
+        "/api/projets/",
+        "/api/projets/{id}/",
+    }
+
+
+def test_every_documented_path_answers_as_documented(client, seed, schema):
+    examples = {
+        "numero": 7,
+        "slug": "le-logis-breton",
+        "id": Project.objects.order_by("pk").first().pk,
+    }
+
+    for path in schema["paths"]:
+        url = path.format(**examples)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.json()
+        assert_matches(body, response_schema(schema, path, "200"))
+        if "results" in body:
+            assert body["results"], url
+
+
+def test_every_documented_error_answers_as_documented(client, seed, schema):
+    unknown = {"numero": 13, "slug": "inconnue", "id": 999999}
+
+    for path, item in schema["paths"].items():
+        responses = item["get"]["responses"]
+        if "404" in responses:
+            response = client.get(path.format(**unknown))
+            assert response.status_code == 404, path
+            assert_matches(response.json(), response_schema(schema, path, "404"))
+        if "400" in responses:
+            response = client.get(path, {"page": "0"})
+            assert response.status_code == 400, path
+            assert_matches(response.json(), response_schema(schema, path, "400"))
+
+
+def test_the_documented_filters_are_the_accepted_ones(client, reference, reviewer, schema):
+    factories.make_published(factories.make_coop("Coop Alpha"), factories.make_campaign(), reviewer)
+    parameters = inline(schema["paths"]["/api/projets/"]["get"]["parameters"], schema)
+    values = {"q": "projet", "pilier": 1, "engagement": 2, "cooperative": "coop-alpha"}
+    values |= {"page": 1, "page_size": 5}
+
+    documented = {parameter["name"] for parameter in parameters}
+    response = client.get("/api/projets/", values)
+
+    assert documented == set(values)
+    assert response.status_code == 200
+    assert [item["engagement_numero"] for item in response.json()["results"]] == [2]
+
+
+def test_the_documentation_page_is_rendered_from_the_description(client, db, schema):
+    response = client.get(reverse("discovery:api_docs"))
+
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    for path, item in schema["paths"].items():
+        operation = item["get"]
+        assert f"<code>{path}</code>" in html
+        assert operation["summary"] in html
+        shown = response_schema(schema, path, "200")
+        if "results" in shown["properties"]:
+            shown = shown["properties"]["results"]["items"]
+        for name in shown["properties"]:
+            assert f"<code>{name}</code>" in html
+    assert 'href="/api/openapi.json"' in html
