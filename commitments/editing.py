@@ -1,0 +1,181 @@
+"""What cooperative staff change in their selection: engagements and projects.
+
+The status is never touched here (that is ``commitments.workflow``'s job); each
+edit only records the selection's last activity in ``updated_at``. Every
+function locks the selection row first: an edit racing a submission either
+lands before it (and is part of what is submitted) or is refused, because the
+selection is no longer editable once submitted.
+"""
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Choice, Project, Selection
+from .workflow import WorkflowError
+
+# The project fields staff edit; ``position`` and ``version`` are managed here.
+PROJECT_FIELDS = ("title", "description", "objectives", "indicators", "target_date", "progress")
+
+UP, DOWN = "up", "down"
+
+
+class StaleEdit(Exception):
+    """Someone saved the project since the form was loaded.
+
+    ``current`` is the project as it now stands in the database, so that the
+    page can show both versions and let the user decide.
+    """
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(_("Ce projet a été modifié entre-temps."))
+
+
+def check_editable(selection):
+    """Refuse, with a French message, any change to a submitted or validated selection."""
+    if not selection.is_editable:
+        raise WorkflowError(
+            _(
+                "La sélection est au statut « %(status)s » : elle ne peut pas être modifiée. "
+                "Aucune modification n'a été enregistrée."
+            )
+            % {"status": selection.get_status_display()}
+        )
+
+
+def _lock_editable(selection_id):
+    """Lock the selection for the rest of the transaction; refuse if read-only."""
+    locked = Selection.objects.select_for_update().get(pk=selection_id)
+    check_editable(locked)
+    return locked
+
+
+def _touch(selection_id, now):
+    """Record the selection's last activity, shown to reviewers in their queue."""
+    Selection.objects.filter(pk=selection_id).update(updated_at=now)
+
+
+def projects_lost_by(selection, engagements):
+    """The projects that keeping only ``engagements`` would delete, in page order."""
+    return (
+        Project.objects.filter(choice__selection=selection)
+        .exclude(choice__engagement__in=engagements)
+        .select_related("choice__engagement__pillar")
+        .order_by("choice__engagement__number", "position", "pk")
+    )
+
+
+def set_engagements(selection, engagements, by):
+    """Make ``engagements`` the selection's chosen ones.
+
+    Engagements no longer ticked are removed with their projects: the view
+    asks for confirmation (``projects_lost_by``) before calling this.
+    Returns the numbers added and removed.
+    """
+    wanted = {engagement.pk: engagement for engagement in engagements}
+    with transaction.atomic():
+        locked = _lock_editable(selection.pk)
+        current = {choice.engagement_id: choice for choice in locked.choices.all()}
+        removed = [
+            choice for engagement_id, choice in current.items() if engagement_id not in wanted
+        ]
+        added = [engagement for pk, engagement in wanted.items() if pk not in current]
+        now = timezone.now()
+        for choice in removed:
+            # One by one so that simple-history records each removal and who made it.
+            choice._history_user = by
+            choice.delete()
+        for engagement in added:
+            choice = Choice(selection=locked, engagement=engagement, created_at=now)
+            choice._history_user = by
+            choice.save()
+        if removed or added:
+            _touch(locked.pk, now)
+    return (
+        sorted(engagement.number for engagement in added),
+        sorted(choice.engagement.number for choice in removed),
+    )
+
+
+def create_project(choice, data):
+    """Add a project at the end of ``choice``'s list."""
+    with transaction.atomic():
+        _lock_editable(choice.selection_id)
+        if not Choice.objects.filter(pk=choice.pk).exists():
+            raise WorkflowError(_("Cet engagement ne fait plus partie de la sélection."))
+        last = Project.objects.filter(choice=choice).aggregate(last=Max("position"))["last"]
+        now = timezone.now()
+        project = Project(
+            choice=choice,
+            position=0 if last is None else last + 1,
+            created_at=now,
+            updated_at=now,
+            **{name: data[name] for name in PROJECT_FIELDS},
+        )
+        project.save()
+        _touch(choice.selection_id, now)
+    return project
+
+
+def update_project(project, data, expected_version):
+    """Save ``data`` over the project if nobody saved it since ``expected_version``.
+
+    Raises ``StaleEdit`` carrying the current project otherwise: a concurrent
+    edit is shown to the user, never silently overwritten.
+    """
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        now = timezone.now()
+        # Claim the version: only one of two concurrent saves can match it.
+        claimed = Project.objects.filter(pk=project.pk, version=expected_version).update(
+            version=F("version") + 1, updated_at=now
+        )
+        if not claimed:
+            current = Project.objects.filter(pk=project.pk).first()
+            if current is None:
+                raise WorkflowError(_("Ce projet a été supprimé entre-temps."))
+            raise StaleEdit(current)
+        # Write the fields through save() so that simple-history records the change.
+        saved = Project.objects.get(pk=project.pk)
+        for name in PROJECT_FIELDS:
+            setattr(saved, name, data[name])
+        saved.save()
+        _touch(project.choice.selection_id, now)
+    return saved
+
+
+def delete_project(project):
+    """Delete the project; the view has asked for confirmation."""
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        project.delete()
+        _touch(project.choice.selection_id, timezone.now())
+
+
+def move_project(project, direction):
+    """Swap the project with its neighbour above or below; False at either end."""
+    if direction not in (UP, DOWN):
+        raise ValueError(direction)
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        siblings = list(
+            Project.objects.filter(choice_id=project.choice_id).order_by("position", "pk")
+        )
+        index = next((i for i, sibling in enumerate(siblings) if sibling.pk == project.pk), None)
+        if index is None:
+            return False
+        other = index - 1 if direction == UP else index + 1
+        if not 0 <= other < len(siblings):
+            return False
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        # Renumber the whole list: positions copied from older selections may tie.
+        changed = []
+        for position, sibling in enumerate(siblings):
+            if sibling.position != position:
+                sibling.position = position
+                changed.append(sibling)
+        Project.objects.bulk_update(changed, ["position"])
+        _touch(project.choice.selection_id, timezone.now())
+    return True

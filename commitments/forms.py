@@ -1,0 +1,113 @@
+"""Forms of the cooperative workspace: they clean input, the services decide.
+
+No business rule lives here: whether a selection may change is
+``commitments.editing``'s and ``commitments.workflow``'s business.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .editing import DOWN, UP
+from .models import TEXT_MAX, Engagement, Project
+
+
+class EngagementsForm(forms.Form):
+    """The engagements ticked on the choice page, narrowed to the 12 of the federation.
+
+    Engagements are sent by number; anything else (a 13th, a word) is a form
+    error, not a crash.
+    """
+
+    engagements = forms.ModelMultipleChoiceField(
+        label=_("Engagements choisis"),
+        queryset=Engagement.objects.select_related("pillar"),
+        to_field_name="number",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("« %(value)s » n'est pas l'un des 12 engagements."),
+            "invalid_pk_value": _("« %(pk)s » n'est pas un numéro d'engagement."),
+            "invalid_list": _("Choisissez des engagements dans la liste."),
+        },
+    )
+    # Set by the confirmation page: the user saw which projects will be deleted,
+    # and ``lost`` lists them, so that a project added meanwhile is not deleted unseen.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    lost = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def ticked_numbers(self):
+        """The numbers to show ticked: what was sent, or the initial choice."""
+        if self.is_bound:
+            values = self.data.getlist(self.add_prefix("engagements"))
+        else:
+            values = self.initial.get("engagements", [])
+        return {str(value) for value in values}
+
+
+class ProjectForm(forms.ModelForm):
+    """A project as staff describe it."""
+
+    class Meta:
+        model = Project
+        fields = ["title", "description", "objectives", "indicators", "target_date", "progress"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6, "maxlength": TEXT_MAX}),
+            "objectives": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX}),
+            "indicators": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX}),
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "progress": forms.RadioSelect,
+        }
+        help_texts = {
+            "title": _("Un intitulé court, tel qu'il apparaîtra sur la page publique."),
+            "description": _(
+                "Ce que la coopérative fait concrètement, pour qui, avec qui. "
+                "Obligatoire pour soumettre la sélection."
+            ),
+            "objectives": _("Facultatif. Les résultats attendus."),
+            "indicators": _("Facultatif. Comment la coopérative mesure l'avancement."),
+            "target_date": _("Facultatif. Date à laquelle le projet devrait être réalisé."),
+        }
+        error_messages = {
+            "title": {"required": _("Donnez un titre au projet.")},
+            "description": {"required": _("Décrivez le projet.")},
+            "target_date": {"invalid": _("Saisissez une date valide, par exemple 31/12/2025.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Accept the date as browsers send it and as people type it in French.
+        self.fields["target_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class ProjectEditForm(ProjectForm):
+    """Editing an existing project carries the version it was loaded with.
+
+    ``commitments.editing.update_project`` saves only if that version is still
+    the current one, so two people editing at once cannot overwrite each other.
+    """
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", self.instance.version)
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[(UP, _("Monter")), (DOWN, _("Descendre"))])
+
+
+class StartForm(forms.Form):
+    """Start the campaign's selection, from a blank page or from the last validated one."""
+
+    resume = forms.BooleanField(required=False)
+
+
+class SubmitForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message pour la fédération"),
+        help_text=_("Facultatif. Par exemple ce qui a changé depuis la dernière soumission."),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

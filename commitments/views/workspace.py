@@ -1,0 +1,596 @@
+"""The cooperative workspace (/espace/): staff choose engagements, describe projects, submit.
+
+Every view needs a logged-in user and resolves the cooperative through
+``coops.access``: another cooperative's page or object is a 404, a role that
+does not allow the action a 403. Edits go through ``commitments.editing``,
+moves of the status through ``commitments.workflow``; the views only turn
+their refusals into messages.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from coops import access
+from coops.models import Membership
+
+from .. import editing, workflow
+from ..forms import EngagementsForm, MoveForm, ProjectEditForm, ProjectForm, StartForm, SubmitForm
+from ..models import Campaign, Choice, Engagement, Project, Remark, Selection, Status
+
+NO_CAMPAIGN = gettext_lazy("Aucune campagne Quali'Coop n'est ouverte pour l'instant.")
+
+# How many published projects of other cooperatives the choice page shows per engagement.
+INSPIRATION_PER_ENGAGEMENT = 3
+
+
+@dataclass
+class Workspace:
+    """What every workspace page works on: whose, which campaign, which selection."""
+
+    membership: Membership
+    campaign: Campaign | None
+    # The latest revision for the current campaign: the one staff work on.
+    selection: Selection | None
+
+    @property
+    def cooperative(self):
+        return self.membership.cooperative
+
+    @property
+    def slug(self):
+        return self.membership.cooperative.slug
+
+
+def _workspace(request, slug):
+    membership = access.membership_or_404(request.user, slug)
+    campaign = Campaign.objects.current()
+    selection = None
+    if campaign is not None:
+        selection = (
+            Selection.objects.filter(cooperative=membership.cooperative, campaign=campaign)
+            .order_by("-revision")
+            .first()
+        )
+        if selection is not None:
+            # Already at hand: spares every page a query.
+            selection.campaign = campaign
+    return Workspace(membership, campaign, selection)
+
+
+def _editable_selection(workspace):
+    """The selection staff may change, or ``WorkflowError`` saying why not."""
+    if workspace.campaign is None:
+        raise workflow.WorkflowError(NO_CAMPAIGN)
+    if workspace.selection is None:
+        raise workflow.WorkflowError(
+            _("Commencez d'abord la sélection de la campagne « %(campaign)s ».")
+            % {"campaign": workspace.campaign.name}
+        )
+    editing.check_editable(workspace.selection)
+    return workspace.selection
+
+
+def _refused(request, workspace, error):
+    """Back to the dashboard with the reason: a refused edit never passes silently."""
+    messages.warning(request, str(error))
+    return redirect("workspace:dashboard", workspace.slug)
+
+
+def _posted(request):
+    """The data to bind a form to: an empty POST is still a POST."""
+    return request.POST if request.method == "POST" else None
+
+
+def _chosen_or_404(workspace, number):
+    """The working selection's choice of engagement ``number``; 404 if not chosen."""
+    if workspace.selection is None:
+        raise Http404
+    return get_object_or_404(
+        Choice.objects.select_related("engagement__pillar"),
+        selection=workspace.selection,
+        engagement__number=number,
+    )
+
+
+def _project_or_404(workspace, pk):
+    """A project of the working selection; any other project id is a 404."""
+    if workspace.selection is None:
+        raise Http404
+    return get_object_or_404(
+        Project.objects.select_related("choice__engagement__pillar"),
+        pk=pk,
+        choice__selection=workspace.selection,
+    )
+
+
+def _transitions(selection):
+    """The selection's moves, newest first, each with its remarks."""
+    return (
+        selection.transitions.select_related("actor")
+        .prefetch_related(
+            Prefetch("remarks", queryset=Remark.objects.select_related("engagement__pillar"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _open_request(selection, transitions):
+    """The reviewers' latest request for changes, while staff are working on it."""
+    if selection.status != Status.CHANGES_REQUESTED:
+        return None
+    return next((t for t in transitions if t.to_status == Status.CHANGES_REQUESTED), None)
+
+
+@login_required
+def home(request):
+    """Any logged-in user: the cooperatives they work for.
+
+    Straight to the cooperative when there is only one; reviewers who belong
+    to none go to the federation's pages.
+    """
+    cooperatives = list(access.cooperatives_of(request.user).order_by("name"))
+    if len(cooperatives) == 1:
+        return redirect("workspace:dashboard", cooperatives[0].slug)
+    if not cooperatives and access.is_reviewer(request.user):
+        return redirect("federation:queue")
+    campaign = Campaign.objects.current()
+    latest = {}
+    if campaign is not None and cooperatives:
+        for selection in Selection.objects.filter(
+            cooperative__in=cooperatives, campaign=campaign
+        ).order_by("revision"):
+            latest[selection.cooperative_id] = selection
+    rows = [(cooperative, latest.get(cooperative.pk)) for cooperative in cooperatives]
+    return render(request, "workspace/home.html", {"rows": rows, "campaign": campaign})
+
+
+@login_required
+def dashboard(request, slug):
+    """Members of the cooperative: where the selection stands and what to do next."""
+    workspace = _workspace(request, slug)
+    selection = workspace.selection
+    context = {"workspace": workspace, "today": timezone.localdate()}
+    published = (
+        Selection.objects.published()
+        .filter(cooperative=workspace.cooperative)
+        .select_related("campaign")
+        .first()
+    )
+    context["published"] = published
+    if selection is None:
+        context["resumable"] = _last_validated(workspace) if workspace.campaign else None
+        return render(request, "workspace/dashboard.html", context)
+
+    choices = list(
+        selection.choices.select_related("engagement__pillar")
+        .annotate(
+            project_count=Count("projects"),
+            described_count=Count("projects", filter=~Q(projects__description="")),
+        )
+        .order_by("engagement__number")
+    )
+    transitions = list(_transitions(selection))
+    open_request = _open_request(selection, transitions)
+    remarked = (
+        {remark.engagement_id for remark in open_request.remarks.all()} if open_request else set()
+    )
+    minimum = workspace.campaign.min_engagements
+    ready = sum(1 for choice in choices if choice.described_count)
+    context.update(
+        {
+            "selection": selection,
+            "choices": choices,
+            "remarked": remarked,
+            "problems": workflow.missing_for_submission(selection),
+            "transitions": transitions,
+            "open_request": open_request,
+            "minimum": minimum,
+            "project_total": sum(choice.described_count for choice in choices),
+            "ready_count": ready,
+            "ready_goal": max(minimum, len(choices)),
+        }
+    )
+    return render(request, "workspace/dashboard.html", context)
+
+
+def _last_validated(workspace):
+    """The selection a cooperative may start the new campaign from."""
+    return (
+        Selection.objects.filter(cooperative=workspace.cooperative, status=Status.VALIDATED)
+        .select_related("campaign")
+        .order_by("-campaign__opens_on", "-revision")
+        .first()
+    )
+
+
+@login_required
+@require_POST
+def start(request, slug):
+    """Members of the cooperative: open the current campaign's selection.
+
+    Empty, or copied from the cooperative's last validated selection.
+    """
+    workspace = _workspace(request, slug)
+    if workspace.campaign is None:
+        return _refused(request, workspace, NO_CAMPAIGN)
+    form = StartForm(request.POST)
+    resume = form.is_valid() and form.cleaned_data["resume"]
+    copy_from = _last_validated(workspace) if resume else None
+    if resume and copy_from is None:
+        return _refused(
+            request, workspace, _("La coopérative n'a pas encore de sélection validée.")
+        )
+    try:
+        workflow.start_selection(
+            cooperative=workspace.cooperative,
+            campaign=workspace.campaign,
+            by=request.user,
+            copy_from=copy_from,
+        )
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    if copy_from is not None:
+        messages.success(
+            request,
+            _(
+                "Votre sélection validée (%(campaign)s) a été reprise : "
+                "mettez-la à jour puis soumettez-la."
+            )
+            % {"campaign": copy_from.campaign.name},
+        )
+        return redirect("workspace:dashboard", slug)
+    messages.success(request, _("Sélection commencée : choisissez vos engagements."))
+    return redirect("workspace:choose", slug)
+
+
+def _inspiration(cooperative):
+    """A few projects other cooperatives published, per engagement number, in one query."""
+    projects = (
+        Project.objects.filter(choice__selection__is_published=True)
+        .exclude(choice__selection__cooperative=cooperative)
+        .select_related("choice__engagement", "choice__selection__cooperative")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("choice__engagement_id"),
+                # First projects of different cooperatives before a cooperative's second one.
+                order_by=[
+                    F("position").asc(),
+                    F("choice__selection__cooperative__name").asc(),
+                    F("pk").asc(),
+                ],
+            )
+        )
+        .filter(rank__lte=INSPIRATION_PER_ENGAGEMENT)
+        .order_by("choice__engagement__number", "rank")
+    )
+    by_number = {}
+    for project in projects:
+        by_number.setdefault(project.choice.engagement.number, []).append(project)
+    return by_number
+
+
+@login_required
+def choose(request, slug):
+    """Members of the cooperative, while the selection is editable: tick the engagements.
+
+    Unticking an engagement that has projects first shows which projects
+    will be deleted, and asks again.
+    """
+    workspace = _workspace(request, slug)
+    try:
+        selection = _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    # Engagement number -> how many projects unticking it would delete.
+    chosen = dict(
+        selection.choices.annotate(project_count=Count("projects")).values_list(
+            "engagement__number", "project_count"
+        )
+    )
+    if request.method == "POST":
+        form = EngagementsForm(request.POST)
+        if form.is_valid():
+            engagements = list(form.cleaned_data["engagements"])
+            lost = list(editing.projects_lost_by(selection, engagements))
+            seen = ",".join(str(project.pk) for project in lost)
+            confirmed = form.cleaned_data["confirm"] and form.cleaned_data["lost"] == seen
+            if lost and not confirmed:
+                return render(
+                    request,
+                    "workspace/choose_confirm.html",
+                    {
+                        "workspace": workspace,
+                        "selection": selection,
+                        "lost": lost,
+                        "seen": seen,
+                        "numbers": [engagement.number for engagement in engagements],
+                        # The list changed since the user confirmed: say so.
+                        "changed": form.cleaned_data["confirm"],
+                    },
+                )
+            try:
+                added, removed = editing.set_engagements(selection, engagements, request.user)
+            except workflow.WorkflowError as error:
+                return _refused(request, workspace, error)
+            messages.success(request, _saved_message(len(engagements), added, removed))
+            return redirect("workspace:dashboard", slug)
+    else:
+        form = EngagementsForm(initial={"engagements": list(chosen)})
+    engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
+    # Tampered values are reported by the form; only real engagements show as ticked.
+    ticked = form.ticked_numbers() & {str(engagement.number) for engagement in engagements}
+    inspiration = _inspiration(workspace.cooperative)
+    rows = [
+        {
+            "engagement": engagement,
+            "project_count": chosen.get(engagement.number, 0),
+            "inspiration": inspiration.get(engagement.number, []),
+        }
+        for engagement in engagements
+    ]
+    return render(
+        request,
+        "workspace/choose.html",
+        {
+            "workspace": workspace,
+            "selection": selection,
+            "form": form,
+            "rows": rows,
+            "ticked": ticked,
+            "ticked_count": len(ticked),
+            "minimum": workspace.campaign.min_engagements,
+        },
+    )
+
+
+def _saved_message(count, added, removed):
+    message = ngettext(
+        "Sélection enregistrée : %(count)s engagement choisi.",
+        "Sélection enregistrée : %(count)s engagements choisis.",
+        count,
+    ) % {"count": count}
+    if removed:
+        message += " " + _("Retiré(s) : %(numbers)s.") % {
+            "numbers": ", ".join(str(number) for number in removed)
+        }
+    if added:
+        message += " " + _("Ajouté(s) : %(numbers)s.") % {
+            "numbers": ", ".join(str(number) for number in added)
+        }
+    return message
+
+
+@login_required
+def engagement(request, slug, number):
+    """Members of the cooperative: one chosen engagement, its remarks and its projects."""
+    workspace = _workspace(request, slug)
+    choice = _chosen_or_404(workspace, number)
+    open_request = _open_request(workspace.selection, _transitions(workspace.selection))
+    remarks = []
+    if open_request is not None:
+        remarks = [r for r in open_request.remarks.all() if r.engagement_id == choice.engagement_id]
+    projects = list(choice.projects.order_by("position", "pk"))
+    return render(
+        request,
+        "workspace/engagement.html",
+        {
+            "workspace": workspace,
+            "selection": workspace.selection,
+            "choice": choice,
+            "engagement": choice.engagement,
+            "projects": projects,
+            "open_request": open_request,
+            "remarks": remarks,
+        },
+    )
+
+
+@login_required
+def project_create(request, slug, number):
+    """Members of the cooperative, while the selection is editable: add a project."""
+    workspace = _workspace(request, slug)
+    choice = _chosen_or_404(workspace, number)
+    try:
+        _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    form = ProjectForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = editing.create_project(choice, form.cleaned_data)
+        except workflow.WorkflowError as error:
+            return _refused(request, workspace, error)
+        messages.success(request, _("Projet « %(title)s » ajouté.") % {"title": project.title})
+        return redirect(_project_anchor(workspace, project, choice))
+    return render(
+        request,
+        "workspace/project_form.html",
+        {
+            "workspace": workspace,
+            "engagement": choice.engagement,
+            "form": form,
+            "fields": [(form[name], None) for name in form.Meta.fields],
+        },
+    )
+
+
+def _project_anchor(workspace, project, choice):
+    """The engagement page, scrolled to the project just changed."""
+    url = reverse("workspace:engagement", args=[workspace.slug, choice.engagement.number])
+    return f"{url}#projet-{project.pk}"
+
+
+def _conflict_rows(form, typed, current):
+    """Each field next to the value someone else saved meanwhile, for the conflict page."""
+    rows = []
+    for name in form.Meta.fields:
+        saved = getattr(current, name)
+        if name == "progress":
+            shown = current.get_progress_display()
+        elif name == "target_date" and saved:
+            shown = formats.date_format(saved)
+        else:
+            shown = saved
+        rows.append((form[name], {"value": shown, "differs": typed.get(name) != saved}))
+    return rows
+
+
+@login_required
+def project_edit(request, slug, pk):
+    """Members of the cooperative, while the selection is editable: edit a project.
+
+    Saving carries the version the form was loaded with; if someone saved in
+    between, both versions are shown and nothing is overwritten.
+    """
+    workspace = _workspace(request, slug)
+    project = _project_or_404(workspace, pk)
+    try:
+        _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    form = ProjectEditForm(_posted(request), instance=project)
+    fields = [(form[name], None) for name in form.Meta.fields]
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = editing.update_project(
+                project, form.cleaned_data, expected_version=form.cleaned_data["version"]
+            )
+        except editing.StaleEdit as stale:
+            conflict = stale.current
+            # Keep what the user typed, but against the version now saved: saving
+            # again is a deliberate choice to replace it.
+            data = request.POST.copy()
+            data["version"] = str(conflict.version)
+            typed = form.cleaned_data
+            form = ProjectEditForm(data, instance=project)
+            fields = _conflict_rows(form, typed, conflict)
+        except workflow.WorkflowError as error:
+            return _refused(request, workspace, error)
+        else:
+            messages.success(
+                request, _("Projet « %(title)s » enregistré.") % {"title": saved.title}
+            )
+            return redirect(_project_anchor(workspace, saved, project.choice))
+    return render(
+        request,
+        "workspace/project_form.html",
+        {
+            "workspace": workspace,
+            "engagement": project.choice.engagement,
+            "project": project,
+            "form": form,
+            "fields": fields,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def project_delete(request, slug, pk):
+    """Members of the cooperative, while the selection is editable: delete a project.
+
+    GET asks for confirmation; only POST deletes.
+    """
+    workspace = _workspace(request, slug)
+    project = _project_or_404(workspace, pk)
+    try:
+        _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    if request.method == "POST":
+        try:
+            editing.delete_project(project)
+        except workflow.WorkflowError as error:
+            return _refused(request, workspace, error)
+        messages.success(request, _("Projet « %(title)s » supprimé.") % {"title": project.title})
+        return redirect("workspace:engagement", slug, project.choice.engagement.number)
+    return render(
+        request,
+        "workspace/project_delete.html",
+        {"workspace": workspace, "project": project, "engagement": project.choice.engagement},
+    )
+
+
+@login_required
+@require_POST
+def project_move(request, slug, pk):
+    """Members of the cooperative, while the selection is editable: reorder a project."""
+    workspace = _workspace(request, slug)
+    project = _project_or_404(workspace, pk)
+    try:
+        _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Déplacement inconnu : choisissez « monter » ou « descendre ».")
+        )
+    try:
+        editing.move_project(project, form.cleaned_data["direction"])
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    return redirect(_project_anchor(workspace, project, project.choice))
+
+
+@login_required
+def submit(request, slug):
+    """Référents of the cooperative (403 for contributeurs): submit the selection.
+
+    GET shows what is still missing and asks for confirmation; POST submits,
+    or names each missing thing.
+    """
+    workspace = _workspace(request, slug)
+    access.require_submit_right(workspace.membership)
+    try:
+        selection = _editable_selection(workspace)
+    except workflow.WorkflowError as error:
+        return _refused(request, workspace, error)
+    form = SubmitForm(_posted(request))
+    incomplete = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.submit_selection(
+                selection=selection, by=request.user, message=form.cleaned_data["message"]
+            )
+        except workflow.SubmissionIncomplete as error:
+            incomplete = error.problems
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+            return redirect("workspace:dashboard", slug)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Sélection soumise à la fédération. Elle est en lecture seule "
+                    "jusqu'à sa décision."
+                ),
+            )
+            return redirect("workspace:dashboard", slug)
+    return render(
+        request,
+        "workspace/submit.html",
+        {
+            "workspace": workspace,
+            "selection": selection,
+            "form": form,
+            "problems": workflow.missing_for_submission(selection)
+            if incomplete is None
+            else incomplete,
+            "incomplete": incomplete is not None,
+        },
+    )
