@@ -14,12 +14,14 @@ messages.
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import notifications
 from .models import Choice, Project, Remark, Selection, Status, Transition
 
 logger = logging.getLogger("qualicoop.workflow")
@@ -201,6 +203,8 @@ def submit_selection(*, selection, by, message="", today=None):
             snapshot=snapshot_of(locked),
             submitted_at=_NOW,
         )
+        # Emails leave only once the move is saved; they never undo it.
+        transaction.on_commit(partial(notifications.selection_submitted, entry.pk))
     selection.refresh_from_db()
     return entry
 
@@ -227,6 +231,7 @@ def request_changes(*, selection, by, message, remarks=None):
             for engagement, text in (remarks or {}).items()
             if text and text.strip() and engagement.pk in chosen
         )
+        transaction.on_commit(partial(notifications.changes_requested, entry.pk))
     selection.refresh_from_db()
     return entry
 
@@ -242,6 +247,7 @@ def validate_selection(*, selection, by, message=""):
         entry = _move(
             locked, Status.VALIDATED, by=by, message=message, decided_at=_NOW, is_published=True
         )
+        transaction.on_commit(partial(notifications.selection_validated, entry.pk))
     selection.refresh_from_db()
     return entry
 

@@ -9,6 +9,7 @@ functions, so that the rule lives in one place and one test matrix covers it:
   cooperative through the federation pages, never through the workspace.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,6 +21,21 @@ REVIEW_PERMISSION = "commitments.review_selection"
 
 def is_reviewer(user):
     return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
+
+
+def reviewers():
+    """Active users holding the review permission, directly or through a group.
+
+    Superusers hold every permission but administer the site: only the people
+    given the permission (the "Fédération" group) are reviewers to notify.
+    The permission lives in Django's model backend, the one to ask.
+    """
+    return get_user_model().objects.with_perm(
+        REVIEW_PERMISSION,
+        is_active=True,
+        include_superusers=False,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
 
 
 def cooperatives_of(user):

@@ -1,7 +1,17 @@
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import path, re_path
+
+from commitments.views import federation
 
 app_name = "federation"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="queue"),
+    path("", federation.queue, name="queue"),
+    path("selections/<int:pk>/", federation.review, name="review"),
+    path("selections/<int:pk>/decision/", federation.decide, name="decide"),
+    path("selections/<int:pk>/rouvrir/", federation.reopen, name="reopen"),
+    path("tableau-de-bord/", federation.dashboard, name="dashboard"),
+    re_path(
+        r"^export/(?P<kind>selections|projets)\.(?P<fmt>csv|xlsx)$",
+        federation.export,
+        name="export",
+    ),
 ]

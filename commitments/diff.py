@@ -1,0 +1,291 @@
+"""What changed in a selection: between two submissions, and edit by edit.
+
+``workflow.submit_selection`` freezes the content of every submission in
+``Transition.snapshot``. Reviewers receiving a resubmission want to read only
+what the cooperative changed after their remarks: ``latest_submissions_diff``
+compares the two latest snapshots of a selection — engagements added or
+removed, projects added, removed or edited (matched by their id) — and marks
+the changed words. ``edit_history`` reads the django-simple-history records of
+the selection's choices and projects: who changed what, and when.
+"""
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.utils import formats
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from .models import Choice, Engagement, Project, Status, Transition
+
+# Field of a project snapshot -> its label, in the order a reader expects.
+PROJECT_FIELDS = {
+    "title": Project._meta.get_field("title").verbose_name,
+    "description": Project._meta.get_field("description").verbose_name,
+    "objectives": Project._meta.get_field("objectives").verbose_name,
+    "indicators": Project._meta.get_field("indicators").verbose_name,
+    "target_date": Project._meta.get_field("target_date").verbose_name,
+    "progress": Project._meta.get_field("progress").verbose_name,
+}
+
+# A token is a word with the whitespace that follows it: a rewritten sentence
+# reads as one deletion and one insertion, not as words interleaved around
+# matching spaces; the author's spacing and line breaks are kept.
+_TOKENS = re.compile(r"\S+\s*|\s+")
+
+
+def word_diff(old, new):
+    """``old`` → ``new`` as escaped HTML, changed words in ``<del>``/``<ins>``."""
+    old_tokens = _TOKENS.findall(old or "")
+    new_tokens = _TOKENS.findall(new or "")
+    parts = []
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        removed = "".join(old_tokens[old_start:old_end])
+        added = "".join(new_tokens[new_start:new_end])
+        if operation == "equal":
+            parts.append(conditional_escape(added))
+            continue
+        if removed:
+            parts.append(format_html('<del class="diff-removed">{}</del>', removed))
+        if added:
+            parts.append(format_html('<ins class="diff-added">{}</ins>', added))
+    # Every part above is either escaped text or built by format_html.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def display_value(name, value):
+    """A snapshot value as a reader sees it (a French date, a progress label)."""
+    if not value:
+        return ""
+    if name == "target_date":
+        return formats.date_format(datetime.date.fromisoformat(value))
+    if name == "progress":
+        return str(Project.Progress(value).label) if value in Project.Progress.values else value
+    return value
+
+
+@dataclass
+class FieldChange:
+    label: str
+    html: str
+
+
+@dataclass
+class ProjectChange:
+    id: int
+    title: str
+    # For an added or removed project: its (label, text) fields; for an
+    # edited one: the fields that changed.
+    fields: list = field(default_factory=list)
+    moved_from: int | None = None
+
+
+@dataclass
+class EngagementChanges:
+    number: int
+    title: str
+    pillar: int | None
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    edited: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.added or self.removed or self.edited)
+
+
+@dataclass
+class SelectionDiff:
+    previous: Transition | None = None
+    latest: Transition | None = None
+    added_engagements: list = field(default_factory=list)
+    removed_engagements: list = field(default_factory=list)
+    engagements: list = field(default_factory=list)
+
+    @property
+    def has_changes(self):
+        return bool(self.added_engagements or self.removed_engagements or self.engagements)
+
+
+def _projects_by_id(snapshot):
+    """Every project of a snapshot, by id, with the number of its engagement."""
+    projects = {}
+    for number, engagement in (snapshot or {}).get("engagements", {}).items():
+        for project in engagement.get("projects", []):
+            projects[project["id"]] = (int(number), project)
+    return projects
+
+
+def _fields_of(project):
+    return [
+        (label, display_value(name, project.get(name, "")))
+        for name, label in PROJECT_FIELDS.items()
+        if project.get(name)
+    ]
+
+
+def diff_snapshots(old, new):
+    """Compare two submission snapshots (see ``workflow.snapshot_of``).
+
+    Engagements are told as (number, title, pillar number): the pillar gives
+    them their colour.
+    """
+    pillars = dict(Engagement.objects.values_list("number", "pillar__number"))
+    old_engagements = {int(n): e for n, e in (old or {}).get("engagements", {}).items()}
+    new_engagements = {int(n): e for n, e in (new or {}).get("engagements", {}).items()}
+    both = {**old_engagements, **new_engagements}
+    result = SelectionDiff(
+        added_engagements=[
+            (n, both[n]["title"], pillars.get(n))
+            for n in sorted(new_engagements.keys() - old_engagements.keys())
+        ],
+        removed_engagements=[
+            (n, both[n]["title"], pillars.get(n))
+            for n in sorted(old_engagements.keys() - new_engagements.keys())
+        ],
+    )
+    old_projects = _projects_by_id(old)
+    new_projects = _projects_by_id(new)
+    changes = {
+        number: EngagementChanges(number, both[number]["title"], pillars.get(number))
+        for number in sorted(both)
+    }
+    for project_id, (number, project) in new_projects.items():
+        if project_id not in old_projects:
+            changes[number].added.append(
+                ProjectChange(project_id, project["title"], _fields_of(project))
+            )
+            continue
+        old_number, old_project = old_projects[project_id]
+        edited = [
+            FieldChange(
+                label,
+                word_diff(
+                    display_value(name, old_project.get(name, "")),
+                    display_value(name, project.get(name, "")),
+                ),
+            )
+            for name, label in PROJECT_FIELDS.items()
+            if old_project.get(name, "") != project.get(name, "")
+        ]
+        if edited or old_number != number:
+            changes[number].edited.append(
+                ProjectChange(
+                    project_id,
+                    project["title"],
+                    edited,
+                    moved_from=old_number if old_number != number else None,
+                )
+            )
+    for project_id, (number, project) in old_projects.items():
+        if project_id not in new_projects:
+            changes[number].removed.append(
+                ProjectChange(project_id, project["title"], _fields_of(project))
+            )
+    result.engagements = [change for change in changes.values() if change]
+    return result
+
+
+def latest_submissions_diff(selection, transitions=None):
+    """The diff between the selection's two latest submissions, or None.
+
+    ``transitions`` may be the selection's already loaded transitions, in
+    chronological order, to spare a query.
+    """
+    if transitions is None:
+        transitions = selection.transitions.order_by("created_at", "pk")
+    submissions = [t for t in transitions if t.to_status == Status.SUBMITTED and t.snapshot]
+    if len(submissions) < 2:
+        return None
+    previous, latest = submissions[-2], submissions[-1]
+    result = diff_snapshots(previous.snapshot, latest.snapshot)
+    result.previous, result.latest = previous, latest
+    return result
+
+
+# Project fields whose change is worth telling a reviewer (not the bookkeeping).
+HISTORY_FIELDS = [*PROJECT_FIELDS, "position"]
+
+
+@dataclass
+class HistoryEvent:
+    date: datetime.datetime
+    user: object
+    kind: str  # "added", "changed" or "removed"
+    engagement_number: int | None
+    pillar_number: int | None
+    project_title: str = ""  # empty for an engagement chosen or removed
+    changed: list = field(default_factory=list)  # labels of the fields changed
+
+
+@dataclass
+class EditHistory:
+    events: list
+    total: int
+
+    @property
+    def hidden(self):
+        return self.total - len(self.events)
+
+
+_KINDS = {"+": "added", "~": "changed", "-": "removed"}
+
+
+def edit_history(selection, *, current_choices, limit=50):
+    """The latest ``limit`` edits of a selection's engagements and projects.
+
+    ``current_choices`` are the selection's choices, already loaded: copied
+    selections are created in bulk, without history, so their choices are
+    only known from the live rows. Three queries, whatever the history's size.
+    """
+    choice_records = list(
+        Choice.history.filter(selection_id=selection.pk)
+        .select_related("history_user", "engagement__pillar")
+        .order_by("history_date", "history_id")
+    )
+    engagement_of_choice = {choice.pk: choice.engagement for choice in current_choices}
+    engagement_of_choice.update({record.id: record.engagement for record in choice_records})
+    events = [
+        HistoryEvent(
+            record.history_date,
+            record.history_user,
+            _KINDS[record.history_type],
+            record.engagement.number,
+            record.engagement.pillar.number,
+        )
+        for record in choice_records
+        if record.history_type != "~"
+    ]
+    previous = {}
+    for record in (
+        Project.history.filter(choice_id__in=engagement_of_choice.keys())
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        before = previous.get(record.id)
+        previous[record.id] = record
+        changed = []
+        if record.history_type == "~" and before is not None:
+            changed = [
+                str(Project._meta.get_field(name).verbose_name)
+                for name in HISTORY_FIELDS
+                if getattr(before, name) != getattr(record, name)
+            ]
+            if not changed:
+                continue
+        engagement = engagement_of_choice[record.choice_id]
+        events.append(
+            HistoryEvent(
+                record.history_date,
+                record.history_user,
+                _KINDS[record.history_type],
+                engagement.number,
+                engagement.pillar.number,
+                record.title,
+                changed,
+            )
+        )
+    events.sort(key=lambda event: event.date, reverse=True)
+    return EditHistory(events[:limit], len(events))

@@ -1,0 +1,138 @@
+"""Forms of the federation pages: filters, the review decision, reopening.
+
+They clean what reviewers type; the moves themselves and their rules live in
+``commitments.workflow``.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import TEXT_MAX, Campaign, Status
+
+
+class CampaignFilterForm(forms.Form):
+    """Which campaign a federation page shows (GET, reflected in the URL)."""
+
+    campagne = forms.ModelChoiceField(
+        label=_("Campagne"),
+        queryset=Campaign.objects.order_by("-opens_on", "-pk"),
+        to_field_name="slug",
+        required=False,
+        empty_label=None,
+        error_messages={"invalid_choice": _("Cette campagne n'existe pas.")},
+    )
+
+
+# Queue groups as they appear in the URL (?statut=…), in French.
+NOT_STARTED = "non-commencee"
+STATUS_SLUGS = {
+    "soumise": Status.SUBMITTED,
+    "modifications-demandees": Status.CHANGES_REQUESTED,
+    "brouillon": Status.DRAFT,
+    "validee": Status.VALIDATED,
+}
+
+
+class QueueFilterForm(CampaignFilterForm):
+    statut = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[
+            ("", _("Tous")),
+            ("soumise", _("À examiner")),
+            ("modifications-demandees", Status.CHANGES_REQUESTED.label),
+            ("brouillon", _("Brouillons")),
+            ("validee", _("Validées")),
+            (NOT_STARTED, _("Non commencées")),
+        ],
+        error_messages={"invalid_choice": _("Ce statut n'existe pas.")},
+    )
+    q = forms.CharField(
+        label=_("Coopérative"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nom de la coopérative")}),
+    )
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision on a submitted selection, with remarks per engagement."""
+
+    REQUEST_CHANGES = "modifications"
+    VALIDATE = "valider"
+
+    decision = forms.ChoiceField(
+        choices=[(REQUEST_CHANGES, _("Demander des modifications")), (VALIDATE, _("Valider"))],
+        error_messages={
+            "required": _("Choisissez une décision."),
+            "invalid_choice": _("Choisissez une décision."),
+        },
+    )
+    message = forms.CharField(
+        label=_("Message à la coopérative"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Obligatoire pour demander des modifications : dites ce qui doit changer. "
+            "Facultatif pour une validation."
+        ),
+    )
+
+    def __init__(self, *args, engagements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.engagements = list(engagements)
+        for engagement in self.engagements:
+            self.fields[self.remark_name(engagement)] = forms.CharField(
+                label=_("Remarque sur l'engagement %(number)s (facultative)")
+                % {"number": engagement.number},
+                required=False,
+                max_length=TEXT_MAX,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    @staticmethod
+    def remark_name(engagement):
+        return f"remarque_{engagement.number}"
+
+    def remark_field(self, engagement):
+        return self[self.remark_name(engagement)]
+
+    def remarks(self):
+        """The remarks typed, by engagement (cleaned data only)."""
+        return {
+            engagement: self.cleaned_data[self.remark_name(engagement)]
+            for engagement in self.engagements
+            if self.cleaned_data.get(self.remark_name(engagement))
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision == self.REQUEST_CHANGES and not cleaned.get("message"):
+            self.add_error(
+                "message",
+                _(
+                    "Expliquez à la coopérative ce qu'elle doit modifier : "
+                    "ce message est obligatoire."
+                ),
+            )
+        if decision == self.VALIDATE and self.remarks():
+            # A validation carries no remark: typed remarks would be lost silently.
+            raise forms.ValidationError(
+                _(
+                    "Des remarques par engagement sont saisies : elles accompagnent une demande "
+                    "de modifications. Videz-les pour valider, ou demandez des modifications."
+                )
+            )
+        return cleaned
+
+
+class ReopenForm(forms.Form):
+    message = forms.CharField(
+        label=_("Motif de la réouverture"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Facultatif : il apparaît dans l'historique de la sélection."),
+    )

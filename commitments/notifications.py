@@ -1,0 +1,192 @@
+"""Emails sent when a selection moves, and before a campaign closes.
+
+The workflow calls the three ``selection_*`` functions through
+``transaction.on_commit``: the move is already saved when they run, so a
+failing mail server is logged and never turns a successful move into an error.
+Emails are plain text, in French, with absolute links built from
+``settings.SITE_URL`` (a cron job has no request to build them from).
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from coops import access
+from coops.models import Cooperative, Membership
+
+from .models import EDITABLE_STATUSES, Campaign, Selection, Status, Transition
+
+logger = logging.getLogger("qualicoop.notifications")
+
+
+def absolute_url(path):
+    return f"{settings.SITE_URL}{path}"
+
+
+def reviewers():
+    """Reviewers to notify: those with an email address."""
+    return access.reviewers().exclude(email="").order_by("pk")
+
+
+def members(cooperative):
+    """Active members of a cooperative with an email address."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__cooperative=cooperative, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def _message(template, context, recipient):
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        body = render_to_string(f"emails/{template}.txt", context)
+    # A header cannot hold a line break.
+    subject = " ".join(subject.split())
+    return EmailMessage(subject=subject, body=body, to=[recipient.email])
+
+
+def _messages(template, context, recipients):
+    """One email per recipient, so that nobody sees the others' addresses."""
+    return [_message(template, {**context, "recipient": user}, user) for user in recipients]
+
+
+def _send(messages):
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def _notify_move(template, transition_id, recipients_of):
+    """Send one move's emails; log any failure instead of raising it."""
+    try:
+        transition = (
+            Transition.objects.select_related(
+                "selection__cooperative", "selection__campaign", "actor"
+            )
+            .prefetch_related("remarks__engagement")
+            .get(pk=transition_id)
+        )
+        selection = transition.selection
+        context = {
+            "transition": transition,
+            "selection": selection,
+            "cooperative": selection.cooperative,
+            "campaign": selection.campaign,
+            "remarks": list(transition.remarks.all()),
+            "review_url": absolute_url(reverse("federation:review", args=[selection.pk])),
+            "workspace_url": absolute_url(
+                reverse("workspace:dashboard", args=[selection.cooperative.slug])
+            ),
+            "public_url": absolute_url(selection.cooperative.get_absolute_url()),
+        }
+        return _send(_messages(template, context, recipients_of(selection)))
+    except Exception:
+        # The move is committed; the people will see it on their pages.
+        logger.exception("notification_failed template=%s transition=%s", template, transition_id)
+        return 0
+
+
+def selection_submitted(transition_id):
+    """Tell every reviewer that a selection awaits them."""
+    return _notify_move("selection_submitted", transition_id, lambda selection: reviewers())
+
+
+def changes_requested(transition_id):
+    """Tell the cooperative's members what the federation asks them to change."""
+    return _notify_move(
+        "changes_requested", transition_id, lambda selection: members(selection.cooperative)
+    )
+
+
+def selection_validated(transition_id):
+    """Tell the cooperative's members that their selection is validated and public."""
+    return _notify_move(
+        "selection_validated", transition_id, lambda selection: members(selection.cooperative)
+    )
+
+
+def cooperatives_to_remind(campaign):
+    """Cooperatives whose work for ``campaign`` is not in the federation's hands yet.
+
+    That is: a selection in draft or changes requested, or no selection at all.
+    ``working_status`` is the status of their selection in progress, if any.
+    """
+    in_campaign = Selection.objects.filter(cooperative=OuterRef("pk"), campaign=campaign)
+    in_progress = in_campaign.filter(status__in=EDITABLE_STATUSES)
+    return (
+        Cooperative.objects.filter(Q(Exists(in_progress)) | ~Exists(in_campaign))
+        .annotate(working_status=Subquery(in_progress.values("status")[:1]))
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    campaign: Campaign | None
+    sent: int
+    explanation: str
+
+
+def send_deadline_reminders(*, days, today=None):
+    """Remind cooperatives late for the current campaign, ``days`` or less before it closes.
+
+    Mail server errors are raised: the caller (a cron job) must know.
+    """
+    today = today or timezone.localdate()
+    campaign = Campaign.objects.current(today)
+    if campaign is None:
+        return ReminderRun(None, 0, _("Aucune campagne en cours : aucun rappel envoyé."))
+    if campaign.closes_on < today:
+        return ReminderRun(
+            campaign,
+            0,
+            _("La campagne « %(campaign)s » est close depuis le %(date)s : aucun rappel envoyé.")
+            % {"campaign": campaign.name, "date": formats.date_format(campaign.closes_on)},
+        )
+    days_left = (campaign.closes_on - today).days
+    if days_left > days:
+        return ReminderRun(
+            campaign,
+            0,
+            _(
+                "La campagne « %(campaign)s » close dans %(left)s jours, plus de %(days)s : "
+                "aucun rappel envoyé."
+            )
+            % {"campaign": campaign.name, "left": days_left, "days": days},
+        )
+    cooperatives = {coop.pk: coop for coop in cooperatives_to_remind(campaign)}
+    memberships = (
+        Membership.objects.filter(cooperative__in=cooperatives.keys(), user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("cooperative__name", "user__pk")
+    )
+    messages = []
+    for membership in memberships:
+        cooperative = cooperatives[membership.cooperative_id]
+        status = cooperative.working_status
+        context = {
+            "cooperative": cooperative,
+            "campaign": campaign,
+            "days_left": days_left,
+            "status_label": Status(status).label if status else None,
+            "workspace_url": absolute_url(reverse("workspace:dashboard", args=[cooperative.slug])),
+        }
+        messages += _messages("deadline_reminder", context, [membership.user])
+    sent = _send(messages)
+    return ReminderRun(
+        campaign,
+        sent,
+        _("Campagne « %(campaign)s » : %(sent)s rappel(s) envoyé(s).")
+        % {"campaign": campaign.name, "sent": sent},
+    )

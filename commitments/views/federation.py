@@ -1,0 +1,356 @@
+"""The federation's pages: review queue, review, decisions, dashboard, exports.
+
+Every view is for reviewers only (``commitments.review_selection``, given by
+the "Fédération" group): anonymous visitors are sent to the login page, and
+anyone else — cooperative staff included — gets a 404, so that these pages do
+not even reveal that they exist.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from coops.access import require_reviewer
+from coops.models import Cooperative
+
+from .. import exports, workflow
+from ..diff import edit_history, latest_submissions_diff
+from ..forms_review import (
+    NOT_STARTED,
+    STATUS_SLUGS,
+    CampaignFilterForm,
+    QueueFilterForm,
+    ReopenForm,
+    ReviewForm,
+)
+from ..models import Campaign, Choice, Engagement, Selection, Status
+
+PAGE_SIZE = 25
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def reviewer_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        require_reviewer(request.user)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def _filters(request, form_class):
+    """The bound filter form and the campaign it designates (default: the current one).
+
+    An invalid value is shown next to its field and ignored; the page then
+    answers 400 so that the bad link is not mistaken for a good one.
+    """
+    data = request.GET.copy()
+    current = Campaign.objects.current()
+    if not data.get("campagne") and current is not None:
+        data["campagne"] = current.slug
+    form = form_class(data)
+    form.is_valid()
+    return form, form.cleaned_data.get("campagne") or current
+
+
+def _days_left(campaign):
+    """Days until the campaign closes (negative once closed), for the deadline line."""
+    return (campaign.closes_on - timezone.localdate()).days if campaign else None
+
+
+@dataclass
+class QueueGroup:
+    slug: str
+    title: str
+    status: str | None
+    count: int
+    page: object = None
+    previous_url: str = ""
+    next_url: str = ""
+
+    def paginate(self, request, queryset):
+        """Page through the group; each group has its own page number in the URL."""
+        param = f"page-{self.slug}"
+        self.page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+
+        def url(number):
+            query = request.GET.copy()
+            query[param] = number
+            return f"?{query.urlencode()}"
+
+        if self.page.has_previous():
+            self.previous_url = url(self.page.previous_page_number())
+        if self.page.has_next():
+            self.next_url = url(self.page.next_page_number())
+
+
+# The queue's groups, in the order a reviewer works through them.
+QUEUE_GROUPS = [
+    ("soumise", _("À examiner"), ("submitted_at", "pk")),
+    ("modifications-demandees", _("Modifications demandées"), ("cooperative__name", "revision")),
+    ("brouillon", _("Brouillons"), ("cooperative__name", "revision")),
+    ("validee", _("Validées"), ("cooperative__name", "revision")),
+]
+
+
+@reviewer_required
+def queue(request):
+    """Reviewers only: a campaign's selections grouped by status, oldest submission first."""
+    form, campaign = _filters(request, QueueFilterForm)
+    groups = []
+    if campaign is not None:
+        shown = form.cleaned_data.get("statut")
+        search = form.cleaned_data.get("q")
+        selections = Selection.objects.filter(campaign=campaign).select_related("cooperative")
+        not_started = Cooperative.objects.exclude(selections__campaign=campaign).order_by("name")
+        if search:
+            selections = selections.filter(cooperative__name__icontains=search)
+            not_started = not_started.filter(name__icontains=search)
+        counts = dict(
+            selections.order_by()
+            .values_list("status")
+            .annotate(count=Count("pk"))
+            .values_list("status", "count")
+        )
+        for slug, title, ordering in QUEUE_GROUPS:
+            status = STATUS_SLUGS[slug]
+            group = QueueGroup(slug, title, status, counts.get(status, 0))
+            if group.count and shown in ("", slug):
+                group.paginate(
+                    request,
+                    selections.filter(status=status)
+                    .annotate(
+                        engagements_count=Count("choices", distinct=True),
+                        projects_count=Count("choices__projects", distinct=True),
+                    )
+                    .order_by(*ordering),
+                )
+            groups.append(group)
+        group = QueueGroup(NOT_STARTED, _("Coopératives sans sélection"), None, not_started.count())
+        if group.count and shown in ("", NOT_STARTED):
+            group.paginate(request, not_started)
+        groups.append(group)
+    return render(
+        request,
+        "federation/queue.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "groups": groups,
+            "days_left": _days_left(campaign),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _selection_or_404(pk):
+    return get_object_or_404(Selection.objects.select_related("cooperative", "campaign"), pk=pk)
+
+
+def _render_review(request, selection, *, form=None, status=200):
+    choices = list(
+        selection.choices.select_related("engagement__pillar").prefetch_related("projects")
+    )
+    decidable = selection.status == Status.SUBMITTED
+    if form is None and decidable:
+        form = ReviewForm(engagements=[choice.engagement for choice in choices])
+    transitions = list(
+        selection.transitions.select_related("actor").prefetch_related(
+            "remarks__engagement__pillar"
+        )
+    )
+    # The remarks of the last request for changes, to read the answer against them.
+    requests = [t for t in transitions if t.to_status == Status.CHANGES_REQUESTED]
+    last_remarks = (
+        {remark.engagement_id: remark for remark in requests[-1].remarks.all()} if requests else {}
+    )
+    engagements = [
+        {
+            "choice": choice,
+            "engagement": choice.engagement,
+            "projects": list(choice.projects.all()),
+            "last_remark": last_remarks.get(choice.engagement_id),
+            # A submitted selection's engagements are frozen: the form has their fields.
+            "remark_field": form.remark_field(choice.engagement) if decidable else None,
+        }
+        for choice in choices
+    ]
+    siblings = Selection.objects.filter(
+        cooperative=selection.cooperative_id, campaign=selection.campaign_id
+    ).exclude(pk=selection.pk)
+    return render(
+        request,
+        "federation/review.html",
+        {
+            "selection": selection,
+            "campaign": selection.campaign,
+            "days_left": _days_left(selection.campaign),
+            "cooperative": selection.cooperative,
+            "engagements": engagements,
+            "form": form,
+            "decidable": decidable,
+            "transitions": transitions,
+            "diff": latest_submissions_diff(selection, transitions),
+            "history": edit_history(selection, current_choices=choices),
+            "siblings": list(siblings.order_by("revision")),
+            "projects_count": sum(len(item["projects"]) for item in engagements),
+        },
+        status=status,
+    )
+
+
+@reviewer_required
+def review(request, pk):
+    """Reviewers only: a selection in full, its changes, its trail, and the decision form."""
+    return _render_review(request, _selection_or_404(pk))
+
+
+@reviewer_required
+@require_POST
+def decide(request, pk):
+    """Reviewers only: request changes (message required) or validate a submitted selection."""
+    selection = _selection_or_404(pk)
+    engagements = Engagement.objects.filter(choices__selection=selection).order_by("number")
+    form = ReviewForm(request.POST, engagements=engagements)
+    if form.is_valid():
+        message = form.cleaned_data["message"]
+        try:
+            if form.cleaned_data["decision"] == ReviewForm.VALIDATE:
+                workflow.validate_selection(selection=selection, by=request.user, message=message)
+                done = _("La sélection de %(coop)s est validée et publiée.")
+            else:
+                workflow.request_changes(
+                    selection=selection, by=request.user, message=message, remarks=form.remarks()
+                )
+                done = _("Les modifications demandées ont été envoyées à %(coop)s.")
+        except workflow.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, done % {"coop": selection.cooperative.name})
+            return redirect("federation:review", pk=selection.pk)
+    return _render_review(request, selection, form=form, status=400)
+
+
+@reviewer_required
+def reopen(request, pk):
+    """Reviewers only: confirm (GET), then reopen (POST) a validated selection as a new draft."""
+    selection = _selection_or_404(pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = workflow.reopen_selection(
+                selection=selection, by=request.user, message=form.cleaned_data["message"]
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+            return redirect("federation:review", pk=selection.pk)
+        messages.success(
+            request,
+            _(
+                "La version %(revision)s est ouverte en brouillon pour %(coop)s ; la version "
+                "validée reste publique jusqu'à la validation de la suivante."
+            )
+            % {"revision": draft.revision, "coop": selection.cooperative.name},
+        )
+        return redirect("federation:review", pk=draft.pk)
+    return render(
+        request,
+        "federation/reopen.html",
+        {"selection": selection, "form": form, "reopenable": selection.status == Status.VALIDATED},
+        status=400 if form.errors else 200,
+    )
+
+
+@dataclass
+class CoverageRow:
+    cooperative: Cooperative
+    selection: Selection | None
+    cells: list  # (engagement, chosen) for the 12 engagements
+
+    @property
+    def chosen_count(self):
+        return sum(chosen for _engagement, chosen in self.cells)
+
+
+@reviewer_required
+def dashboard(request):
+    """Reviewers only: a campaign's coverage matrix, engagement counts and status counts."""
+    form, campaign = _filters(request, CampaignFilterForm)
+    context = {"form": form, "campaign": campaign, "days_left": _days_left(campaign)}
+    if campaign is not None:
+        engagements = list(Engagement.objects.select_related("pillar"))
+        # Each cooperative is represented by its latest version in the campaign.
+        latest = {}
+        for selection in Selection.objects.filter(campaign=campaign).order_by("revision"):
+            latest[selection.cooperative_id] = selection
+        chosen = set(
+            Choice.objects.filter(selection__in=list(latest.values())).values_list(
+                "selection_id", "engagement_id"
+            )
+        )
+        rows = []
+        for cooperative in Cooperative.objects.order_by("name"):
+            selection = latest.get(cooperative.pk)
+            selection_id = selection.pk if selection else None
+            cells = [
+                (engagement, (selection_id, engagement.pk) in chosen) for engagement in engagements
+            ]
+            rows.append(CoverageRow(cooperative, selection, cells))
+        status_counts = [
+            (status, sum(1 for row in rows if row.selection and row.selection.status == status))
+            for status in (
+                Status.SUBMITTED,
+                Status.CHANGES_REQUESTED,
+                Status.DRAFT,
+                Status.VALIDATED,
+            )
+        ]
+        engagement_counts = [
+            (engagement, sum(row.cells[index][1] for row in rows))
+            for index, engagement in enumerate(engagements)
+        ]
+        context.update(
+            rows=rows,
+            engagements=engagements,
+            engagement_counts=engagement_counts,
+            status_counts=status_counts,
+            not_started=sum(1 for row in rows if row.selection is None),
+            export_links=[
+                (kind, fmt, export.sheet_title)
+                for kind, export in exports.EXPORTS.items()
+                for fmt in ("csv", "xlsx")
+            ],
+        )
+    return render(request, "federation/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@reviewer_required
+def export(request, kind, fmt):
+    """Reviewers only: a campaign's selections or projects as CSV (streamed) or XLSX."""
+    slug = request.GET.get("campagne")
+    campaign = get_object_or_404(Campaign, slug=slug) if slug else Campaign.objects.current()
+    if campaign is None:
+        raise Http404
+    spec = exports.EXPORTS[kind]
+    filename = exports.filename(spec, campaign, fmt)
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_lines(spec, campaign), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        exports.xlsx_file(spec, campaign),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
+    )

@@ -1,0 +1,155 @@
+"""The federation reviews a selection end to end, in a real browser.
+
+Demo's référente submits; the reviewer asks for changes with a remark on one
+engagement; she corrects and resubmits; the reviewer sees what changed and
+validates; the new project text is public, both sides see the trail, and
+each move sent its email.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from commitments.models import Choice, Engagement, Project, Selection
+from coops.models import Cooperative
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SLUG = "cooperative-de-demonstration"
+REMARK = "Combien de ménages ont participé ? Ajoutez un indicateur chiffré."
+FIRST = "Des ateliers mensuels avec les locataires du quartier."
+SECOND = "Des ateliers mensuels avec 45 ménages locataires du quartier, suivis par un comité."
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
+    # Tests run with DEBUG off, where the command wants to be told twice.
+    call_command("create_demo_accounts", force=True, verbosity=0)
+    selection = Selection.objects.get(cooperative__slug=SLUG)
+    for number in range(1, 9):
+        choice = Choice.objects.create(
+            selection=selection, engagement=Engagement.objects.get(number=number)
+        )
+        Project.objects.create(
+            choice=choice,
+            title=f"Ateliers de l'engagement {number}",
+            description=FIRST,
+        )
+    return selection
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args):
+    """Pages in their own browser contexts: one person each, closed after the test."""
+    contexts = []
+
+    def open_page():
+        contexts.append(browser.new_context(**browser_context_args))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _log_in(page, base, username):
+    page.goto(f"{base}/compte/connexion/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "qualicoop-demo")
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def _submit(page, base, message):
+    page.goto(f"{base}/espace/{SLUG}/")
+    page.get_by_role("link", name="Soumettre pour validation").click()
+    page.get_by_label("Message pour la fédération").fill(message)
+    page.get_by_role("button", name="Confirmer la soumission").click()
+    expect(page.get_by_text("Sélection soumise à la fédération.")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_reviews_a_selection_from_submission_to_publication(page, new_page, live_server, demo):
+    base = live_server.url
+    staff = page
+    reviewer = new_page()
+    _log_in(staff, base, "demo")
+    _log_in(reviewer, base, "federation")
+
+    # 1. The cooperative submits; the reviewer finds it at the top of the queue.
+    _submit(staff, base, "Notre première sélection.")
+    reviewer.goto(f"{base}/federation/")
+    waiting = reviewer.locator("#groupe-soumise")
+    expect(waiting.get_by_role("link", name="Coopérative de démonstration").first).to_be_visible()
+    waiting.get_by_role("link", name="Examiner").first.click()
+    expect(reviewer.get_by_role("heading", level=1)).to_have_text("Coopérative de démonstration")
+
+    # 2. Changes requested: the message is required, what was typed is kept.
+    reviewer.get_by_label("Remarque sur l'engagement 3 (facultative)").fill(REMARK)
+    reviewer.get_by_role("button", name="Demander des modifications").click()
+    expect(reviewer.get_by_text("ce message est obligatoire")).to_be_visible()
+    expect(reviewer.get_by_label("Remarque sur l'engagement 3 (facultative)")).to_have_value(REMARK)
+    reviewer.get_by_label("Message à la coopérative").fill("Merci de chiffrer vos actions.")
+    reviewer.get_by_role("button", name="Demander des modifications").click()
+    expect(reviewer.get_by_text("Les modifications demandées ont été envoyées")).to_be_visible()
+    expect(reviewer.locator("header .status-badge")).to_have_text("Modifications demandées")
+
+    # 3. The cooperative reads the remark on engagement 3, edits the project, resubmits.
+    staff.goto(f"{base}/espace/{SLUG}/")
+    expect(staff.get_by_text("Merci de chiffrer vos actions.").first).to_be_visible()
+    staff.get_by_role("link", name="Engagement 3 · pilier").click()
+    expect(staff.locator(".ws-remarks")).to_contain_text(REMARK)
+    staff.get_by_role("link", name="Modifier").first.click()
+    staff.get_by_label("Description").fill(SECOND)
+    staff.get_by_role("button", name="Enregistrer le projet").click()
+    _submit(staff, base, "Indicateurs ajoutés.")
+
+    # 4. The reviewer sees exactly what changed, then validates.
+    reviewer.reload()
+    diff = reviewer.locator(".fed-diff")
+    expect(diff).to_contain_text("Ce qui a changé depuis la soumission précédente")
+    expect(diff).to_contain_text("Projet modifié : « Ateliers de l'engagement 3 »")
+    # Only the changed words are marked.
+    expect(diff.locator(".fed-diff-text ins")).to_have_text(
+        ["45 ménages", "quartier, suivis par un comité."]
+    )
+    expect(diff.locator(".fed-diff-text del")).to_have_text(["les", "quartier."])
+    expect(reviewer.locator(".fed-history")).to_contain_text("Camille Demo")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reviewer.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=False)
+    reviewer.get_by_role("button", name="Valider").click()
+    expect(reviewer.get_by_text("est validée et publiée")).to_be_visible()
+    expect(reviewer.locator("header .status-badge")).to_have_text("Validée")
+
+    # 5. The corrected project is public, on the cooperative's page and the engagement's.
+    anonymous = new_page()
+    anonymous.goto(f"{base}/cooperatives/{SLUG}/")
+    expect(anonymous.get_by_text(SECOND)).to_be_visible()
+    anonymous.goto(f"{base}/engagements/3/")
+    expect(anonymous.get_by_text(SECOND)).to_be_visible()
+
+    # 6. Both sides see the trail of moves.
+    timeline = reviewer.locator(".fed-timeline")
+    expect(timeline.locator("> li")).to_have_count(5)
+    expect(timeline).to_contain_text(REMARK)
+    staff.goto(f"{base}/espace/{SLUG}/")
+    staff_timeline = staff.locator("aside .timeline")
+    expect(staff_timeline.locator("> li")).to_have_count(5)
+    expect(staff_timeline).to_contain_text("Merci de chiffrer vos actions.")
+
+    # 7. Every move sent its email: two submissions, one request, one validation.
+    subjects = sorted((message.to[0], message.subject) for message in mail.outbox)
+    coop = Cooperative.objects.get(slug=SLUG).name
+    campaign = demo.campaign.name
+    assert subjects == [
+        (
+            "demo@example.org",
+            f"[Quali'Coop] Modifications demandées sur votre sélection ({campaign})",
+        ),
+        ("demo@example.org", f"[Quali'Coop] Votre sélection est validée ({campaign})"),
+        ("federation@example.org", f"[Quali'Coop] {coop} a soumis sa sélection"),
+        ("federation@example.org", f"[Quali'Coop] {coop} a soumis sa sélection"),
+    ]

@@ -1,0 +1,139 @@
+"""Campaign exports (commitments.exports): content, CSV for French Excel, neutralised formulas."""
+
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from commitments import exports
+from commitments.models import Project
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DANGEROUS = ["=1+1", "+33 6 12", "-2 logements", "@SOMME(A1)", "\t=1", "\r=1"]
+
+
+@pytest.fixture
+def exported(campaign, coop_a, coop_b, reviewer):
+    """A validated with 8 projects (two with risky titles), B's draft with 2 projects."""
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    first, second = Project.objects.filter(choice__selection=validated).order_by(
+        "choice__engagement__number"
+    )[:2]
+    first.title, first.description = "=1+1", "@SOMME(A1)"
+    first.target_date = datetime.date(2027, 3, 31)
+    first.save()
+    second.title, second.objectives = "+33 6 12", "-2 logements"
+    second.save()
+    draft = factories.make_selection(coop_b, campaign, numbers=(3, 11))
+    return {"validated": validated, "draft": draft}
+
+
+def _csv(kind, campaign):
+    text = "".join(exports.csv_lines(exports.EXPORTS[kind], campaign))
+    assert text.startswith(exports.CSV_BOM)
+    return [line.split(";") for line in text[1:].splitlines()]
+
+
+def _xlsx(kind, campaign):
+    with exports.xlsx_file(exports.EXPORTS[kind], campaign) as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_it_neutralises_formula_triggers(value):
+    assert exports.neutralise(value) == f"'{value}"
+
+
+@pytest.mark.parametrize("value", ["Ateliers", "2 logements", "", 42, None])
+def test_it_leaves_other_values_alone(value):
+    assert exports.neutralise(value) == value
+
+
+def test_it_exports_selections_as_csv(exported, campaign):
+    rows = _csv("selections", campaign)
+
+    assert rows[0] == [
+        "Coopérative",
+        "Campagne",
+        "Version",
+        "Statut",
+        "Soumise le",
+        "Décidée le",
+        "Engagements choisis",
+        "Nombre de projets",
+    ]
+    alpha, beta = rows[1:]
+    assert alpha[:4] == ["Coopérative Alpha", "Campagne ouverte", "1", "Validée"]
+    selection = exported["validated"]
+    assert alpha[4] == timezone.localtime(selection.submitted_at).strftime("%d/%m/%Y %H:%M")
+    assert alpha[5] == timezone.localtime(selection.decided_at).strftime("%d/%m/%Y %H:%M")
+    assert alpha[6:] == ["1, 2, 3, 4, 5, 6, 7, 8", "8"]
+    assert beta == ["Coopérative Bêta", "Campagne ouverte", "1", "Brouillon", "", "", "3, 11", "2"]
+
+
+def test_it_exports_projects_with_neutralised_cells_in_csv(exported, campaign):
+    rows = _csv("projets", campaign)
+
+    assert rows[0][:9] == [
+        "Coopérative",
+        "Campagne",
+        "Version de la sélection",
+        "Statut de la sélection",
+        "Engagement",
+        "Intitulé de l'engagement",
+        "Pilier",
+        "Nom du pilier",
+        "Titre du projet",
+    ]
+    assert len(rows) == 1 + 8 + 2
+    first = rows[1]
+    assert first[:5] == ["Coopérative Alpha", "Campagne ouverte", "1", "Validée", "1"]
+    assert first[6] == "1"
+    assert (first[8], first[9]) == ("'=1+1", "'@SOMME(A1)")
+    assert first[12] == "31/03/2027"
+    assert (rows[2][8], rows[2][10]) == ("'+33 6 12", "'-2 logements")
+    assert [row[4] for row in rows[9:]] == ["3", "11"]
+    assert rows[10][6] == "3"  # engagement 11 belongs to pillar 3
+
+
+def test_it_exports_projects_with_neutralised_cells_in_xlsx(exported, campaign):
+    rows = _xlsx("projets", campaign)
+
+    assert rows[0][0] == "Coopérative"
+    assert len(rows) == 1 + 8 + 2
+    first = rows[1]
+    assert first[:5] == ["Coopérative Alpha", "Campagne ouverte", 1, "Validée", 1]
+    assert (first[8], first[9]) == ("'=1+1", "'@SOMME(A1)")
+    assert first[12] == datetime.datetime(2027, 3, 31)
+    assert first[13] == "Prévu"
+    assert (rows[2][8], rows[2][10]) == ("'+33 6 12", "'-2 logements")
+
+
+def test_it_writes_no_formula_in_the_workbook(exported, campaign):
+    with exports.xlsx_file(exports.EXPORTS["projets"], campaign) as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_it_exports_selections_as_xlsx_with_dates(exported, campaign):
+    rows = _xlsx("selections", campaign)
+
+    alpha = rows[1]
+    assert alpha[:4] == ["Coopérative Alpha", "Campagne ouverte", 1, "Validée"]
+    assert isinstance(alpha[4], datetime.datetime) and isinstance(alpha[5], datetime.datetime)
+    assert alpha[6:] == ["1, 2, 3, 4, 5, 6, 7, 8", 8]
+
+
+def test_it_reads_the_database_in_chunks(exported, campaign, django_assert_max_num_queries):
+    for index in range(5):
+        factories.make_selection(factories.make_coop(f"Coop {index}"), campaign, numbers=(1, 2))
+    rows = exports.selection_rows(campaign)
+
+    # One query for the selections and one for their choices, whatever their number.
+    with django_assert_max_num_queries(2):
+        assert len(list(rows)) == 7

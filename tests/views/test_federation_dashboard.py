@@ -1,0 +1,116 @@
+"""The campaign dashboard (federation:dashboard): coverage matrix, counts, exports."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from commitments import workflow
+from commitments.models import Status
+from tests import factories
+
+URL = reverse("federation:dashboard")
+
+
+@pytest.fixture
+def campaign_in_progress(campaign, reviewer, coop_a, coop_b):
+    """A validated (1–8), B submitted (3–10), Gamma draft (1, 2), Delta not started."""
+    factories.make_published(coop_a, campaign, reviewer)
+    submitted = factories.make_selection(coop_b, campaign, numbers=range(3, 11))
+    workflow.submit_selection(selection=submitted, by=None)
+    factories.make_selection(factories.make_coop("Gamma"), campaign, numbers=(1, 2))
+    factories.make_coop("Delta")
+    return campaign
+
+
+def _row(html, name):
+    return html.split(f">{name}</")[1].split("</tr>")[0]
+
+
+def test_it_shows_the_coverage_matrix(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    for number in range(1, 13):
+        assert f">E{number}</abbr></th>" in html
+    assert '<th scope="col" class="pillar-3 fed-matrix-head">' in html
+    beta = _row(html, "Coopérative Bêta")
+    # A text mark for each cell, not colour alone.
+    assert beta.count("✓") == 8
+    assert "Engagement 3 choisi" in beta and "Engagement 11 non choisi" in beta
+    assert "status-submitted" in beta
+    assert 'class="pillar-1 is-chosen"' in _row(html, "Coopérative Alpha")
+    delta = _row(html, "Delta")
+    assert "✓" not in delta and "Non commencée" in delta
+    assert '<th scope="row">' in html
+
+
+def test_it_counts_cooperatives_per_engagement_and_status(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    context = client.get(URL).context
+
+    counts = {engagement.number: count for engagement, count in context["engagement_counts"]}
+    assert counts == {1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2, 8: 2, 9: 1, 10: 1, 11: 0, 12: 0}
+    assert dict(context["status_counts"]) == {
+        Status.SUBMITTED: 1,
+        Status.CHANGES_REQUESTED: 0,
+        Status.DRAFT: 1,
+        Status.VALIDATED: 1,
+    }
+    assert context["not_started"] == 1
+
+
+def test_it_shows_a_reopened_cooperative_by_its_latest_version(client, reviewer, campaign, coop_a):
+    published = factories.make_published(coop_a, campaign, reviewer)
+    workflow.reopen_selection(selection=published, by=reviewer)
+    client.force_login(reviewer)
+
+    html = client.get(URL).content.decode()
+
+    row = _row(html, "Coopérative Alpha")
+    assert "status-draft" in row and row.count("✓") == 8
+
+
+def test_it_links_to_the_exports_of_the_campaign(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    html = client.get(URL).content.decode()
+
+    for kind in ("selections", "projets"):
+        for fmt in ("csv", "xlsx"):
+            url = reverse("federation:export", args=[kind, fmt])
+            assert f'href="{url}?campagne={campaign_in_progress.slug}"' in html
+
+
+def test_it_answers_400_to_an_unknown_campaign(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    response = client.get(URL, {"campagne": "inconnue"})
+
+    assert response.status_code == 400
+    assert "Cette campagne n&#x27;existe pas." in response.content.decode()
+
+
+def _count_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    return len(queries)
+
+
+def test_it_uses_a_constant_number_of_queries(
+    client, reviewer, campaign_in_progress, django_assert_max_num_queries
+):
+    client.force_login(reviewer)
+    few = _count_queries(client)
+    for index in range(10):
+        coop = factories.make_coop(f"Coop {index}")
+        factories.make_selection(coop, campaign_in_progress, numbers=range(1, 9 + index % 4))
+
+    with django_assert_max_num_queries(12):
+        many = _count_queries(client)
+    assert many == few

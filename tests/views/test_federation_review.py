@@ -1,0 +1,200 @@
+"""The review page (federation:review): content, read-only states, changes, trail."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from commitments import workflow
+from commitments.models import Choice, Engagement, Project
+from tests import factories
+
+
+def _url(selection):
+    return reverse("federation:review", args=[selection.pk])
+
+
+@pytest.fixture
+def submitted(campaign, coop_a, staff_a):
+    """Alice's selection: engagements 1–8 with a project each, submitted."""
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9), by=staff_a)
+    project = Project.objects.get(choice__selection=selection, choice__engagement__number=5)
+    project.objectives = "Réunir 30 ménages par an."
+    project.indicators = "Nombre de participants."
+    project.target_date = datetime.date(2027, 3, 31)
+    project.progress = Project.Progress.IN_PROGRESS
+    project.save()
+    workflow.submit_selection(selection=selection, by=staff_a, message="Voici notre sélection.")
+    return selection
+
+
+def _resubmit_with_changes(selection, *, staff, reviewer):
+    workflow.request_changes(
+        selection=selection,
+        by=reviewer,
+        message="Précisez l'engagement 3.",
+        remarks={Engagement.objects.get(number=3): "Combien de logements ?"},
+    )
+    project = Project.objects.filter(
+        choice__selection=selection, choice__engagement__number=3
+    ).first()
+    project.description = "Description trimestrielle du projet 3.1 de Coopérative Alpha."
+    project._history_user = staff
+    project.save()
+    choice = Choice.objects.create(selection=selection, engagement=Engagement.objects.get(number=9))
+    Project.objects.create(choice=choice, title="Rénovation <b>pilote</b>", description="Isoler.")
+    workflow.submit_selection(selection=selection, by=staff, message="C'est corrigé.")
+
+
+def test_it_shows_the_selection_in_full(client, reviewer, submitted, campaign):
+    client.force_login(reviewer)
+
+    response = client.get(_url(submitted))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    assert "Coopérative Alpha</h1>" in html
+    assert campaign.name in html
+    assert "status-badge status-submitted" in html
+    for number in range(1, 9):
+        assert f"Engagement {number}</span>" in html
+        assert f'name="remarque_{number}"' in html
+        assert f"Projet {number}.1 de Coopérative Alpha" in html
+    # Pillar colours: engagements 1–4 belong to pillar 1, 5–8 to pillar 2.
+    assert 'class="fed-engagement pillar-1 mb-4" aria-labelledby="engagement-1"' in html
+    assert 'class="fed-engagement pillar-2 mb-4" aria-labelledby="engagement-5"' in html
+    # Every field of a project.
+    for text in (
+        "Réunir 30 ménages par an.",
+        "Nombre de participants.",
+        "31 mars 2027",
+        "En cours",
+    ):
+        assert text in html
+    assert 'name="message"' in html
+    assert 'value="modifications"' in html and "Demander des modifications" in html
+    assert 'value="valider"' in html
+    assert f'action="{reverse("federation:decide", args=[submitted.pk])}"' in html
+
+
+@pytest.mark.parametrize("state", ["draft", "changes_requested", "validated"])
+def test_it_is_read_only_unless_submitted(client, reviewer, campaign, coop_a, state):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    if state != "draft":
+        workflow.submit_selection(selection=selection, by=None)
+    if state == "changes_requested":
+        workflow.request_changes(selection=selection, by=reviewer, message="Non.")
+    if state == "validated":
+        workflow.validate_selection(selection=selection, by=reviewer)
+    client.force_login(reviewer)
+
+    html = client.get(_url(selection)).content.decode()
+
+    assert "Lecture seule" in html
+    assert 'name="decision"' not in html
+    assert 'name="remarque_1"' not in html
+    reopen = reverse("federation:reopen", args=[selection.pk])
+    assert (reopen in html) is (state == "validated")
+
+
+def test_it_shows_what_changed_since_the_previous_submission(client, reviewer, submitted, staff_a):
+    client.force_login(reviewer)
+    assert "Ce qui a changé" not in client.get(_url(submitted)).content.decode()
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    diff = html.split('id="titre-diff"')[1].split("</section>")[0]
+    assert "Engagement 9</span> ajouté" in diff
+    assert "Projet modifié : « Projet 3.1 de Coopérative Alpha »" in diff
+    assert 'Description <ins class="diff-added">trimestrielle </ins>du projet 3.1' in diff
+    # The new project's title is shown escaped, never as markup.
+    assert "Rénovation &lt;b&gt;pilote&lt;/b&gt;" in diff
+    assert "<b>pilote</b>" not in html
+
+
+def test_it_recalls_the_last_remark_next_to_its_engagement(client, reviewer, submitted, staff_a):
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+    client.force_login(reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    engagement_3 = html.split('aria-labelledby="engagement-3"')[1].split("</section>")[0]
+    assert "Combien de logements ?" in engagement_3
+    engagement_4 = html.split('aria-labelledby="engagement-4"')[1].split("</section>")[0]
+    assert "Combien de logements ?" not in engagement_4
+
+
+def test_it_shows_the_timeline_with_remarks(client, reviewer, submitted, staff_a):
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+    client.force_login(reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    timeline = html.split('id="titre-parcours"')[1].split("</aside>")[0]
+    # Latest first: the resubmission, the request for changes, the first submission, the start.
+    assert timeline.index("C&#x27;est corrigé.") < timeline.index("Précisez l&#x27;engagement 3.")
+    assert timeline.index("Précisez l&#x27;engagement 3.") < timeline.index("Voici notre")
+    assert "Rita Relecture" in timeline and "Alice" in timeline
+    assert "Combien de logements ?" in timeline
+    assert timeline.count("status-changes") == 2  # to, then from "Modifications demandées"
+
+
+def test_it_shows_who_edited_which_project(client, reviewer, submitted, staff_a):
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+    client.force_login(reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    history = html.split('id="titre-historique"')[1].split("</section>")[0]
+    edit = history.split("Projet 3.1 de Coopérative Alpha » modifié")[1].split("</tr>")[0]
+    assert edit.strip().startswith(": description")
+    row = history.split("Projet 3.1 de Coopérative Alpha » modifié")[0].rsplit("<tr>", 1)[1]
+    assert "Alice" in row
+    assert "Engagement 9</span>" in history and "choisi" in history
+
+
+def test_it_escapes_what_cooperatives_typed(client, reviewer, campaign, coop_a):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    Project.objects.filter(choice__selection=selection).update(
+        title="<script>alert('titre')</script>"
+    )
+    client.force_login(reviewer)
+
+    html = client.get(_url(selection)).content.decode()
+
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+def test_it_is_a_404_for_an_unknown_selection(client, reviewer):
+    client.force_login(reviewer)
+
+    assert client.get(reverse("federation:review", args=[999999])).status_code == 404
+
+
+def _count_queries(client, selection):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_url(selection)).status_code == 200
+    return len(queries)
+
+
+def test_it_uses_a_bounded_number_of_queries(
+    client, reviewer, campaign, coop_a, coop_b, staff_a, django_assert_max_num_queries
+):
+    small = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    large = factories.make_selection(
+        coop_b, campaign, numbers=[n for n in range(1, 13) if n != 9], projects_per=6
+    )
+    for selection in (small, large):
+        workflow.submit_selection(selection=selection, by=None)
+        _resubmit_with_changes(selection, staff=staff_a, reviewer=reviewer)
+    client.force_login(reviewer)
+
+    few = _count_queries(client, small)
+    with django_assert_max_num_queries(16):
+        many = _count_queries(client, large)
+    assert many == few
