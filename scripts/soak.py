@@ -272,6 +272,29 @@ def missing_saves(env, ledger):
     return missing
 
 
+def write_report(args, report, outage_seconds):
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    text = [
+        "# Endurance : coupure de PostgreSQL pendant l'enregistrement",
+        "",
+        f"Produit par `make soak` (`scripts/soak.py --users {args.users} --seconds {args.seconds}`)"
+        f" le {stamp}, sur {os.cpu_count()} cœurs : gunicorn (2 workers sync, DEBUG=False) sur"
+        " 127.0.0.1, PostgreSQL redémarré une fois à mi-parcours"
+        f" (de nouveau prêt après {outage_seconds:.1f} s).",
+        "",
+        "Chaque utilisateur virtuel (référent de sa coopérative) crée des projets, les modifie"
+        " et enregistre son choix d'engagements. « Acquitté » = le serveur a répondu par une"
+        " redirection de succès ; chaque enregistrement acquitté est ensuite recherché dans la"
+        " base.",
+        "",
+        "```",
+        *report,
+        "```",
+        "",
+    ]
+    (ROOT / "docs" / "soak.md").write_text("\n".join(text))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=8)
@@ -333,6 +356,7 @@ def main():
     print("\n".join(report))
     for item in missing[:20]:
         print("  perdu :", item)
+    write_report(args, report, recovered - outage_start)
     if not all(member.logged_in for member in staff):
         print("Des comptes n'ont pas pu se connecter.")
     ok = (
