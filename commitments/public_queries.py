@@ -12,6 +12,7 @@ fetched.
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -22,6 +23,8 @@ from coops.models import Cooperative
 from .models import Choice, Engagement, Pillar, Project, Selection
 
 PUBLISHED_PROJECTS = Q(choice__selection__is_published=True)
+# An engagement chosen by hundreds of cooperatives is read page by page.
+ENGAGEMENT_COOPERATIVES_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,17 @@ class EngagementPage:
     engagement: Engagement
     previous: Engagement | None
     next: Engagement | None
+    page_obj: object
+    project_count: int
     groups: list = field(default_factory=list)
 
-    @property
-    def project_count(self):
-        return sum(len(group.projects) for group in self.groups)
 
+def engagement_page(number, page=None):
+    """One engagement, its neighbours, and one page of its cooperatives with their projects.
 
-def engagement_page(number):
-    """One engagement, its neighbours, and its published projects grouped by cooperative.
-
-    Two queries: the twelve engagements (to find this one and its neighbours
-    without a query each), then the projects with their cooperatives.
+    Five queries whatever the data: the twelve engagements (to find this one
+    and its neighbours), the number of cooperatives and of projects, one page
+    of cooperatives, and their projects under this engagement.
     Raises ``Http404`` for a number that is not an engagement.
     """
     engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
@@ -103,8 +105,18 @@ def engagement_page(number):
     if number not in by_number:
         raise Http404
     engagement = by_number[number]
+    # One filter() call: the published selection and its choice are the same row.
+    cooperatives = Cooperative.objects.filter(
+        selections__is_published=True, selections__choices__engagement=engagement
+    ).order_by(Lower("name"), "pk")
+    page_obj = Paginator(cooperatives, ENGAGEMENT_COOPERATIVES_PER_PAGE).get_page(page)
+    on_page = list(page_obj.object_list)
     projects = (
-        Project.objects.filter(PUBLISHED_PROJECTS, choice__engagement=engagement)
+        Project.objects.filter(
+            PUBLISHED_PROJECTS,
+            choice__engagement=engagement,
+            choice__selection__cooperative__in=on_page,
+        )
         .select_related("choice__selection__cooperative")
         # The cooperative's id keeps its projects together even if two names
         # differ only by case.
@@ -125,6 +137,10 @@ def engagement_page(number):
         engagement=engagement,
         previous=by_number.get(number - 1),
         next=by_number.get(number + 1),
+        page_obj=page_obj,
+        project_count=Project.objects.filter(
+            PUBLISHED_PROJECTS, choice__engagement=engagement
+        ).count(),
         groups=groups,
     )
 

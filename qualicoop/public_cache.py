@@ -24,7 +24,8 @@ def bump_public_version():
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def _version():
+def public_version():
+    """The current version of published content; part of every derived cache key."""
     version = cache.get(VERSION_KEY)
     if version is None:
         version = time.time_ns()
@@ -55,7 +56,7 @@ class PublicPageCacheMiddleware:
         ):
             return self.get_response(request)
         language = get_language_from_request(request)
-        key = f"public-pages:{_version()}:{language}:{request.get_full_path()}"
+        key = f"public-pages:{public_version()}:{language}:{request.get_full_path()}"
         response = cache.get(key)
         if response is not None:
             return response

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from tests import factories
@@ -32,6 +33,8 @@ def _fast_and_static(settings):
     # Query counts and content checks want the real rendering; the page cache
     # has its own tests.
     settings.PUBLIC_PAGE_CACHE = False
+    # Each test starts with an empty cache, as the database starts empty.
+    cache.clear()
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
 

@@ -83,3 +83,16 @@ def canonical_url(context):
     url = request.build_absolute_uri(request.path)
     page = request.GET.get("page", "")
     return f"{url}?page={page}" if page.isdigit() and page != "1" else url
+
+
+@register.filter
+def elided_pages(paginator, number):
+    return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current URL with ``page`` set to ``number``, other parameters kept."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"

@@ -125,16 +125,9 @@ def queue(request):
             status = STATUS_SLUGS[slug]
             group = QueueGroup(slug, title, status, counts.get(status, 0))
             if group.count and shown in ("", slug):
-                group.paginate(
-                    request,
-                    selections.filter(status=status)
-                    .annotate(
-                        engagements_count=Count("choices", distinct=True),
-                        projects_count=Count("choices__projects", distinct=True),
-                    )
-                    .order_by(*ordering),
-                )
+                group.paginate(request, selections.filter(status=status).order_by(*ordering))
             groups.append(group)
+        _add_counts([row for group in groups if group.page for row in group.page.object_list])
         group = QueueGroup(NOT_STARTED, _("Coopératives sans sélection"), None, not_started.count())
         if group.count and shown in ("", NOT_STARTED):
             group.paginate(request, not_started)
@@ -150,6 +143,26 @@ def queue(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _add_counts(selections):
+    """Engagement and project counts of the selections shown, in one query.
+
+    Counting after paginating keeps the aggregate to one page of rows instead
+    of every selection of the campaign.
+    """
+    counts = {
+        row["pk"]: row
+        for row in Selection.objects.filter(pk__in=[selection.pk for selection in selections])
+        .values("pk")
+        .annotate(
+            engagements=Count("choices", distinct=True),
+            projects=Count("choices__projects", distinct=True),
+        )
+    }
+    for selection in selections:
+        selection.engagements_count = counts[selection.pk]["engagements"]
+        selection.projects_count = counts[selection.pk]["projects"]
 
 
 def _selection_or_404(pk):

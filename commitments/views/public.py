@@ -19,9 +19,8 @@ def home(request):
 
 def engagement(request, number):
     """Anyone: one engagement and every published project under it, by cooperative."""
-    return render(
-        request, "public/engagement.html", {"page": public_queries.engagement_page(number)}
-    )
+    page = public_queries.engagement_page(number, request.GET.get("page"))
+    return render(request, "public/engagement.html", {"page": page, "page_obj": page.page_obj})
 
 
 def cooperatives(request):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseBadRequest
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from coops import access
 from coops.models import Membership
+from qualicoop.public_cache import public_version
 
 from .. import editing, workflow
 from ..forms import EngagementsForm, MoveForm, ProjectEditForm, ProjectForm, StartForm, SubmitForm
@@ -255,7 +257,21 @@ def start(request, slug):
 
 
 def _inspiration(cooperative):
-    """A few projects other cooperatives published, per engagement number, in one query."""
+    """A few projects other cooperatives published, per engagement number.
+
+    Published content changes rarely and the ranking reads every published
+    project, so the result is cached until the next publication.
+    """
+    key = f"inspiration:{public_version()}:{cooperative.pk}"
+    by_number = cache.get(key)
+    if by_number is None:
+        by_number = _rank_inspiration(cooperative)
+        cache.set(key, by_number, 60 * 60)
+    return by_number
+
+
+def _rank_inspiration(cooperative):
+    """The first projects per engagement, in one query."""
     projects = (
         Project.objects.filter(choice__selection__is_published=True)
         .exclude(choice__selection__cooperative=cooperative)

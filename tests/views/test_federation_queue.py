@@ -209,6 +209,6 @@ def test_it_uses_a_constant_number_of_queries(
         if index % 3:
             _submitted(coop, campaign, days_ago=index)
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         many = _count_queries(client)
     assert many == few

@@ -116,3 +116,22 @@ def test_it_is_a_french_404_for_a_number_outside_1_to_12(client, reference, path
 
 def test_it_is_a_404_for_a_non_numeric_engagement(client, reference):
     assert client.get("/engagements/sept/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_pages_through_the_cooperatives_of_a_popular_engagement(client, reference, reviewer):
+    campaign = factories.make_campaign()
+    for index in range(23):
+        coop = factories.make_coop(f"Coopérative {index:02d}")
+        factories.make_published(coop, campaign, reviewer, numbers=range(1, 9), projects_per=2)
+
+    first = client.get("/engagements/1/").content.decode()
+    second = client.get("/engagements/1/?page=2").content.decode()
+
+    assert len(cooperative_sections(first)) == 20
+    assert len(cooperative_sections(second)) == 3
+    assert "46 projets publiés" in first and "par 23 coopératives." in first
+    assert "Coopérative 00" in first and "Coopérative 22" in second
+    assert 'href="?page=2"' in first
+    # A malformed page number shows the first page rather than failing.
+    assert client.get("/engagements/1/?page=abc").status_code == 200

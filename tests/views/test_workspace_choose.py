@@ -1,6 +1,8 @@
 """/espace/<slug>/engagements/: ticking the engagements."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import workflow
@@ -191,3 +193,19 @@ def test_it_uses_a_bounded_number_of_queries(
     assert [len(row["inspiration"]) for row in rows] == [3] * 12
     # The first projects of three different cooperatives, not one cooperative's three.
     assert len({p.choice.selection.cooperative_id for p in rows[0]["inspiration"]}) == 3
+
+
+def test_it_reuses_the_inspiration_until_something_new_is_published(
+    client, campaign, draft, coop_a, coop_b, staff_a, reviewer
+):
+    factories.make_published(coop_b, campaign, reviewer, prefix="Première ")
+    client.force_login(staff_a)
+    with CaptureQueriesContext(connection) as first:
+        client.get(_url(coop_a))
+    with CaptureQueriesContext(connection) as second:
+        assert "Première Projet 1.1" in client.get(_url(coop_a)).content.decode()
+    assert len(second) == len(first) - 1  # the ranking of published projects is not rerun
+
+    coop_c = factories.make_coop("Coopérative Gamma")
+    factories.make_published(coop_c, campaign, reviewer, prefix="Nouveauté ")
+    assert "Nouveauté Projet 1.1" in client.get(_url(coop_a)).content.decode()
