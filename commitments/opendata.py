@@ -10,6 +10,7 @@ import csv
 import json
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -159,13 +160,11 @@ PUBLISHED_CHOICE = Q(choices__selection__is_published=True)
 class Statistics:
     pillars: list  # Pillar, annotated with cooperative_count and choice_count
     engagements: list  # Engagement (with pillar), annotated with cooperative_count, project_count
-    cooperatives: list  # Cooperative with a published selection, alphabetical
-    coverage: dict  # (cooperative pk, engagement number) -> number of projects
+    cooperatives: list  # one page of the cooperatives with a published selection, alphabetical
+    coverage: dict  # (cooperative pk, engagement number) -> number of projects, for that page
     project_count: int
-
-    @property
-    def cooperative_count(self):
-        return len(self.cooperatives)
+    page_obj: object  # the page of the coverage matrix
+    cooperative_count: int
 
     def matrix(self):
         """Rows of the coverage matrix: (cooperative, [(engagement, projects or None), …])."""
@@ -181,8 +180,17 @@ class Statistics:
         ]
 
 
-def statistics():
-    """Who chose what, from the published selections, in four queries."""
+# Rows of the coverage matrix per page: a readable chart, and a bounded response
+# whatever the number of cooperatives.
+MATRIX_PER_PAGE = 50
+
+
+def statistics(page=None):
+    """Who chose what, from the published selections, in five queries.
+
+    The totals cover every cooperative; the coverage matrix covers the
+    cooperatives of page ``page`` only.
+    """
     # One published selection per cooperative (a database constraint), so
     # counting distinct published selections counts cooperatives.
     pillars = list(
@@ -207,10 +215,17 @@ def statistics():
         )
         .order_by("number")
     )
-    cooperatives = list(Cooperative.objects.filter(selections__is_published=True).order_by("name"))
+    paginator = Paginator(
+        Cooperative.objects.filter(selections__is_published=True).order_by("name", "pk"),
+        MATRIX_PER_PAGE,
+    )
+    page_obj = paginator.get_page(page)
+    cooperatives = list(page_obj.object_list)
     coverage = {
         (cooperative_pk, number): projects
-        for cooperative_pk, number, projects in Choice.objects.filter(selection__is_published=True)
+        for cooperative_pk, number, projects in Choice.objects.filter(
+            selection__is_published=True, selection__cooperative__in=cooperatives
+        )
         .annotate(project_count=Count("projects"))
         .values_list("selection__cooperative_id", "engagement__number", "project_count")
     }
@@ -220,4 +235,6 @@ def statistics():
         cooperatives=cooperatives,
         coverage=coverage,
         project_count=sum(engagement.project_count for engagement in engagements),
+        page_obj=page_obj,
+        cooperative_count=paginator.count,
     )

@@ -164,7 +164,7 @@ def matrix_layout(stats):
 @require_safe
 def statistics(request):
     """Anyone: which engagements and pillars the cooperatives chose, as charts and tables."""
-    stats = opendata.statistics()
+    stats = opendata.statistics(request.GET.get("page"))
     engagement_label = _("Engagement %(number)s")
     return render(
         request,
@@ -190,6 +190,7 @@ def statistics(request):
                 for e in stats.engagements
             ),
             "matrix": matrix_layout(stats),
+            "page_obj": stats.page_obj,
         },
     )
 

@@ -86,7 +86,7 @@ def test_it_leaves_unpublished_projects_out(reference, reviewer):
 
 
 def test_it_counts_the_seed_figures(seed, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         stats = opendata.statistics()
 
     assert stats.cooperative_count == 8

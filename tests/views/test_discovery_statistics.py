@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from commitments import opendata
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -83,5 +84,20 @@ def test_it_says_so_when_nothing_is_published(client, reference):
 
 
 def test_it_runs_a_constant_number_of_queries(client, seed, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         client.get(URL)
+
+
+def test_it_pages_the_coverage_matrix(client, reference, reviewer, monkeypatch):
+    monkeypatch.setattr(opendata, "MATRIX_PER_PAGE", 3)
+    campaign = factories.make_campaign()
+    for index in range(7):
+        factories.make_published(factories.make_coop(f"Coop {index}"), campaign, reviewer)
+
+    first = client.get(URL).content.decode()
+    last = client.get(URL + "?page=3").content.decode()
+
+    assert "Coop 0" in first and "Coop 3" not in first
+    assert "Coop 6" in last and "Coop 0" not in last
+    # The totals still count every cooperative.
+    assert '<span class="key-figure counter">7</span>' in last
