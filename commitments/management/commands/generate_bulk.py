@@ -9,7 +9,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from commitments import workflow
@@ -91,6 +91,10 @@ class Command(BaseCommand):
                 workflow.validate_selection(selection=selection, by=None)
             for selection in working[: int(len(working) * 0.38)]:
                 workflow.submit_selection(selection=selection, by=None)
+        # Fresh planner statistics: right after a bulk load the database would
+        # otherwise plan for the empty tables it had before.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         projects = Project.objects.filter(choice__selection__cooperative__in=coops).count()
         self.stdout.write(
             self.style.SUCCESS(
