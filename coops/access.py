@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from .models import Cooperative, Membership
 
@@ -57,7 +58,7 @@ def membership_or_404(user, slug):
 def require_submit_right(membership):
     """Submitting engages the cooperative: only its référents may do it."""
     if not membership.may_submit:
-        raise PermissionDenied("Seul un référent de la coopérative peut soumettre la sélection.")
+        raise PermissionDenied(_("Seul un référent de la coopérative peut soumettre la sélection."))
 
 
 def require_reviewer(user):

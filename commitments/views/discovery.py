@@ -58,7 +58,7 @@ def projects(request):
 
 # Geometry of the bar charts, in SVG user units (the SVG scales to its box).
 CHART_WIDTH = 520
-LABEL_WIDTH = 112
+LABEL_WIDTH = 124  # room for the longest label in English too ("Commitment 12")
 VALUE_ROOM = 48
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
