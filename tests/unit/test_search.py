@@ -4,6 +4,7 @@ import pytest
 from django.db import connection, transaction
 
 from commitments import opendata
+from commitments.models import Project
 from commitments.search import (
     Search,
     fold,
@@ -105,7 +106,9 @@ def test_it_matches_word_beginnings_only_on_sqlite(seed):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own engine")
 def test_it_uses_the_gin_index_on_postgresql(seed):
-    projects = Search.parse("coopérateurs").apply(opendata.published_projects())
+    # The search condition alone: with the joins of the published filter the
+    # planner may start from another table on so small a data set.
+    projects = Search.parse("coopérateurs").apply(Project.objects.order_by())
 
     with transaction.atomic(), connection.cursor() as cursor:
         # Too few rows for the planner to prefer the index by itself.
