@@ -7,6 +7,9 @@ be rewritten, only deleted along with what it records.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -116,8 +119,32 @@ class ProjectInline(admin.StackedInline):
     show_change_link = True
 
 
+def _id_or_404(field, value):
+    try:
+        field.to_python(value)
+    except ValidationError:
+        raise Http404 from None
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's pages, answering 404 to an id that is no id.
+
+    Its URLs take any text as the object's and the version's id, and the
+    database lookup then failed (a 500) on one that is not a number.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        _id_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _id_or_404(self.model._meta.pk, object_id)
+        _id_or_404(self.model.history.model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Choice)
-class ChoiceAdmin(SimpleHistoryAdmin):
+class ChoiceAdmin(HistoryAdmin):
     list_display = ["engagement", "selection", "created_at"]
     list_filter = ["engagement__pillar", "engagement", "selection__campaign"]
     search_fields = ["selection__cooperative__name", "engagement__title"]
@@ -127,7 +154,7 @@ class ChoiceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(HistoryAdmin):
     list_display = ["title", "engagement_number", "cooperative", "progress", "updated_at"]
     list_filter = [
         "progress",

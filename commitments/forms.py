@@ -5,10 +5,33 @@ No business rule lives here: whether a selection may change is
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .editing import DOWN, UP
 from .models import TEXT_MAX, Engagement, Project
+
+
+class EngagementNumbersField(forms.ModelMultipleChoiceField):
+    """Engagements sent by number, a number no database integer holds refused as unknown.
+
+    Django compares the numbers sent with ``number__in``, which SQLite cannot
+    even run with an integer beyond 64 bits (an error, not an empty result).
+    """
+
+    def clean(self, value):
+        for item in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                continue  # Not a number: Django's own check reports it.
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super().clean(value)
 
 
 class EngagementsForm(forms.Form):
@@ -18,7 +41,7 @@ class EngagementsForm(forms.Form):
     error, not a crash.
     """
 
-    engagements = forms.ModelMultipleChoiceField(
+    engagements = EngagementNumbersField(
         label=_("Engagements choisis"),
         queryset=Engagement.objects.select_related("pillar"),
         to_field_name="number",

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Forged admin input gets a 400 (with the headers above), not a database error.
+    "qualicoop.admin_guard.AdminInputGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of authentication and answers lockouts.
     "axes.middleware.AxesMiddleware",

@@ -349,8 +349,12 @@ def dashboard(request):
 @reviewer_required
 def export(request, kind, fmt):
     """Reviewers only: a campaign's selections or projects as CSV (streamed) or XLSX."""
-    slug = request.GET.get("campagne")
-    campaign = get_object_or_404(Campaign, slug=slug) if slug else Campaign.objects.current()
+    # Through the filter form, which refuses what the database cannot compare
+    # (a NUL character) as an unknown campaign.
+    form = CampaignFilterForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    campaign = form.cleaned_data["campagne"] or Campaign.objects.current()
     if campaign is None:
         raise Http404
     spec = exports.EXPORTS[kind]

@@ -1,0 +1,147 @@
+"""Shared ground for the security tests: cooperative A's whole world, and its people.
+
+``world`` gives cooperative A one object of every kind a URL can point at: a
+draft in the current campaign (the workspace's), a submitted selection that
+went through a request for changes (the review page, its remarks and its
+diff), and a validated, published one (reopening, the public profile).
+Cooperative B has its own draft, so that its référent has something to lose.
+
+The matrices run well over a thousand requests against the same objects: the
+world is built once per test module, inside a transaction rolled back at the
+module's end, and each test runs in a savepoint rolled back after it (what
+Django's ``setUpTestData`` does). Whatever a test changes, the next one sees
+the world as built.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from commitments import workflow
+from commitments.models import Engagement, Project, Selection
+from tests import factories
+
+# Users are created before the per-test settings apply: hash as the tests do.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    coop_a: object
+    coop_b: object
+    campaign: object  # the current, open campaign
+    draft: object  # A's selection in the current campaign
+    project: object  # A's first project of engagement 1, in the draft
+    submitted: object  # A's submitted selection, in an earlier campaign
+    validated: object  # A's validated and published selection, in an older campaign
+    draft_b: object
+    users: dict  # role -> user; nobody for "anonymous"
+    admin_objects: dict  # model label -> an object of A (or about A) to open in the admin
+
+
+def _submit(selection, campaign):
+    # Past campaigns are closed: submit on a day they were open.
+    workflow.submit_selection(selection=selection, by=None, today=campaign.opens_on)
+
+
+def build_world():
+    call_command("loaddata", "reference", verbosity=0)
+    coop_a = factories.make_coop("Coopérative Alpha")
+    coop_b = factories.make_coop("Coopérative Bêta")
+    referent_a = factories.make_user("alice", coop=coop_a, first_name="Alice")
+    users = {
+        "contributor_a": factories.make_user(
+            "arthur", coop=coop_a, role=factories.Membership.Role.CONTRIBUTOR, first_name="Arthur"
+        ),
+        "referent_a": referent_a,
+        "staff_b": factories.make_user("bob", coop=coop_b, first_name="Bob"),
+        "reviewer": factories.make_reviewer(),
+        "admin": User.objects.create_superuser(
+            "sophie", "sophie@example.org", factories.PASSWORD, first_name="Sophie"
+        ),
+    }
+    reviewer = users["reviewer"]
+    older = factories.make_campaign("Campagne 2022", open_=False, minimum=1)
+    earlier = factories.make_campaign("Campagne 2023", open_=False, minimum=1)
+    current = factories.make_campaign("Campagne en cours", minimum=2)
+
+    validated = factories.make_selection(coop_a, older, numbers=[1], prefix="Validé ")
+    _submit(validated, older)
+    workflow.validate_selection(selection=validated, by=reviewer)
+
+    submitted = factories.make_selection(coop_a, earlier, numbers=[1, 2], prefix="Soumis ")
+    _submit(submitted, earlier)
+    transition = workflow.request_changes(
+        selection=submitted,
+        by=reviewer,
+        message="Précisez le calendrier.",
+        remarks={Engagement.objects.get(number=1): "Quand commence-t-il ?"},
+    )
+    Project.objects.filter(choice__selection=submitted).update(objectives="Dès janvier.")
+    _submit(submitted, earlier)
+
+    draft = factories.make_selection(coop_a, current, numbers=[1, 2], projects_per=2)
+    draft_b = factories.make_selection(coop_b, current, numbers=[1], prefix="B ")
+    project = Project.objects.filter(choice__selection=draft, choice__engagement__number=1).first()
+
+    attempt = {"user_agent": "navigateur", "ip_address": "127.0.0.1", "username": "alice"}
+    attempt.update(http_accept="text/html", path_info="/compte/connexion/")
+    admin_objects = {
+        "auth.group": Group.objects.get(name="Fédération"),
+        "auth.user": referent_a,
+        "axes.accessattempt": AccessAttempt.objects.create(
+            **attempt, get_data="", post_data="", failures_since_start=1
+        ),
+        "axes.accesslog": AccessLog.objects.create(**attempt),
+        "axes.accessfailurelog": AccessFailureLog.objects.create(**attempt),
+        "coops.cooperative": coop_a,
+        "coops.membership": referent_a.memberships.get(),
+        "commitments.pillar": Engagement.objects.get(number=1).pillar,
+        "commitments.engagement": Engagement.objects.get(number=1),
+        "commitments.campaign": current,
+        "commitments.selection": draft,
+        "commitments.choice": project.choice,
+        "commitments.project": project,
+        "commitments.transition": transition,
+        "commitments.remark": transition.remarks.get(),
+    }
+    return World(
+        coop_a=coop_a,
+        coop_b=coop_b,
+        campaign=current,
+        draft=Selection.objects.get(pk=draft.pk),
+        project=project,
+        submitted=Selection.objects.get(pk=submitted.pk),
+        validated=Selection.objects.get(pk=validated.pk),
+        draft_b=draft_b,
+        users=users,
+        admin_objects=admin_objects,
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def as_role(db, client, world):
+    """Log ``client`` in as one of ``support.ROLES`` (or leave it anonymous) and return it."""
+
+    def login(role):
+        if role != "anonymous":
+            client.force_login(world.users[role])
+        return client
+
+    return login

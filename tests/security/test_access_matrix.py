@@ -1,0 +1,608 @@
+"""Every URL of the portal × every role: who gets what (STYLE.md: the rule is tested once).
+
+``test_it_covers_every_url_pattern`` walks the whole URLconf, the admin's
+included, and fails when a pattern is neither in ``PUBLIC`` (with the reason
+it is open to all) nor reached by a case of the matrix: a new view must say
+who may use it before it ships.
+
+The matrix points every URL at cooperative A's objects (``world``) and states,
+for each method the view accepts, the outcome for each role:
+
+* anonymous → the login page, with ``next`` bringing them back;
+* staff of another cooperative → 404 (A's existence is not even revealed);
+* a member whose role lacks the right (a contributeur submitting) → 403;
+* federation pages for anyone but reviewers → 404;
+* the admin for anyone but administrators → the admin's login page.
+
+After every refused POST, nothing in the database has changed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLResolver, get_resolver, resolve, reverse
+
+from commitments.models import Engagement, Project
+from tests import factories
+
+from .support import ROLES, assert_login_redirect, database_snapshot
+
+GET, POST = "get", "post"
+
+# Outcomes. The integers are plain status codes.
+LOGIN = "login"  # 302 to the portal's login page, ``next`` pointing back
+ADMIN_LOGIN = "admin login"  # 302 to the admin's login page, ``next`` pointing back
+REDIRECT = "redirect"  # 302 anywhere else: done, or sent to one's own page
+OK, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
+REFUSALS = {LOGIN, ADMIN_LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
+
+
+def outcomes(*by_role):
+    """One outcome per role, in the order of ``ROLES``."""
+    return dict(zip(ROLES, by_role, strict=True))
+
+
+# Columns: anonymous, contributor_a, referent_a, staff_b, reviewer, admin.
+MEMBERS = outcomes(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+MEMBERS_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+REFERENTS = outcomes(LOGIN, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+REFERENTS_DONE = outcomes(LOGIN, FORBIDDEN, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# POST-only views check the method before the cooperative: a GET reveals nothing.
+POST_ONLY = outcomes(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)
+# Everyone is sent to their own place: A's staff to A, Bob to B, reviewers to the queue.
+OWN_PLACE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+REVIEWERS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK)
+REVIEWERS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, REDIRECT)
+REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED, NOT_ALLOWED)
+LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
+LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+
+
+def administrators(outcome):
+    """Admin pages: the administrator gets ``outcome``, everyone else the admin's login."""
+    return outcomes(*[ADMIN_LOGIN] * (len(ROLES) - 1), outcome)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    url: Callable  # World -> the path to request, query string included
+    method: str
+    outcomes: dict
+    data: Callable = field(default=lambda world: {})  # World -> POST data
+
+
+def named(name, *args, query=""):
+    """The URL ``name`` with ``args``, each a function of the world."""
+    return lambda world: reverse(name, args=[arg(world) for arg in args]) + query
+
+
+# URL arguments, taken from cooperative A's objects.
+def A(world):
+    return world.coop_a.slug
+
+
+def PROJECT(world):
+    return world.project.pk
+
+
+def SUBMITTED(world):
+    return world.submitted.pk
+
+
+def VALIDATED(world):
+    return world.validated.pk
+
+
+def ENGAGEMENT_1(world):
+    return 1
+
+
+PROJECT_DATA = {
+    "title": "Atelier d'accueil des locataires",
+    "description": "Un atelier mensuel pour les nouveaux locataires.",
+    "objectives": "",
+    "indicators": "",
+    "target_date": "",
+    "progress": "planned",
+}
+NEW_PASSWORD = "Un-nouveau-mot-de-passe-42"
+
+
+def _case(name, method, expected, *args, label="", data=None, query=""):
+    suffix = f"[{label}]" if label else ""
+    return Case(
+        id=f"{name}{suffix}-{method.upper()}",
+        url=named(name, *args, query=query),
+        method=method,
+        outcomes=expected,
+        data=data or (lambda world: {}),
+    )
+
+
+PORTAL_CASES = [
+    # The cooperative workspace, on A's draft.
+    _case("workspace:home", GET, OWN_PLACE),
+    _case("workspace:dashboard", GET, MEMBERS, A),
+    _case("workspace:start", GET, POST_ONLY, A),
+    # A already has its draft: members are told so, on their dashboard.
+    _case("workspace:start", POST, MEMBERS_DONE, A),
+    _case("workspace:choose", GET, MEMBERS, A),
+    _case(
+        "workspace:choose",
+        POST,
+        MEMBERS_DONE,
+        A,
+        data=lambda world: {"engagements": ["1", "2", "3"]},
+    ),
+    _case("workspace:engagement", GET, MEMBERS, A, ENGAGEMENT_1),
+    _case("workspace:project_create", GET, MEMBERS, A, ENGAGEMENT_1),
+    _case(
+        "workspace:project_create",
+        POST,
+        MEMBERS_DONE,
+        A,
+        ENGAGEMENT_1,
+        data=lambda world: PROJECT_DATA,
+    ),
+    _case("workspace:project_edit", GET, MEMBERS, A, PROJECT),
+    _case(
+        "workspace:project_edit",
+        POST,
+        MEMBERS_DONE,
+        A,
+        PROJECT,
+        data=lambda world: {**PROJECT_DATA, "version": str(world.project.version)},
+    ),
+    _case("workspace:project_delete", GET, MEMBERS, A, PROJECT),
+    _case("workspace:project_delete", POST, MEMBERS_DONE, A, PROJECT),
+    _case("workspace:project_move", GET, POST_ONLY, A, PROJECT),
+    _case(
+        "workspace:project_move",
+        POST,
+        MEMBERS_DONE,
+        A,
+        PROJECT,
+        data=lambda world: {"direction": "down"},
+    ),
+    _case("workspace:submit", GET, REFERENTS, A),
+    _case("workspace:submit", POST, REFERENTS_DONE, A, data=lambda world: {"message": "Prête."}),
+    # The federation's pages, on A's submitted and validated selections.
+    _case("federation:queue", GET, REVIEWERS),
+    _case("federation:dashboard", GET, REVIEWERS),
+    _case("federation:review", GET, REVIEWERS, SUBMITTED),
+    _case("federation:decide", GET, REVIEWERS_POST_ONLY, SUBMITTED),
+    _case(
+        "federation:decide",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED,
+        label="modifications",
+        data=lambda world: {
+            "decision": "modifications",
+            "message": "Précisez le calendrier.",
+            "remarque_1": "Quelle date ?",
+        },
+    ),
+    _case(
+        "federation:decide",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED,
+        label="valider",
+        data=lambda world: {"decision": "valider", "message": ""},
+    ),
+    _case("federation:reopen", GET, REVIEWERS, VALIDATED),
+    _case(
+        "federation:reopen",
+        POST,
+        REVIEWERS_DONE,
+        VALIDATED,
+        data=lambda world: {"message": "Mise à jour annuelle."},
+    ),
+    *[
+        Case(
+            id=f"federation:export[{kind}.{fmt}]-GET",
+            url=lambda world, kind=kind, fmt=fmt: (
+                reverse("federation:export", kwargs={"kind": kind, "fmt": fmt})
+                + f"?campagne={world.submitted.campaign.slug}"
+            ),
+            method=GET,
+            outcomes=REVIEWERS,
+        )
+        for kind in ("selections", "projets")
+        for fmt in ("csv", "xlsx")
+    ],
+    # The accounts pages that need a session.
+    _case("accounts:password_change", GET, LOGGED_IN),
+    _case(
+        "accounts:password_change",
+        POST,
+        LOGGED_IN_DONE,
+        data=lambda world: {
+            "old_password": factories.PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    _case("accounts:password_change_done", GET, LOGGED_IN),
+]
+
+
+# --- The admin -----------------------------------------------------------------------
+
+# What administrators may not do by hand, and so get a 403 for.
+ADMIN_REFUSES = {
+    # Selections are opened by the workflow only.
+    "commitments.selection": {"add"},
+    # The record of who moved what, and the remarks given with it, is never rewritten.
+    "commitments.transition": {"add", "change"},
+    "commitments.remark": {"add", "change"},
+    # Login attempts are recorded by django-axes, not typed in.
+    "axes.accessattempt": {"add"},
+    "axes.accesslog": {"add"},
+    "axes.accessfailurelog": {"add"},
+}
+# Deleting these is refused with the list of what depends on them (a 200 page).
+ADMIN_PROTECTED = {"commitments.pillar", "commitments.engagement", "commitments.campaign"}
+# Fully read-only forms: a POST saves nothing and goes back to the list.
+ADMIN_NOTHING_TO_EDIT = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+
+
+def _admin_object(label):
+    return lambda world: world.admin_objects[label].pk
+
+
+def _admin_history_id(label):
+    return lambda world: world.admin_objects[label].history.latest().history_id
+
+
+def _admin_case(name, method, outcome, *args, data=None, query="", label=""):
+    return _case(name, method, administrators(outcome), *args, data=data, query=query, label=label)
+
+
+def _model_admin_cases(model):
+    label = model._meta.label_lower
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    obj = _admin_object(label)
+    refused = ADMIN_REFUSES.get(label, set())
+    add = FORBIDDEN if "add" in refused else OK
+    if "change" in refused:
+        change = FORBIDDEN
+    elif label in ADMIN_NOTHING_TO_EDIT:
+        change = REDIRECT
+    else:
+        # An empty form is sent back with its errors.
+        change = OK
+    return [
+        _admin_case(f"{name}_changelist", GET, OK),
+        # The bulk delete action first asks for confirmation.
+        _admin_case(
+            f"{name}_changelist",
+            POST,
+            OK,
+            data=lambda world: {"action": "delete_selected", "_selected_action": [obj(world)]},
+        ),
+        _admin_case(f"{name}_add", GET, add),
+        _admin_case(f"{name}_add", POST, add),
+        _admin_case(f"{name}_change", GET, OK, obj),
+        _admin_case(f"{name}_change", POST, change, obj),
+        _admin_case(f"{name}_history", GET, OK, obj),
+        _admin_case(f"{name}_delete", GET, OK, obj),
+        _admin_case(
+            f"{name}_delete",
+            POST,
+            OK if label in ADMIN_PROTECTED else REDIRECT,
+            obj,
+            data=lambda world: {"post": "yes"},
+        ),
+        # The bare object URL (an unnamed pattern) redirects to its change page.
+        Case(
+            id=f"{name}_object-GET",
+            url=lambda world: reverse(f"{name}_changelist") + f"{obj(world)}/",
+            method=GET,
+            outcomes=administrators(REDIRECT),
+        ),
+    ]
+
+
+AUTOCOMPLETE_QUERY = "?app_label=commitments&model_name=project&field_name=choice&term=Projet"
+
+
+ADMIN_CASES = [
+    _admin_case("admin:index", GET, OK),
+    _admin_case("admin:app_list", GET, OK, lambda world: "coops"),
+    _admin_case("admin:password_change", GET, OK),
+    _admin_case("admin:password_change", POST, OK),
+    _admin_case("admin:password_change_done", GET, OK),
+    _admin_case("admin:autocomplete", GET, OK, query=AUTOCOMPLETE_QUERY),
+    _admin_case("admin:jsi18n", GET, OK),
+    _admin_case(
+        "admin:view_on_site",
+        GET,
+        REDIRECT,
+        lambda world: ContentType.objects.get_for_model(world.coop_a).pk,
+        lambda world: world.coop_a.pk,
+    ),
+    # Whoever is not an administrator is sent back to the admin's index, logged in or
+    # not; the administrator is logged out and sent to the home page.
+    _case("admin:logout", GET, outcomes(*[REDIRECT] * (len(ROLES) - 1), NOT_ALLOWED)),
+    _case("admin:logout", POST, outcomes(*[REDIRECT] * len(ROLES))),
+    # Any other address under /admin/: the login page first, so that nothing is revealed.
+    Case(
+        id="admin:catch_all-GET",
+        url=lambda world: reverse("admin:index") + "nulle-part/",
+        method=GET,
+        outcomes=administrators(NOT_FOUND),
+    ),
+    _admin_case("admin:auth_user_password_change", GET, OK, _admin_object("auth.user")),
+    _admin_case("admin:auth_user_password_change", POST, OK, _admin_object("auth.user")),
+    *[
+        case
+        for label in ("commitments.project", "commitments.choice")
+        for case in (
+            _admin_case(
+                f"admin:{label.replace('.', '_')}_simple_history",
+                method,
+                OK,
+                _admin_object(label),
+                _admin_history_id(label),
+            )
+            for method in (GET, POST)
+        )
+    ],
+    *[case for model in admin.site._registry for case in _model_admin_cases(model)],
+]
+
+CASES = PORTAL_CASES + ADMIN_CASES
+
+
+# --- Public URLs ---------------------------------------------------------------------
+
+_PUBLISHED = "published content only, open to anyone (DESIGN.md: the public)"
+_OPEN_DATA = "open data of the published projects, read-only, under an open licence"
+_ACCOUNT = "reaching one's account starts before logging in"
+
+# Every URL open to anyone, and why.
+PUBLIC = {
+    "public:home": _PUBLISHED,
+    "public:engagement": _PUBLISHED,
+    "public:cooperatives": _PUBLISHED,
+    "public:cooperative": _PUBLISHED,
+    "discovery:projects": _PUBLISHED,
+    "discovery:statistics": _PUBLISHED,
+    "discovery:opendata": _OPEN_DATA,
+    "discovery:opendata_csv": _OPEN_DATA,
+    "discovery:opendata_json": _OPEN_DATA,
+    "discovery:api_docs": _OPEN_DATA,
+    "discovery:openapi": _OPEN_DATA,
+    "discovery:api_engagements": _OPEN_DATA,
+    "discovery:api_engagement": _OPEN_DATA,
+    "discovery:api_cooperatives": _OPEN_DATA,
+    "discovery:api_cooperative": _OPEN_DATA,
+    "discovery:api_projects": _OPEN_DATA,
+    "discovery:api_project": _OPEN_DATA,
+    "discovery:api_not_found": "the API's JSON 404 for any other address under /api/",
+    "discovery:sitemap": "search engines: the public pages' addresses",
+    "discovery:robots": "search engines: which areas to keep out of",
+    "accounts:login": _ACCOUNT,
+    "accounts:logout": "anyone may end their session",
+    "accounts:password_reset": _ACCOUNT,
+    "accounts:password_reset_done": _ACCOUNT,
+    "accounts:password_reset_confirm": _ACCOUNT + " (the emailed token is the credential)",
+    "accounts:password_reset_complete": _ACCOUNT,
+    "admin:login": "the admin's own login form, where every other admin URL sends visitors",
+    "healthz": "load balancers and monitoring probe it without a session",
+    "switch_language": "anyone chooses the interface language (a cookie, nothing stored)",
+}
+
+
+def _published_project(world):
+    return Project.objects.filter(choice__selection=world.validated).first().pk
+
+
+# (id, url, method): every public URL, requested once by every role.
+PUBLIC_VISITS = [
+    ("public:home", named("public:home"), GET),
+    ("public:engagement", named("public:engagement", ENGAGEMENT_1), GET),
+    ("public:cooperatives", named("public:cooperatives"), GET),
+    ("public:cooperative", named("public:cooperative", A), GET),
+    ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),
+    ("discovery:statistics", named("discovery:statistics"), GET),
+    ("discovery:opendata", named("discovery:opendata"), GET),
+    ("discovery:opendata_csv", named("discovery:opendata_csv"), GET),
+    ("discovery:opendata_json", named("discovery:opendata_json"), GET),
+    ("discovery:api_docs", named("discovery:api_docs"), GET),
+    ("discovery:openapi", named("discovery:openapi"), GET),
+    ("discovery:api_engagements", named("discovery:api_engagements"), GET),
+    ("discovery:api_engagement", named("discovery:api_engagement", ENGAGEMENT_1), GET),
+    ("discovery:api_cooperatives", named("discovery:api_cooperatives"), GET),
+    ("discovery:api_cooperative", named("discovery:api_cooperative", A), GET),
+    ("discovery:api_projects", named("discovery:api_projects"), GET),
+    ("discovery:api_project", named("discovery:api_project", _published_project), GET),
+    ("discovery:api_not_found", named("discovery:api_not_found", lambda world: "rien/"), GET),
+    ("discovery:sitemap", named("discovery:sitemap"), GET),
+    ("discovery:robots", named("discovery:robots"), GET),
+    ("accounts:login", named("accounts:login"), GET),
+    ("accounts:logout", named("accounts:logout"), POST),
+    ("accounts:password_reset", named("accounts:password_reset"), GET),
+    ("accounts:password_reset_done", named("accounts:password_reset_done"), GET),
+    (
+        "accounts:password_reset_confirm",
+        named("accounts:password_reset_confirm", lambda world: "MQ", lambda world: "faux-jeton"),
+        GET,
+    ),
+    ("accounts:password_reset_complete", named("accounts:password_reset_complete"), GET),
+    ("admin:login", named("admin:login"), GET),
+    ("healthz", named("healthz"), GET),
+    ("switch_language", named("switch_language", lambda world: "en", query="?next=/"), GET),
+]
+
+
+# --- Enumerating the URLconf ---------------------------------------------------------
+
+
+def _join(prefix, route):
+    # As Django joins routes in ResolverMatch.route: without the inner "^".
+    return prefix + route.removeprefix("^") if prefix else route
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """(key, route) of every URL pattern: its namespaced name, or its route if unnamed."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        route = _join(prefix, str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", route
+        else:
+            yield route, route
+
+
+def pattern_key(path):
+    """The key of the pattern that serves ``path``, as ``url_patterns`` names it."""
+    match = resolve(path.split("?")[0])
+    return match.view_name if match.url_name else match.route
+
+
+def test_it_enumerates_the_admin_and_every_area():
+    keys = {key for key, _route in url_patterns()}
+
+    assert {"public:home", "workspace:submit", "federation:decide", "healthz"} <= keys
+    assert {"admin:index", "admin:commitments_project_change", "admin:login"} <= keys
+    assert "admin/commitments/project/<path:object_id>/" in keys
+    # Roughly 150 patterns: each of them must be accounted for below.
+    assert len(keys) > 100
+
+
+def test_it_covers_every_url_pattern(db, world):
+    covered = {pattern_key(case.url(world)) for case in CASES}
+    visited = {pattern_key(url(world)) for _id, url, _method in PUBLIC_VISITS}
+    patterns = dict(url_patterns())
+
+    uncovered = sorted(set(patterns) - covered - set(PUBLIC))
+
+    assert not uncovered, (
+        "These URL patterns are neither in PUBLIC (with a reason) nor in the access matrix: "
+        + ", ".join(f"{key} ({patterns[key]})" for key in uncovered)
+    )
+    assert set(PUBLIC) <= set(patterns), "PUBLIC names patterns that no longer exist"
+    assert visited == set(PUBLIC), "every public URL is visited by every role"
+    assert not covered & set(PUBLIC), "a URL is either public or in the matrix"
+
+
+def _check(response, outcome, path):
+    if outcome == LOGIN:
+        assert_login_redirect(response, reverse("accounts:login"), path)
+    elif outcome == ADMIN_LOGIN:
+        assert_login_redirect(response, reverse("admin:login"), path)
+    elif outcome == REDIRECT:
+        assert response.status_code == 302, response.status_code
+        location = response["Location"]
+        assert not location.startswith((reverse("accounts:login"), reverse("admin:login")))
+    else:
+        assert response.status_code == outcome, response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_it_applies_the_access_rules(as_role, world, case, role):
+    client = as_role(role)
+    path = case.url(world)
+    outcome = case.outcomes[role]
+    refused_write = case.method == POST and outcome in REFUSALS
+    before = database_snapshot() if refused_write else None
+
+    response = getattr(client, case.method)(path, case.data(world))
+
+    _check(response, outcome, path)
+    if refused_write:
+        assert database_snapshot() == before
+    if role in ("staff_b", "reviewer", "admin") and outcome in (NOT_FOUND, REDIRECT):
+        # Nothing of A leaks to those outside it, not even its name or address.
+        assert world.coop_a.name not in response.content.decode()
+        assert f"/espace/{world.coop_a.slug}/" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("url", "method"),
+    [pytest.param(url, method, id=f"{key}-{method.upper()}") for key, url, method in PUBLIC_VISITS],
+)
+def test_it_serves_public_urls_to_every_role(as_role, world, url, method, role):
+    client = as_role(role)
+    client.raise_request_exception = False
+
+    response = getattr(client, method)(url(world))
+
+    assert response.status_code < 500
+    # Open to all: nobody is asked to log in first.
+    location = response.get("Location", "")
+    assert not location.startswith((reverse("accounts:login"), reverse("admin:login")))
+
+
+# --- Cases the matrix cannot express: objects reached through someone else's URL -----
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        (GET, "project_edit"),
+        (POST, "project_edit"),
+        (GET, "project_delete"),
+        (POST, "project_delete"),
+        (POST, "project_move"),
+    ],
+)
+def test_it_hides_a_project_of_b_behind_a_slug(as_role, world, method, name):
+    """Alice may not reach B's project by putting its id after her own cooperative."""
+    client = as_role("referent_a")
+    project_b = Project.objects.get(choice__selection=world.draft_b)
+    data = {**PROJECT_DATA, "version": str(project_b.version), "direction": "up"}
+    before = database_snapshot()
+
+    response = getattr(client, method)(
+        reverse(f"workspace:{name}", args=[world.coop_a.slug, project_b.pk]), data
+    )
+
+    assert response.status_code == 404
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+@pytest.mark.parametrize("name", ["project_edit", "project_delete"])
+def test_it_hides_a_project_of_an_older_selection_of_a(as_role, world, name, method):
+    """Only the working selection is editable: the validated one's projects are out of reach."""
+    client = as_role("referent_a")
+    old_project = Project.objects.filter(choice__selection=world.validated).first()
+    before = database_snapshot()
+
+    response = getattr(client, method)(
+        reverse(f"workspace:{name}", args=[world.coop_a.slug, old_project.pk]),
+        {**PROJECT_DATA, "version": str(old_project.version)},
+    )
+
+    assert response.status_code == 404
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("tampered", ["13", "0", "-1", "douze", "1; DROP TABLE"])
+def test_it_refuses_engagement_numbers_outside_1_to_12(as_role, world, tampered):
+    client = as_role("referent_a")
+
+    response = client.post(
+        reverse("workspace:choose", args=[world.coop_a.slug]), {"engagements": ["1", tampered]}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["engagements"]
+    assert any("n'est pas" in error for error in errors)
+    assert 'id="erreurs-engagements"' in response.content.decode()
+    assert sorted(world.draft.choices.values_list("engagement__number", flat=True)) == [1, 2]
+    assert Engagement.objects.count() == 12
