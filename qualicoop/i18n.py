@@ -1,4 +1,9 @@
-"""The language switch.
+"""The interface language: French unless the visitor chose another one.
+
+The federation's content (pillars, engagements, projects) exists in French
+only, so a browser's preference for English alone would give pages half in
+English; the language changes only when the visitor asks for it with the
+switch, which remembers the choice in a cookie.
 
 Django's ``set_language`` wants a POST with a CSRF token, but the public pages
 are cached whole for every anonymous visitor (``qualicoop.public_cache``): a
@@ -8,9 +13,32 @@ link to this view, which only remembers a choice among ``settings.LANGUAGES``.
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
+
+
+def language_of(request):
+    """The language chosen with the switch, or the site's language (French)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, minus the Accept-Language negotiation."""
+
+    def process_request(self, request):
+        translation.activate(language_of(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        # The page depends on the language cookie, not on Accept-Language.
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 @require_safe

@@ -11,7 +11,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import get_language_from_request
+
+from .i18n import language_of
 
 VERSION_KEY = "public-pages:version"
 PREFIXES = ("/engagements/", "/cooperatives/", "/projets/", "/statistiques/", "/donnees/", "/api/")
@@ -55,7 +56,7 @@ class PublicPageCacheMiddleware:
             and _is_anonymous(request)
         ):
             return self.get_response(request)
-        language = get_language_from_request(request)
+        language = language_of(request)
         key = f"public-pages:{public_version()}:{language}:{request.get_full_path()}"
         response = cache.get(key)
         if response is not None:

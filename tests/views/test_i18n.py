@@ -53,11 +53,12 @@ def test_it_speaks_english_when_the_language_cookie_says_so(client, seed):
     assert escape(Engagement.objects.get(number=1).title) in content
 
 
-def test_it_follows_the_browser_language_without_a_cookie(client, seed):
+def test_it_stays_french_whatever_the_browser_prefers(client, seed):
+    # The content is French: English only when the visitor chooses it.
     content = _page(client.get("/engagements/1/", headers={"accept-language": "en-GB,en;q=0.8"}))
 
-    assert '<html lang="en">' in content
-    assert "Commitment 1" in content
+    assert '<html lang="fr">' in content
+    assert "Engagement 1" in content
 
 
 def test_it_translates_the_workspace_forms_and_statuses(client, campaign, coop_a, staff_a):
@@ -157,13 +158,13 @@ def test_it_never_serves_a_cached_page_in_the_other_language(
     del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     with django_assert_num_queries(0):
         french_again = _page(client.get("/"))
-    browser_english = _page(client.get("/", headers={"accept-language": "en"}))
+    browser_prefers_english = _page(client.get("/", headers={"accept-language": "en"}))
 
     assert '<html lang="fr">' in french and "Se connecter" in french
     assert '<html lang="en">' in english and "Sign in" in english
     assert english_again == english
     assert french_again == french
-    assert browser_english == english
+    assert browser_prefers_english == french
 
 
 # --- The catalog: complete, compiled, in step with the sources -----------------
@@ -329,3 +330,11 @@ def test_it_renders_an_email_in_english(db):
         )
 
     assert subject.strip() == "[Quali'Coop] Your selection is validated (Quali'Coop 2027)"
+
+
+def test_it_tells_shared_caches_that_the_page_depends_on_the_language_cookie(client, seed):
+    response = client.get("/engagements/1/")
+    assert "Cookie" in response["Vary"]
+    assert response["Content-Language"] == "fr"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/engagements/1/")["Content-Language"] == "en"
