@@ -10,6 +10,7 @@ every worker for that to hold (see ``CACHES`` in settings).
 import time
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 
 from .i18n import language_of
@@ -35,6 +36,15 @@ def public_version():
     return version
 
 
+def release():
+    """The deployed static files' fingerprint.
+
+    A deployment with new static files changes their hashed names: pages
+    cached before it must not point at the old stylesheets.
+    """
+    return getattr(staticfiles_storage, "manifest_hash", "")
+
+
 def _is_public_path(path):
     return path in EXACT_PATHS or path.startswith(PREFIXES)
 
@@ -57,7 +67,7 @@ class PublicPageCacheMiddleware:
         ):
             return self.get_response(request)
         language = language_of(request)
-        key = f"public-pages:{public_version()}:{language}:{request.get_full_path()}"
+        key = f"public-pages:{public_version()}:{release()}:{language}:{request.get_full_path()}"
         response = cache.get(key)
         if response is not None:
             return response

@@ -2,9 +2,12 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments import workflow
 from commitments.models import Engagement, Project
+from qualicoop import public_cache
 from tests import factories
 
 
@@ -78,3 +81,15 @@ def test_it_never_serves_the_cache_to_a_signed_in_user(client, seed, page_cache,
 def test_it_lets_browsers_revalidate_with_an_etag(client, seed, page_cache):
     etag = client.get("/cooperatives/")["ETag"]
     assert client.get("/cooperatives/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.django_db
+def test_it_forgets_pages_cached_before_a_release_with_new_static_files(
+    client, seed, page_cache, monkeypatch
+):
+    monkeypatch.setattr(public_cache, "release", lambda: "release-1")
+    client.get("/cooperatives/")
+    monkeypatch.setattr(public_cache, "release", lambda: "release-2")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/cooperatives/")
+    assert len(queries) > 0  # rendered anew, not served from the old release's cache
