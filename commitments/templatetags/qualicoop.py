@@ -88,11 +88,3 @@ def canonical_url(context):
 @register.filter
 def elided_pages(paginator, number):
     return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
-
-
-@register.simple_tag(takes_context=True)
-def page_url(context, number):
-    """The current URL with ``page`` set to ``number``, other parameters kept."""
-    query = context["request"].GET.copy()
-    query["page"] = number
-    return f"?{query.urlencode()}"

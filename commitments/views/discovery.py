@@ -47,9 +47,6 @@ def projects(request):
         {
             "form": form,
             "page_obj": page_obj,
-            "page_range": page_obj.paginator.get_elided_page_range(
-                page_obj.number, on_each_side=2, on_ends=1
-            ),
         },
     )
 

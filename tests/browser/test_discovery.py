@@ -1,18 +1,12 @@
 """A visitor searches the projects, narrows them down, and reads the statistics."""
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.conf import settings
+
+from tests.browser.screenshots import screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot_path(name):
-    folder = Path(settings.BASE_DIR) / "docs" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
 
 
 def test_it_searches_filters_and_shows_the_statistics(page, live_server, seed):

@@ -1,17 +1,10 @@
 """A visitor walks pillar → engagement → cooperative, as on the federation's page."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
+
+from tests.browser.screenshots import screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot_path(name):
-    folder = Path(settings.BASE_DIR) / "docs" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
 
 
 def test_it_leads_from_a_pillar_to_an_engagement_to_a_cooperative(page, live_server, seed):

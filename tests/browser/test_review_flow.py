@@ -6,8 +6,6 @@ validates; the new project text is public, both sides see the trail, and
 each move sent its email.
 """
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -15,8 +13,8 @@ from playwright.sync_api import expect
 
 from commitments.models import Choice, Engagement, Project, Selection
 from coops.models import Cooperative
+from tests.browser.screenshots import screenshot_path
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SLUG = "cooperative-de-demonstration"
 REMARK = "Combien de ménages ont participé ? Ajoutez un indicateur chiffré."
 FIRST = "Des ateliers mensuels avec les locataires du quartier."
@@ -118,8 +116,7 @@ def test_it_reviews_a_selection_from_submission_to_publication(page, new_page, l
     )
     expect(diff.locator(".fed-diff-text del")).to_have_text(["les", "quartier."])
     expect(reviewer.locator(".fed-history")).to_contain_text("Camille Demo")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    reviewer.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=False)
+    reviewer.screenshot(path=screenshot_path("review.png"), full_page=False)
     reviewer.get_by_role("button", name="Valider").click()
     expect(reviewer.get_by_text("est validée et publiée")).to_be_visible()
     expect(reviewer.locator("header .status-badge")).to_have_text("Validée")

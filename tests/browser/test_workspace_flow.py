@@ -1,12 +1,10 @@
 """A cooperative's référente prepares and submits the selection, in a real browser."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.browser.screenshots import screenshot_path
 
 PROJECTS = {
     1: ("Prêt social location-accession", "Des logements en PSLA pour des ménages modestes."),
@@ -88,8 +86,7 @@ def test_it_prepares_and_submits_a_selection(page, live_server, demo):
     expect(page.get_by_text("elle est en lecture seule jusqu'à la décision")).to_be_visible()
     expect(page.get_by_role("link", name="Soumettre pour validation")).to_have_count(0)
     expect(page.get_by_role("link", name="Choisir les engagements")).to_have_count(0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "workspace.png"), full_page=True)
+    page.screenshot(path=screenshot_path("workspace.png"), full_page=True)
 
     page.get_by_role("link", name="Engagement 4 · pilier").click()
     expect(page.get_by_text("Fête des voisins")).to_be_visible()
