@@ -1,7 +1,8 @@
 """Dump the whole database to a compressed JSON file, portable across SQLite and PostgreSQL.
 
-Content types and permissions are left out: `migrate` recreates them, and
-every reference to them is written by natural key.
+Times are written to the microsecond (coops/backup_format.py). Content types
+and permissions are left out: `migrate` recreates them, and every reference to
+them is written by natural key.
 """
 
 from pathlib import Path
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         call_command(
             "dumpdata",
+            format="json-exact",
             natural_foreign=True,
             natural_primary=True,
             exclude=EXCLUDED,
