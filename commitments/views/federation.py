@@ -6,12 +6,12 @@ anyone else — cooperative staff included — gets a 404, so that these pages d
 not even reveal that they exist.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +35,7 @@ from ..forms_review import (
 from ..models import Campaign, Choice, Engagement, Selection, Status
 
 PAGE_SIZE = 25
+PREVIEW_SIZE = 10
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -73,14 +74,35 @@ class QueueGroup:
     title: str
     status: str | None
     count: int
-    page: object = None
+    rows: list = field(default_factory=list)
+    # Set when the group is shown alone (filtered on its status): it pages through.
+    page: Page | None = None
     previous_url: str = ""
     next_url: str = ""
+    # Set when the overview shows only the group's first rows: the link to all of them.
+    all_url: str = ""
+
+    def preview(self, request, queryset):
+        """The overview shows each group's first rows and links to the rest.
+
+        With thousands of cooperatives a long group is worked through on its
+        own page; rendering 25 rows of each group every time made the queue
+        the slowest page of the site.
+        """
+        self.rows = list(queryset[:PREVIEW_SIZE])
+        if self.count > len(self.rows):
+            query = request.GET.copy()
+            query["statut"] = self.slug
+            self.all_url = f"?{query.urlencode()}"
 
     def paginate(self, request, queryset):
         """Page through the group; each group has its own page number in the URL."""
         param = f"page-{self.slug}"
-        self.page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+        paginator = Paginator(queryset, PAGE_SIZE)
+        # Already counted with the other groups: spares a COUNT query.
+        paginator.count = self.count
+        self.page = paginator.get_page(request.GET.get(param))
+        self.rows = self.page.object_list
 
         def url(number):
             query = request.GET.copy()
@@ -91,6 +113,13 @@ class QueueGroup:
             self.previous_url = url(self.page.previous_page_number())
         if self.page.has_next():
             self.next_url = url(self.page.next_page_number())
+
+    def fill(self, request, queryset, shown):
+        """Rows for the overview (nothing filtered) or for the group's own page."""
+        if self.count and shown == self.slug:
+            self.paginate(request, queryset)
+        elif self.count and not shown:
+            self.preview(request, queryset)
 
 
 # The queue's groups, in the order a reviewer works through them.
@@ -124,13 +153,11 @@ def queue(request):
         for slug, title, ordering in QUEUE_GROUPS:
             status = STATUS_SLUGS[slug]
             group = QueueGroup(slug, title, status, counts.get(status, 0))
-            if group.count and shown in ("", slug):
-                group.paginate(request, selections.filter(status=status).order_by(*ordering))
+            group.fill(request, selections.filter(status=status).order_by(*ordering), shown)
             groups.append(group)
-        _add_counts([row for group in groups if group.page for row in group.page.object_list])
+        _add_counts([row for group in groups for row in group.rows])
         group = QueueGroup(NOT_STARTED, _("Coopératives sans sélection"), None, not_started.count())
-        if group.count and shown in ("", NOT_STARTED):
-            group.paginate(request, not_started)
+        group.fill(request, not_started, shown)
         groups.append(group)
     return render(
         request,

@@ -47,7 +47,7 @@ def _groups(response):
 
 
 def _listed(group):
-    return [item.cooperative.name for item in group.page]
+    return [item.cooperative.name for item in group.rows]
 
 
 def test_it_groups_selections_in_review_order(client, reviewer, landscape):
@@ -69,7 +69,7 @@ def test_it_groups_selections_in_review_order(client, reviewer, landscape):
     assert _listed(groups["modifications-demandees"]) == ["Delta"]
     assert _listed(groups["brouillon"]) == ["Epsilon"]
     assert _listed(groups["validee"]) == ["Dzêta"]
-    assert [coop.name for coop in groups["non-commencee"].page] == ["Êta"]
+    assert [coop.name for coop in groups["non-commencee"].rows] == ["Êta"]
     assert [group.count for group in groups.values()] == [2, 1, 1, 1, 1]
     html = response.content.decode()
     titles = ["À examiner", "Modifications demandées", "Brouillons", "Validées", "sans sélection"]
@@ -109,7 +109,7 @@ def test_it_counts_a_cooperative_with_only_another_campaign_as_not_started(
 
     groups = _groups(client.get(URL))
 
-    assert [coop.name for coop in groups["non-commencee"].page] == ["Zêta", "Êta"]
+    assert [coop.name for coop in groups["non-commencee"].rows] == ["Zêta", "Êta"]
 
 
 def test_it_filters_by_status_in_the_url(client, reviewer, landscape):
@@ -182,6 +182,32 @@ def test_it_pages_through_a_long_group(client, reviewer, campaign):
 
     second = client.get(URL, {"statut": "brouillon", "page-brouillon": "2"})
     assert _listed(_groups(second)["brouillon"]) == [f"Coop {i}" for i in range(25, 30)]
+
+
+def test_the_overview_shows_the_first_rows_of_each_group_and_links_to_the_rest(
+    client, reviewer, campaign
+):
+    for index in range(12):
+        factories.make_selection(factories.make_coop(f"Coop {index:02d}"), campaign)
+    for index in range(3):
+        factories.make_coop(f"Sans sélection {index}")
+    client.force_login(reviewer)
+
+    response = client.get(URL)
+
+    groups = _groups(response)
+    drafts = groups["brouillon"]
+    assert drafts.count == 12
+    assert _listed(drafts) == [f"Coop {i:02d}" for i in range(10)]
+    assert drafts.page is None
+    assert "statut=brouillon" in drafts.all_url
+    html = response.content.decode()
+    assert "Tout voir : Brouillons (12, 10 affichées ici)" in html
+    # A group that fits entirely needs no link.
+    assert len(groups["non-commencee"].rows) == 3 and not groups["non-commencee"].all_url
+
+    alone = _groups(client.get(URL + drafts.all_url))["brouillon"]
+    assert len(alone.rows) == 12 and alone.page.number == 1
 
 
 def test_it_shows_a_page_without_campaign(client, reviewer):
