@@ -21,7 +21,19 @@ REVIEW_PERMISSION = "commitments.review_selection"
 
 
 def is_reviewer(user):
-    return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
+    """Holds the review permission; active superusers hold every permission.
+
+    The same answer as ``user.has_perm``, in one EXISTS query remembered on the
+    user object for the request: ``has_perm`` loads every permission of the
+    user and of its groups (two queries), and the header asks on every page.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_is_reviewer"):
+        user._is_reviewer = reviewers().filter(pk=user.pk).exists()
+    return user._is_reviewer
 
 
 def reviewers():

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from qualicoop.env import database_from_url, env_bool
+from qualicoop.env import cache_from_url, database_from_url, env_bool
 
 PRODUCTION_ENV = {
     "DEBUG": "false",
@@ -89,3 +89,30 @@ def test_it_resolves_sqlite_paths(tmp_path):
 def test_it_rejects_an_unknown_database_scheme(tmp_path):
     with pytest.raises(ImproperlyConfigured):
         database_from_url("mysql://x/y", base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "debug", "backend"),
+    [
+        ("", True, "locmem.LocMemCache"),
+        ("", False, "filebased.FileBasedCache"),
+        ("file:///srv/qualicoop/cache", False, "filebased.FileBasedCache"),
+        ("redis://127.0.0.1:6379/1", False, "redis.RedisCache"),
+        ("dummy://", False, "dummy.DummyCache"),
+    ],
+)
+def test_it_reads_the_cache_from_the_environment(url, debug, backend, tmp_path):
+    cache = cache_from_url(url, debug=debug, base_dir=tmp_path)
+    assert cache["BACKEND"] == f"django.core.cache.backends.{backend}"
+
+
+def test_the_file_cache_holds_every_public_page():
+    # At Django's default (300) the page cache would keep evicting itself.
+    cache = cache_from_url("file:///srv/qualicoop/cache", debug=False, base_dir=None)
+    assert cache["LOCATION"] == "/srv/qualicoop/cache"
+    assert cache["OPTIONS"]["MAX_ENTRIES"] >= 5000
+
+
+def test_it_refuses_an_unknown_cache_scheme(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="memcached"):
+        cache_from_url("memcached://127.0.0.1", debug=False, base_dir=tmp_path)
