@@ -68,6 +68,13 @@ def _days_left(campaign):
     return (campaign.closes_on - timezone.localdate()).days if campaign else None
 
 
+def _current_query_with(request, key, value):
+    """The page's query string with one parameter changed: filters survive the link."""
+    query = request.GET.copy()
+    query[key] = value
+    return f"?{query.urlencode()}"
+
+
 @dataclass
 class QueueGroup:
     slug: str
@@ -91,9 +98,7 @@ class QueueGroup:
         """
         self.rows = list(queryset[:PREVIEW_SIZE])
         if self.count > len(self.rows):
-            query = request.GET.copy()
-            query["statut"] = self.slug
-            self.all_url = f"?{query.urlencode()}"
+            self.all_url = _current_query_with(request, "statut", self.slug)
 
     def paginate(self, request, queryset):
         """Page through the group; each group has its own page number in the URL."""
@@ -102,17 +107,13 @@ class QueueGroup:
         # Already counted with the other groups: spares a COUNT query.
         paginator.count = self.count
         self.page = paginator.get_page(request.GET.get(param))
-        self.rows = self.page.object_list
-
-        def url(number):
-            query = request.GET.copy()
-            query[param] = number
-            return f"?{query.urlencode()}"
-
+        self.rows = list(self.page.object_list)
         if self.page.has_previous():
-            self.previous_url = url(self.page.previous_page_number())
+            self.previous_url = _current_query_with(
+                request, param, self.page.previous_page_number()
+            )
         if self.page.has_next():
-            self.next_url = url(self.page.next_page_number())
+            self.next_url = _current_query_with(request, param, self.page.next_page_number())
 
     def fill(self, request, queryset, shown):
         """Rows for the overview (nothing filtered) or for the group's own page."""
