@@ -16,8 +16,9 @@ cooperatives) change, and commit the result:
 
     python scripts/build_fixtures.py [path/to/quali-coop-engagements.txt]
 
-The default seed path is ``../shared/seed/quali-coop-engagements.txt`` relative
-to the repository root. Stdlib only; output is deterministic.
+The default seed is the copy of the page kept in the repository,
+``fixtures/seed/quali-coop-engagements.txt``, so that the fixtures can be
+rebuilt and checked from a checkout alone. Stdlib only; output is deterministic.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SEED = Path("..") / "shared" / "seed" / "quali-coop-engagements.txt"
 FIXTURES_DIR = REPO_ROOT / "fixtures"
+DEFAULT_SEED = FIXTURES_DIR / "seed" / "quali-coop-engagements.txt"
 
 EXPECTED_PILLARS = 3
 EXPECTED_ENGAGEMENTS = 12
@@ -489,11 +490,11 @@ def main(argv: list[str] | None = None) -> int:
         "seed",
         nargs="?",
         type=Path,
-        help=f"the federation's page as text (default: {DEFAULT_SEED}, "
-        "relative to the repository root)",
+        help="the federation's page as text "
+        f"(default: {DEFAULT_SEED.relative_to(REPO_ROOT)}, in the repository)",
     )
     args = parser.parse_args(argv)
-    seed_path = args.seed if args.seed is not None else REPO_ROOT / DEFAULT_SEED
+    seed_path = args.seed if args.seed is not None else DEFAULT_SEED
     try:
         text = seed_path.read_text(encoding="utf-8")
     except OSError as exc:

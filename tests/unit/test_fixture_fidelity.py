@@ -52,7 +52,9 @@ SEED_PROJECTS = 67
 
 
 def seed_path():
-    return Path(settings.BASE_DIR).parent / "shared" / "seed" / "quali-coop-engagements.txt"
+    # The page is kept in the repository, beside the fixtures built from it, so
+    # that a checkout alone checks them: a missing copy fails, it never skips.
+    return Path(settings.BASE_DIR) / "fixtures" / "seed" / "quali-coop-engagements.txt"
 
 
 def carrier(text):
@@ -67,13 +69,7 @@ def carrier(text):
 
 @pytest.fixture(scope="module")
 def seed():
-    path = seed_path()
-    if not path.is_file():
-        pytest.skip(
-            "the federation's seed page is absent "
-            "(expected at ../shared/seed/quali-coop-engagements.txt from the project root)"
-        )
-    text = path.read_text(encoding="utf-8")
+    text = seed_path().read_text(encoding="utf-8")
 
     pillars = {
         int(number): (name.strip(), tagline.strip())

@@ -1,7 +1,8 @@
 """Every project of the federation's page reads on the public pages, where it belongs.
 
 The expected placement is read from the committed fixtures themselves, not
-through the application's queries.
+through the application's queries; the fixtures' projects are checked against
+the copy of the federation's page kept in the repository (fixtures/seed/).
 """
 
 import json
@@ -42,8 +43,20 @@ def seed_projects():
     return projects
 
 
+def page_bullets():
+    """The example projects of the federation's page, one bullet each, in page order."""
+    path = settings.BASE_DIR / "fixtures" / "seed" / "quali-coop-engagements.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip()[1:].strip() for line in lines if line.strip().startswith("•")]
+
+
 def test_it_reads_the_67_seed_projects_from_the_fixtures():
     assert len(seed_projects()) == 67
+
+
+def test_the_fixture_projects_are_the_bullets_of_the_federation_page():
+    # Same texts, same count: nothing missing, nothing invented, nothing twice.
+    assert sorted(description for _, _, description in seed_projects()) == sorted(page_bullets())
 
 
 def test_it_shows_each_seed_project_on_its_engagement_and_its_cooperative(client, seed):
