@@ -4,36 +4,93 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-FIXTURES := reference cooperatives campaign_2024
 
-.PHONY: run setup test lint bench soak backup restore lighthouse clean
+.PHONY: run setup test lint typecheck lock system-deps bench soak backup restore lighthouse clean
 
+# Dependencies are installed from the lock files only, every package pinned
+# with its hashes, so that every machine runs the same code. pyproject.toml
+# says what the project needs; `make lock` turns it into the lock files.
+# requirements/base.txt: what runs the portal; requirements/dev.txt: the same
+# pins plus the test and lint tools.
+#
+# The venv's own pip (from ensurepip) is kept as it is: upgrading it would
+# fetch whatever pip is newest, outside the lock.
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
 
-$(VENV)/.deps-run: pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q .
+# A change of a lock file reinstalls; system-deps is order-only: checked on
+# every run, it never forces a reinstall.
+$(VENV)/.deps-run: requirements/base.txt | $(VENV)/bin/python system-deps
+	$(VENV)/bin/pip install -q --require-hashes -r requirements/base.txt
 	touch $@
 
-$(VENV)/.deps-dev: pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q ".[dev]"
+$(VENV)/.deps-dev: requirements/base.txt requirements/dev.txt | $(VENV)/bin/python system-deps
+	$(VENV)/bin/pip install -q --require-hashes -r requirements/dev.txt
 	touch $@ $(VENV)/.deps-run
+
+# Refresh the lock files after a change of the dependencies in pyproject.toml.
+# Pins already in the lock files are kept where they still fit; to move to the
+# newest versions: make lock LOCK_ARGS=--upgrade (or --upgrade-package NAME).
+# The lock tool is only needed here, so it is installed on demand, at a fixed
+# version. The resolution is universal (markers for other platforms and
+# Python versions are kept) from the lowest Python the project supports; dev
+# is constrained by base so that both files pin the same versions.
+UV_VERSION := 0.13.8
+LOCK_ARGS ?=
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock: | $(VENV)/bin/python
+	@$(VENV)/bin/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" \
+		|| $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
+	@mkdir -p requirements
+	$(LOCK) -o requirements/base.txt
+	$(LOCK) --extra dev -c requirements/base.txt -o requirements/dev.txt
+
+# Debian packages the Python ones lean on: Pango and HarfBuzz, which WeasyPrint
+# loads at run time to lay out PDFs; nginx, the reverse proxy in front of
+# gunicorn; poppler-utils (pdftotext), to read the generated PDFs back.
+# Installed only when missing, and only where that is possible (root, apt);
+# anywhere else the message says what to install by hand.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nginx poppler-utils
+
+system-deps:
+	@command -v dpkg >/dev/null 2>&1 || { \
+		echo "system-deps : pas de dpkg ici, installez vous-même : $(SYSTEM_PACKAGES)"; \
+		exit 0; }; \
+	missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		[ "$$(dpkg -s "$$pkg" 2>/dev/null | sed -n 's/^Status: //p')" = "install ok installed" ] \
+			|| missing="$$missing $$pkg"; \
+	done; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "system-deps : paquets Debian manquants :$$missing"; \
+		echo "  (en root : apt-get install$$missing)"; \
+		exit 0; \
+	fi; \
+	echo "== installation :$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 
 setup: $(VENV)/.deps-run
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loaddata $(FIXTURES)
+	$(PY) manage.py load_reference_data
 	$(PY) manage.py create_demo_accounts
 
+# The task worker (e-mails, heavy jobs) runs beside the development server and
+# stops with it.
 run: setup
-	@echo "Quali'Coop : http://$(HOST):$(PORT)/"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Quali'Coop : http://$(HOST):$(PORT)/ (serveur et file de tâches)"
+	$(PY) manage.py db_worker & trap 'kill $$!' EXIT; $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+typecheck: $(VENV)/.deps-dev
+	$(VENV)/bin/mypy
+
+test: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
 

@@ -115,7 +115,7 @@ class SelectionAdmin(admin.ModelAdmin):
 class ProjectInline(admin.StackedInline):
     model = Project
     extra = 0
-    fields = ["title", "description", "objectives", "indicators", "target_date", "progress"]
+    fields = Project.EDITABLE_FIELDS
     show_change_link = True
 
 

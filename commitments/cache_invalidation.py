@@ -29,11 +29,11 @@ def selection_changed(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=Choice)
 def choice_changed(sender, instance, **kwargs):
-    if Selection.objects.filter(pk=instance.selection_id, is_published=True).exists():
+    if Selection.objects.published().filter(pk=instance.selection_id).exists():
         bump_public_version()
 
 
 @receiver([post_save, post_delete], sender=Project)
 def project_changed(sender, instance, **kwargs):
-    if Selection.objects.filter(choices__pk=instance.choice_id, is_published=True).exists():
+    if Selection.objects.published().filter(choices__pk=instance.choice_id).exists():
         bump_public_version()

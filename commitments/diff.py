@@ -13,22 +13,22 @@ import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
+from django.db.models import Field
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from .models import Choice, Engagement, Project, Status, Transition
 
+
 # Field of a project snapshot -> its label, in the order a reader expects.
-PROJECT_FIELDS = {
-    "title": Project._meta.get_field("title").verbose_name,
-    "description": Project._meta.get_field("description").verbose_name,
-    "objectives": Project._meta.get_field("objectives").verbose_name,
-    "indicators": Project._meta.get_field("indicators").verbose_name,
-    "target_date": Project._meta.get_field("target_date").verbose_name,
-    "progress": Project._meta.get_field("progress").verbose_name,
-}
+def _label(name: str) -> str:
+    return str(cast(Field, Project._meta.get_field(name)).verbose_name)
+
+
+PROJECT_FIELDS = {name: _label(name) for name in Project.EDITABLE_FIELDS}
 
 # A token is a word with the whitespace that follows it: a rewritten sentence
 # reads as one deletion and one insertion, not as words interleaved around
@@ -258,7 +258,7 @@ def edit_history(selection, *, current_choices, limit=50):
         for record in choice_records
         if record.history_type != "~"
     ]
-    previous = {}
+    previous: dict[int, Any] = {}
     for record in (
         Project.history.filter(choice_id__in=engagement_of_choice.keys())
         .select_related("history_user")
@@ -269,7 +269,7 @@ def edit_history(selection, *, current_choices, limit=50):
         changed = []
         if record.history_type == "~" and before is not None:
             changed = [
-                str(Project._meta.get_field(name).verbose_name)
+                _label(name)
                 for name in HISTORY_FIELDS
                 if getattr(before, name) != getattr(record, name)
             ]

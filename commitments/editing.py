@@ -7,16 +7,19 @@ lands before it (and is part of what is submitted) or is refused, because the
 selection is no longer editable once submitted.
 """
 
+import datetime
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Choice, Project, Selection
+from .models import Choice, Engagement, Project, Selection
 from .workflow import WorkflowError
-
-# The project fields staff edit; ``position`` and ``version`` are managed here.
-PROJECT_FIELDS = ("title", "description", "objectives", "indicators", "target_date", "progress")
 
 UP, DOWN = "up", "down"
 
@@ -28,12 +31,12 @@ class StaleEdit(Exception):
     page can show both versions and let the user decide.
     """
 
-    def __init__(self, current):
+    def __init__(self, current: Project) -> None:
         self.current = current
         super().__init__(_("Ce projet a été modifié entre-temps."))
 
 
-def check_editable(selection):
+def check_editable(selection: Selection) -> None:
     """Refuse, with a French message, any change to a submitted or validated selection."""
     if not selection.is_editable:
         raise WorkflowError(
@@ -45,19 +48,24 @@ def check_editable(selection):
         )
 
 
-def _lock_editable(selection_id):
+def _lock_editable(selection_id: int) -> Selection:
     """Lock the selection for the rest of the transaction; refuse if read-only."""
     locked = Selection.objects.select_for_update().get(pk=selection_id)
     check_editable(locked)
     return locked
 
 
-def _touch(selection_id, now):
+def _touch(selection_id: int, now: datetime.datetime) -> None:
     """Record the selection's last activity, shown to reviewers in their queue."""
     Selection.objects.filter(pk=selection_id).update(updated_at=now)
 
 
-def projects_lost_by(selection, engagements):
+def _record_as(choice: Choice, user: User | None) -> None:
+    """simple-history writes the change as made by ``user`` (its documented hook)."""
+    choice._history_user = user  # type: ignore[attr-defined]
+
+
+def projects_lost_by(selection: Selection, engagements: Iterable[Engagement]) -> QuerySet[Project]:
     """The projects that keeping only ``engagements`` would delete, in page order."""
     return (
         Project.objects.filter(choice__selection=selection)
@@ -67,7 +75,9 @@ def projects_lost_by(selection, engagements):
     )
 
 
-def set_engagements(selection, engagements, by):
+def set_engagements(
+    selection: Selection, engagements: Iterable[Engagement], by: User | None
+) -> tuple[list[int], list[int]]:
     """Make ``engagements`` the selection's chosen ones.
 
     Engagements no longer ticked are removed with their projects: the view
@@ -85,11 +95,11 @@ def set_engagements(selection, engagements, by):
         now = timezone.now()
         for choice in removed:
             # One by one so that simple-history records each removal and who made it.
-            choice._history_user = by
+            _record_as(choice, by)
             choice.delete()
         for engagement in added:
             choice = Choice(selection=locked, engagement=engagement, created_at=now)
-            choice._history_user = by
+            _record_as(choice, by)
             choice.save()
         if removed or added:
             _touch(locked.pk, now)
@@ -99,10 +109,23 @@ def set_engagements(selection, engagements, by):
     )
 
 
-def create_project(choice, data):
-    """Add a project at the end of ``choice``'s list."""
+def create_project(
+    choice: Choice, data: Mapping[str, Any], *, key: uuid.UUID | None = None
+) -> tuple[Project, bool]:
+    """Add a project at the end of ``choice``'s list; ``(project, created)``.
+
+    ``key`` identifies the form that asks: asked again with the same key, the
+    project it already created is returned instead of a twin.
+    """
     with transaction.atomic():
+        # The selection's lock orders two posts of the same form one after the other.
         _lock_editable(choice.selection_id)
+        existing = Project.objects.filter(creation_key=key).first() if key else None
+        if existing is not None and existing.choice_id == choice.pk:
+            return existing, False
+        if existing is not None:
+            # The key of a form of another engagement: a forged post, not a repeat.
+            key = None
         if not Choice.objects.filter(pk=choice.pk).exists():
             raise WorkflowError(_("Cet engagement ne fait plus partie de la sélection."))
         last = Project.objects.filter(choice=choice).aggregate(last=Max("position"))["last"]
@@ -112,14 +135,15 @@ def create_project(choice, data):
             position=0 if last is None else last + 1,
             created_at=now,
             updated_at=now,
-            **{name: data[name] for name in PROJECT_FIELDS},
+            creation_key=key,
+            **{name: data[name] for name in Project.EDITABLE_FIELDS},
         )
         project.save()
         _touch(choice.selection_id, now)
-    return project
+    return project, True
 
 
-def update_project(project, data, expected_version):
+def update_project(project: Project, data: Mapping[str, Any], expected_version: int) -> Project:
     """Save ``data`` over the project if nobody saved it since ``expected_version``.
 
     Raises ``StaleEdit`` carrying the current project otherwise: a concurrent
@@ -139,14 +163,14 @@ def update_project(project, data, expected_version):
             raise StaleEdit(current)
         # Write the fields through save() so that simple-history records the change.
         saved = Project.objects.get(pk=project.pk)
-        for name in PROJECT_FIELDS:
+        for name in Project.EDITABLE_FIELDS:
             setattr(saved, name, data[name])
         saved.save()
         _touch(project.choice.selection_id, now)
     return saved
 
 
-def delete_project(project):
+def delete_project(project: Project) -> None:
     """Delete the project; the view has asked for confirmation."""
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
@@ -154,7 +178,7 @@ def delete_project(project):
         _touch(project.choice.selection_id, timezone.now())
 
 
-def move_project(project, direction):
+def move_project(project: Project, direction: str) -> bool:
     """Swap the project with its neighbour above or below; False at either end."""
     if direction not in (UP, DOWN):
         raise ValueError(direction)

@@ -5,6 +5,8 @@ A cooperative's *selection* for a campaign is the set of engagements it chose
 moves only through ``commitments.workflow``; every move leaves a ``Transition``.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
@@ -20,10 +22,44 @@ TITLE_MAX = 200
 TEXT_MAX = 5000
 
 
+def published(path: str = "") -> models.Q:
+    """The public sees published selections and nothing else (DESIGN.md).
+
+    The one place this condition is written: ``path`` leads from the model
+    being filtered to its selection ("" on a selection, "choice__selection"
+    on a project), so that every public page, the search, the statistics, the
+    open data and the API ask the same question.
+    """
+    return models.Q(**{f"{path}__is_published" if path else "is_published": True})
+
+
+def published_cooperatives() -> models.QuerySet[Cooperative]:
+    """The cooperatives the public may see: those with a published selection.
+
+    Annotations added after this filter count only the published selection's
+    rows (one per cooperative, a database constraint).
+    """
+    return Cooperative.objects.filter(published("selections"))
+
+
+class PillarQuerySet(models.QuerySet["Pillar"]):
+    def with_published_counts(self) -> "PillarQuerySet":
+        """Each pillar with ``cooperative_count`` and ``choice_count``, published only."""
+        through = "engagements__choices__selection"
+        return self.annotate(
+            cooperative_count=models.Count(through, filter=published(through), distinct=True),
+            choice_count=models.Count(
+                "engagements__choices", filter=published(through), distinct=True
+            ),
+        )
+
+
 class Pillar(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"), unique=True)
     name = models.CharField(_("nom"), max_length=200)
     tagline = models.CharField(_("devise"), max_length=300)
+
+    objects = PillarQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -35,8 +71,24 @@ class Pillar(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("Pilier %(number)s : %(name)s") % {"number": self.number, "name": self.name}
+
+
+class EngagementQuerySet(models.QuerySet["Engagement"]):
+    def with_published_counts(self) -> "EngagementQuerySet":
+        """Each engagement with ``cooperative_count`` and ``project_count``, published only.
+
+        One published selection per cooperative (a database constraint), so the
+        distinct published selections that chose an engagement are its cooperatives.
+        """
+        through = "choices__selection"
+        return self.annotate(
+            cooperative_count=models.Count(through, filter=published(through), distinct=True),
+            project_count=models.Count(
+                "choices__projects", filter=published(through), distinct=True
+            ),
+        )
 
 
 class Engagement(models.Model):
@@ -46,6 +98,8 @@ class Engagement(models.Model):
     )
     title = models.CharField(_("intitulé"), max_length=300)
     description = models.TextField(_("description"), max_length=TEXT_MAX)
+
+    objects = EngagementQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -57,15 +111,15 @@ class Engagement(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("Engagement %(number)s : %(title)s") % {"number": self.number, "title": self.title}
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("public:engagement", args=[self.number])
 
 
-class CampaignQuerySet(models.QuerySet):
-    def current(self, today=None):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def current(self, today: datetime.date | None = None) -> "Campaign | None":
         """The campaign staff work on: the latest one already opened.
 
         After its closing date it stays current (read-only for submission)
@@ -103,10 +157,10 @@ class Campaign(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def is_open(self, today=None):
+    def is_open(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.opens_on <= today <= self.closes_on
 
@@ -122,9 +176,9 @@ class Status(models.TextChoices):
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
 
-class SelectionQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(is_published=True)
+class SelectionQuerySet(models.QuerySet["Selection"]):
+    def published(self) -> "SelectionQuerySet":
+        return self.filter(published())
 
 
 class Selection(models.Model):
@@ -198,7 +252,7 @@ class Selection(models.Model):
             models.Index(fields=["campaign", "status", "submitted_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return _("%(coop)s — %(campaign)s (v%(revision)s)") % {
             "coop": self.cooperative,
             "campaign": self.campaign,
@@ -206,8 +260,13 @@ class Selection(models.Model):
         }
 
     @property
-    def is_editable(self):
+    def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+
+class ChoiceQuerySet(models.QuerySet["Choice"]):
+    def published(self) -> "ChoiceQuerySet":
+        return self.filter(published("selection"))
 
 
 class Choice(models.Model):
@@ -221,6 +280,7 @@ class Choice(models.Model):
     )
     created_at = models.DateTimeField(_("choisi le"), default=timezone.now)
 
+    objects = ChoiceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -233,11 +293,27 @@ class Choice(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.selection} — {self.engagement}"
 
 
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def published(self) -> "ProjectQuerySet":
+        return self.filter(published("choice__selection"))
+
+
 class Project(models.Model):
+    # What staff describe of a project, in the order a reader expects: the one
+    # list that the forms, the admin, the copy, the snapshot and the diff read.
+    EDITABLE_FIELDS = (
+        "title",
+        "description",
+        "objectives",
+        "indicators",
+        "target_date",
+        "progress",
+    )
+
     class Progress(models.TextChoices):
         PLANNED = "planned", _("Prévu")
         IN_PROGRESS = "in_progress", _("En cours")
@@ -257,9 +333,13 @@ class Project(models.Model):
     position = models.PositiveIntegerField(_("ordre"), default=0)
     # Optimistic concurrency: a save carries the version it was edited from.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The key of the form that created the project: the same form posted twice
+    # (a double click, a resent request) creates it once.
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
 
+    objects = ProjectQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -287,7 +367,7 @@ class Project(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -319,7 +399,7 @@ class Transition(models.Model):
         verbose_name = _("changement de statut")
         verbose_name_plural = _("changements de statut")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"{self.selection} : {self.get_from_status_display()} → {self.get_to_status_display()}"
         )
@@ -346,5 +426,5 @@ class Remark(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:80]

@@ -1,8 +1,10 @@
 """Emails sent when a selection moves, and before a campaign closes.
 
 The workflow calls the three ``selection_*`` functions through
-``transaction.on_commit``: the move is already saved when they run, so a
-failing mail server is logged and never turns a successful move into an error.
+``transaction.on_commit``: the move is already saved when they run. They only
+render the emails and queue them, one task per recipient (``qualicoop.mail``),
+so no request waits on the mail server, and its failures are retried and logged
+by the task without ever turning a successful move into an error.
 Emails are plain text, in French, with absolute links built from
 ``settings.SITE_URL`` (a cron job has no request to build them from).
 """
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from coops import access
 from coops.models import Cooperative, Membership
+from qualicoop.mail import send_email
 
 from .models import EDITABLE_STATUSES, Campaign, Selection, Status, Transition
 
@@ -47,12 +49,13 @@ def members(cooperative):
 
 
 def _message(template, context, recipient):
+    """The arguments of the mail task: rendered here, as the task only sends."""
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        subject_lines = render_to_string(f"emails/{template}_subject.txt", context)
         body = render_to_string(f"emails/{template}.txt", context)
     # A header cannot hold a line break.
-    subject = " ".join(subject.split())
-    return EmailMessage(subject=subject, body=body, to=[recipient.email])
+    subject = " ".join(subject_lines.split())
+    return {"subject": subject, "body": body, "to": [recipient.email]}
 
 
 def _messages(template, context, recipients):
@@ -61,13 +64,14 @@ def _messages(template, context, recipients):
 
 
 def _send(messages):
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    """Queue each email as its own task, so that one bad address holds back no other."""
+    for message in messages:
+        send_email.enqueue(**message)
+    return len(messages)
 
 
 def _notify_move(template, transition_id, recipients_of):
-    """Send one move's emails; log any failure instead of raising it."""
+    """Queue one move's emails; log any failure instead of raising it."""
     try:
         transition = (
             Transition.objects.select_related(
@@ -140,7 +144,8 @@ class ReminderRun:
 def send_deadline_reminders(*, days, today=None):
     """Remind cooperatives late for the current campaign, ``days`` or less before it closes.
 
-    Mail server errors are raised: the caller (a cron job) must know.
+    The reminders are queued: the mail task sends them, tries again and logs an
+    error for any it could not deliver.
     """
     today = today or timezone.localdate()
     campaign = Campaign.objects.current(today)
@@ -187,6 +192,6 @@ def send_deadline_reminders(*, days, today=None):
     return ReminderRun(
         campaign,
         sent,
-        _("Campagne « %(campaign)s » : %(sent)s rappel(s) envoyé(s).")
+        _("Campagne « %(campaign)s » : %(sent)s rappel(s) mis en file d'envoi.")
         % {"campaign": campaign.name, "sent": sent},
     )

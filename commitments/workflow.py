@@ -12,17 +12,25 @@ French message), checks its business rules, saves, and records a
 messages.
 """
 
+import datetime
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from coops import access
+from coops.access import AnyUser
+from coops.models import Cooperative, Membership
+
 from . import notifications
-from .models import Choice, Project, Remark, Selection, Status, Transition
+from .models import Campaign, Choice, Engagement, Project, Remark, Selection, Status, Transition
 
 logger = logging.getLogger("qualicoop.workflow")
 
@@ -44,21 +52,60 @@ class Problem:
 
 
 class SubmissionIncomplete(WorkflowError):
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(" ".join(problem.message for problem in self.problems))
 
 
-# Which moves leave which state. Nothing else is allowed.
-ALLOWED_MOVES = {
-    "submit": {Status.DRAFT, Status.CHANGES_REQUESTED},
-    "request_changes": {Status.SUBMITTED},
-    "validate": {Status.SUBMITTED},
-    "reopen": {Status.VALIDATED},
+# Who makes a move: a référent of the selection's cooperative, or a federation reviewer.
+REFERENT = "referent"
+REVIEWER = "reviewer"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of the state machine: the states it leaves and who may make it."""
+
+    name: str
+    sources: frozenset[str]
+    by: str
+
+
+# Every move that exists, and nothing else. Views and templates read this table
+# (``may_make``, ``moves_for``) instead of restating who may do what.
+MOVES: dict[str, Move] = {
+    move.name: move
+    for move in (
+        Move("submit", frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}), by=REFERENT),
+        Move("request_changes", frozenset({Status.SUBMITTED}), by=REVIEWER),
+        Move("validate", frozenset({Status.SUBMITTED}), by=REVIEWER),
+        Move("reopen", frozenset({Status.VALIDATED}), by=REVIEWER),
+    )
 }
 
 
-def _lock(selection):
+def may_make(move: str, *, user: AnyUser, membership: Membership | None = None) -> bool:
+    """Whether ``user`` (a member through ``membership``, if any) holds the move's role."""
+    if MOVES[move].by == REVIEWER:
+        return access.is_reviewer(user)
+    return membership is not None and membership.user_id == user.pk and membership.may_submit
+
+
+def moves_for(
+    selection: Selection,
+    *,
+    user: AnyUser,
+    membership: Membership | None = None,
+) -> set[str]:
+    """The moves ``user`` may make on ``selection`` now, for the pages to offer."""
+    return {
+        name
+        for name, move in MOVES.items()
+        if selection.status in move.sources and may_make(name, user=user, membership=membership)
+    }
+
+
+def _lock(selection: Selection) -> Selection:
     return (
         Selection.objects.select_for_update()
         .select_related("campaign", "cooperative")
@@ -66,15 +113,22 @@ def _lock(selection):
     )
 
 
-def _check_move(locked, move):
-    if locked.status not in ALLOWED_MOVES[move]:
+def _check_move(locked: Selection, move: str) -> None:
+    if locked.status not in MOVES[move].sources:
         raise WorkflowError(
             _("Action impossible : la sélection est au statut « %(status)s ».")
             % {"status": locked.get_status_display()}
         )
 
 
-def _record(selection, *, from_status, by, message="", snapshot=None):
+def _record(
+    selection: Selection,
+    *,
+    from_status: str,
+    by: User | None,
+    message: str = "",
+    snapshot: dict | None = None,
+) -> Transition:
     entry = Transition.objects.create(
         selection=selection,
         from_status=from_status,
@@ -99,7 +153,15 @@ def _record(selection, *, from_status, by, message="", snapshot=None):
 _NOW = object()
 
 
-def _move(locked, to_status, *, by, message="", snapshot=None, **fields):
+def _move(
+    locked: Selection,
+    to_status: str,
+    *,
+    by: User | None,
+    message: str = "",
+    snapshot: dict | None = None,
+    **fields: Any,
+) -> Transition:
     from_status = locked.status
     now = timezone.now()
     locked.status = to_status
@@ -110,7 +172,7 @@ def _move(locked, to_status, *, by, message="", snapshot=None, **fields):
     return _record(locked, from_status=from_status, by=by, message=message, snapshot=snapshot)
 
 
-def missing_for_submission(selection):
+def missing_for_submission(selection: Selection) -> list[Problem]:
     """What keeps ``selection`` from being submitted, as a list of ``Problem``.
 
     Empty when the selection is complete. Used both to refuse a submission and
@@ -146,9 +208,15 @@ def missing_for_submission(selection):
     return problems
 
 
-def snapshot_of(selection):
+def _snapshot_fields(project: Project) -> dict[str, str]:
+    values = {name: getattr(project, name) for name in Project.EDITABLE_FIELDS}
+    values["target_date"] = project.target_date.isoformat() if project.target_date else ""
+    return values
+
+
+def snapshot_of(selection: Selection) -> dict:
     """The selection's content as plain data, frozen at submission."""
-    engagements = {}
+    engagements: dict[str, dict[str, Any]] = {}
     projects = Project.objects.filter(choice__selection=selection).select_related(
         "choice__engagement"
     )
@@ -159,20 +227,18 @@ def snapshot_of(selection):
         }
     for project in projects.order_by("position", "pk"):
         engagements[str(project.choice.engagement.number)]["projects"].append(
-            {
-                "id": project.pk,
-                "title": project.title,
-                "description": project.description,
-                "objectives": project.objectives,
-                "indicators": project.indicators,
-                "target_date": project.target_date.isoformat() if project.target_date else "",
-                "progress": project.progress,
-            }
+            {"id": project.pk, **_snapshot_fields(project)}
         )
     return {"engagements": engagements}
 
 
-def submit_selection(*, selection, by, message="", today=None):
+def submit_selection(
+    *,
+    selection: Selection,
+    by: User | None,
+    message: str = "",
+    today: datetime.date | None = None,
+) -> Transition:
     """Staff hand the selection to the federation (from draft or changes requested)."""
     with transaction.atomic():
         locked = _lock(selection)
@@ -209,7 +275,13 @@ def submit_selection(*, selection, by, message="", today=None):
     return entry
 
 
-def request_changes(*, selection, by, message, remarks=None):
+def request_changes(
+    *,
+    selection: Selection,
+    by: User | None,
+    message: str,
+    remarks: Mapping[Engagement, str] | None = None,
+) -> Transition:
     """A reviewer sends the selection back; ``remarks`` maps engagements to text.
 
     The message is required: staff must know what to change.
@@ -236,12 +308,12 @@ def request_changes(*, selection, by, message, remarks=None):
     return entry
 
 
-def validate_selection(*, selection, by, message=""):
+def validate_selection(*, selection: Selection, by: User | None, message: str = "") -> Transition:
     """A reviewer validates: this selection becomes the cooperative's public one."""
     with transaction.atomic():
         locked = _lock(selection)
         _check_move(locked, "validate")
-        Selection.objects.filter(cooperative=locked.cooperative, is_published=True).exclude(
+        Selection.objects.published().filter(cooperative=locked.cooperative).exclude(
             pk=locked.pk
         ).update(is_published=False)
         entry = _move(
@@ -252,7 +324,7 @@ def validate_selection(*, selection, by, message=""):
     return entry
 
 
-def reopen_selection(*, selection, by, message=""):
+def reopen_selection(*, selection: Selection, by: User | None, message: str = "") -> Selection:
     """A reviewer reopens a validated selection as a new draft copied from it.
 
     The validated selection is left untouched and stays public until its
@@ -270,28 +342,44 @@ def reopen_selection(*, selection, by, message=""):
     return draft
 
 
-def start_selection(*, cooperative, campaign, by, copy_from=None):
+def start_selection(
+    *,
+    cooperative: Cooperative,
+    campaign: Campaign,
+    by: User | None,
+    copy_from: Selection | None = None,
+) -> Selection:
     """Open a cooperative's draft for a campaign, empty or copied from a selection.
 
     A cooperative starting a new campaign usually begins from its last
     validated selection rather than from a blank page.
     """
-    with transaction.atomic():
-        if Selection.objects.filter(cooperative=cooperative, campaign=campaign).exists():
-            raise WorkflowError(
-                _("La coopérative a déjà une sélection pour la campagne « %(campaign)s ».")
-                % {"campaign": campaign.name}
-            )
-        if copy_from is not None:
-            if copy_from.cooperative_id != cooperative.pk:
-                raise WorkflowError(_("Cette sélection n'appartient pas à la coopérative."))
-            return _copy(copy_from, campaign=campaign, by=by)
-        selection = Selection.objects.create(cooperative=cooperative, campaign=campaign)
-        _record(selection, from_status="", by=by)
-        return selection
+    already = WorkflowError(
+        _("La coopérative a déjà une sélection pour la campagne « %(campaign)s ».")
+        % {"campaign": campaign.name}
+    )
+    try:
+        with transaction.atomic():
+            # Two clicks on "Commencer" at once: the cooperative's row lock
+            # makes the second wait, then find the first one's selection.
+            Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
+            if Selection.objects.filter(cooperative=cooperative, campaign=campaign).exists():
+                raise already
+            if copy_from is not None:
+                if copy_from.cooperative_id != cooperative.pk:
+                    raise WorkflowError(_("Cette sélection n'appartient pas à la coopérative."))
+                return _copy(copy_from, campaign=campaign, by=by)
+            selection = Selection.objects.create(cooperative=cooperative, campaign=campaign)
+            _record(selection, from_status="", by=by)
+            return selection
+    except IntegrityError as error:
+        # Where no row lock exists (SQLite), the constraints decide the race.
+        raise already from error
 
 
-def _copy(source, *, campaign, by, message=""):
+def _copy(
+    source: Selection, *, campaign: Campaign, by: User | None, message: str = ""
+) -> Selection:
     last = Selection.objects.filter(cooperative=source.cooperative_id, campaign=campaign).aggregate(
         last=Max("revision")
     )["last"]
@@ -306,13 +394,8 @@ def _copy(source, *, campaign, by, message=""):
     Project.objects.bulk_create(
         Project(
             choice=by_old_choice[project.choice_id],
-            title=project.title,
-            description=project.description,
-            objectives=project.objectives,
-            indicators=project.indicators,
-            target_date=project.target_date,
-            progress=project.progress,
             position=project.position,
+            **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
         )
         for project in Project.objects.filter(choice__selection=source)
     )

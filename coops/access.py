@@ -10,17 +10,20 @@ functions, so that the rule lives in one place and one test matrix covers it:
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from .models import Cooperative, Membership
 
 REVIEW_PERMISSION = "commitments.review_selection"
 
+# Who may be asking: a signed-in user or an anonymous visitor.
+AnyUser = User | AnonymousUser
 
-def is_reviewer(user):
+
+def is_reviewer(user: AnyUser) -> bool:
     """Holds the review permission; active superusers hold every permission.
 
     The same answer as ``user.has_perm``, in one EXISTS query remembered on the
@@ -31,12 +34,13 @@ def is_reviewer(user):
         return False
     if user.is_superuser:
         return True
-    if not hasattr(user, "_is_reviewer"):
-        user._is_reviewer = reviewers().filter(pk=user.pk).exists()
-    return user._is_reviewer
+    remembered = user.__dict__
+    if "_is_reviewer" not in remembered:
+        remembered["_is_reviewer"] = reviewers().filter(pk=user.pk).exists()
+    return remembered["_is_reviewer"]
 
 
-def reviewers():
+def reviewers() -> QuerySet[User]:
     """Active users holding the review permission, directly or through a group.
 
     Superusers hold every permission but administer the site: only the people
@@ -51,14 +55,14 @@ def reviewers():
     )
 
 
-def cooperatives_of(user):
+def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:
     """The cooperatives a user works for, as a queryset."""
     if not user.is_authenticated:
         return Cooperative.objects.none()
     return Cooperative.objects.filter(memberships__user=user)
 
 
-def membership_or_404(user, slug):
+def membership_or_404(user: AnyUser, slug: str) -> Membership:
     """The user's membership of the cooperative ``slug``, or 404."""
     if not user.is_authenticated:
         raise Http404
@@ -67,13 +71,7 @@ def membership_or_404(user, slug):
     )
 
 
-def require_submit_right(membership):
-    """Submitting engages the cooperative: only its référents may do it."""
-    if not membership.may_submit:
-        raise PermissionDenied(_("Seul un référent de la coopérative peut soumettre la sélection."))
-
-
-def require_reviewer(user):
+def require_reviewer(user: AnyUser) -> None:
     """Federation pages are invisible (404) to anyone but reviewers."""
     if not is_reviewer(user):
         raise Http404

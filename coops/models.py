@@ -16,10 +16,10 @@ class Cooperative(models.Model):
         verbose_name = _("coopérative")
         verbose_name_plural = _("coopératives")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("public:cooperative", args=[self.slug])
 
 
@@ -55,9 +55,9 @@ class Membership(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} — {self.cooperative} ({self.get_role_display()})"
 
     @property
-    def may_submit(self):
+    def may_submit(self) -> bool:
         return self.role == self.Role.REFERENT

@@ -1,4 +1,4 @@
-from .access import is_reviewer
+from coops.access import is_reviewer
 
 
 def navigation(request):

@@ -46,8 +46,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "coops",
     "commitments",
+    "qualicoop",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "coops.context_processors.navigation",
+                "qualicoop.navigation.navigation",
             ],
         },
     },
@@ -100,8 +103,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-# Backups keep timestamps to the microsecond (see coops/backup_format.py).
-SERIALIZATION_MODULES = {"json-exact": "coops.backup_format"}
+# Backups keep timestamps to the microsecond (see qualicoop/backup_format.py).
+SERIALIZATION_MODULES = {"json-exact": "qualicoop.backup_format"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,6 +159,25 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Quali'Coop <qualicoop@example.org>")
+# Seconds before a silent mail server counts as failed: the mail task then tries
+# again later instead of holding the worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if EMAIL_TIMEOUT <= 0:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT must be a positive number of seconds.")
+
+# Every e-mail is a background task (qualicoop.mail). The database backend needs
+# a worker beside the web server (manage.py db_worker); "immediate" sends in the
+# request, as before, and needs none.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r} is not supported (use database or immediate)."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,15 +1,23 @@
+"""Every address of the portal, audience by audience.
+
+URL names are part of the contract (templates, e-mails, tests): the API keeps
+the ``discovery`` namespace it was published under, beside search and open data.
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
+from .api import urls as api_urls
 from .health import healthz
 from .i18n import switch_language
+from .public import discovery_urls
 
 urlpatterns = [
-    path("", include("commitments.urls.public")),
-    path("", include("commitments.urls.discovery")),
-    path("compte/", include("coops.urls_accounts")),
-    path("espace/", include("commitments.urls.workspace")),
-    path("federation/", include("commitments.urls.federation")),
+    path("", include("qualicoop.public.urls")),
+    path("", include((discovery_urls.urlpatterns + api_urls.urlpatterns, "discovery"))),
+    path("compte/", include("qualicoop.accounts.urls")),
+    path("espace/", include("qualicoop.workspace.urls")),
+    path("federation/", include("qualicoop.federation.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("langue/<str:code>/", switch_language, name="switch_language"),

@@ -27,6 +27,10 @@ def _fast_and_static(settings):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # E-mail tasks run at once, so that mail.outbox fills as the request ends;
+    # tests of the queue itself switch to the database backend. Set here rather
+    # than from TASKS_BACKEND, which a developer's environment may hold.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # The lockout backend needs a request, which Client.login() does not pass;
     # tests of the lockout itself turn it back on.
     settings.AXES_ENABLED = False

@@ -4,11 +4,11 @@ Creates the ``unaccent`` extension (trusted since PostgreSQL 13: the database
 owner may create it), ``qualicoop_unaccent``, an IMMUTABLE wrapper around it
 (``unaccent`` itself is only STABLE, as its dictionary could change, so it
 cannot appear in an index), and a GIN index on the search document that
-``commitments.search.Document`` queries. The expression below must stay
+``qualicoop.public.search.Document`` queries. The expression below must stay
 identical to that one, or the planner will not use the index.
 
 SQLite has no such engine: there, this migration does nothing and the search
-falls back on a Python function (see ``commitments.search``).
+falls back on a Python function (see ``qualicoop.public.search``).
 """
 
 from django.db import migrations

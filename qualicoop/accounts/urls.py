@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from qualicoop.password_reset import PasswordResetForm
+
 from .forms import LoginForm
 
 app_name = "accounts"
@@ -31,6 +33,7 @@ urlpatterns = [
     path(
         "reinitialisation/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",

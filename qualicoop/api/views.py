@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from coops.models import Cooperative
-
-from . import opendata
-from .models import Choice, Engagement
-from .search import QUERY_MAX, ProjectFilterForm
+from commitments.models import Choice, Engagement, published_cooperatives
+from qualicoop.public import opendata
+from qualicoop.public.search import QUERY_MAX, ProjectFilterForm
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
@@ -106,18 +104,9 @@ def paginate(request, queryset, serialise):
 
 # --- Engagements -------------------------------------------------------------------
 
-PUBLISHED_CHOICE = Q(choices__selection__is_published=True)
-
 
 def _engagements():
-    return (
-        Engagement.objects.select_related("pillar")
-        .annotate(
-            cooperative_count=Count("choices__selection", filter=PUBLISHED_CHOICE, distinct=True),
-            project_count=Count("choices__projects", filter=PUBLISHED_CHOICE, distinct=True),
-        )
-        .order_by("number")
-    )
+    return Engagement.objects.select_related("pillar").with_published_counts().order_by("number")
 
 
 def _engagement_records(request, engagements):
@@ -159,10 +148,8 @@ def engagement(request, number):
 
 
 def _cooperatives():
-    # The filter comes before the annotations so that they read only the
-    # published selection (one per cooperative, a database constraint).
     return (
-        Cooperative.objects.filter(selections__is_published=True)
+        published_cooperatives()
         .annotate(
             campaign_name=F("selections__campaign__name"),
             project_count=Count("selections__choices__projects", distinct=True),
@@ -175,7 +162,8 @@ def _cooperative_records(request, cooperatives):
     cooperatives = list(cooperatives)
     chosen = {}
     for cooperative_pk, number in (
-        Choice.objects.filter(selection__is_published=True, selection__cooperative__in=cooperatives)
+        Choice.objects.published()
+        .filter(selection__cooperative__in=cooperatives)
         .order_by("engagement__number")
         .values_list("selection__cooperative_id", "engagement__number")
     ):

@@ -4,35 +4,25 @@ Rows are produced lazily from ``QuerySet.iterator()`` so that memory stays
 constant whatever the campaign's size: the CSV is streamed line by line, the
 XLSX is written by openpyxl's write-only workbook into a temporary file.
 
-Spreadsheets run a cell as a formula when its text starts with ``=``, ``+``,
-``-`` or ``@`` (or a tab / carriage return before one): a project title typed
-by a cooperative could then run in a reviewer's Excel. Every such text is
-neutralised by a leading apostrophe, in both formats.
+Every cell goes through ``qualicoop.spreadsheets``, so that no text typed by
+a cooperative runs as a formula in a reviewer's spreadsheet.
 """
 
-import csv
 import datetime
 import tempfile
 from dataclasses import dataclass
+from itertools import chain
 
 from django.db.models import Count, Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
-from .models import Choice, Project, Selection, Status
+from commitments.models import Choice, Project, Selection, Status
+from qualicoop import spreadsheets
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 1000
 CSV_DELIMITER = ";"  # what Excel expects in a French locale
-CSV_BOM = "\ufeff"  # makes Excel read the file as UTF-8
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return f"'{value}"
-    return value
 
 
 def _local(moment):
@@ -158,22 +148,15 @@ def _csv_text(value):
         return formats.date_format(value, "d/m/Y H:i")
     if isinstance(value, datetime.date):
         return formats.date_format(value, "d/m/Y")
-    return neutralise(str(value))
-
-
-class _Line:
-    """A file-like object whose write() hands back the line csv just wrote."""
-
-    def write(self, value):
-        return value
+    return str(value)
 
 
 def csv_lines(export, campaign):
     """The export as CSV text chunks, one per line, starting with a BOM."""
-    writer = csv.writer(_Line(), delimiter=CSV_DELIMITER)
-    yield CSV_BOM + writer.writerow([_csv_text(str(title)) for title in export.header])
-    for row in export.rows(campaign):
-        yield writer.writerow([_csv_text(value) for value in row])
+    rows = ([_csv_text(value) for value in row] for row in export.rows(campaign))
+    return spreadsheets.csv_lines(
+        chain([[str(title) for title in export.header]], rows), delimiter=CSV_DELIMITER, bom=True
+    )
 
 
 def xlsx_file(export, campaign):
@@ -182,7 +165,7 @@ def xlsx_file(export, campaign):
     sheet = workbook.create_sheet(title=str(export.sheet_title))
     sheet.append([str(title) for title in export.header])
     for row in export.rows(campaign):
-        sheet.append([neutralise(value) for value in row])
+        sheet.append(spreadsheets.xlsx_row(sheet, row))
     output = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     workbook.save(output)
     output.seek(0)

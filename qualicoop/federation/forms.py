@@ -7,7 +7,7 @@ They clean what reviewers type; the moves themselves and their rules live in
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import TEXT_MAX, Campaign, Status
+from commitments.models import TEXT_MAX, Campaign, Status
 
 
 class CampaignFilterForm(forms.Form):

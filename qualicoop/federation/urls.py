@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from commitments.views import federation
+from . import views as federation
 
 app_name = "federation"
 urlpatterns = [

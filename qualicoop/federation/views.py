@@ -19,12 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from commitments import workflow
+from commitments.diff import edit_history, latest_submissions_diff
+from commitments.models import Campaign, Choice, Engagement, Selection, Status
 from coops.access import require_reviewer
 from coops.models import Cooperative
 
-from .. import exports, workflow
-from ..diff import edit_history, latest_submissions_diff
-from ..forms_review import (
+from . import exports
+from .forms import (
     NOT_STARTED,
     STATUS_SLUGS,
     CampaignFilterForm,
@@ -32,7 +34,6 @@ from ..forms_review import (
     ReopenForm,
     ReviewForm,
 )
-from ..models import Campaign, Choice, Engagement, Selection, Status
 
 PAGE_SIZE = 25
 PREVIEW_SIZE = 10
@@ -201,7 +202,8 @@ def _render_review(request, selection, *, form=None, status=200):
     choices = list(
         selection.choices.select_related("engagement__pillar").prefetch_related("projects")
     )
-    decidable = selection.status == Status.SUBMITTED
+    moves = workflow.moves_for(selection, user=request.user)
+    decidable = {"validate", "request_changes"} <= moves
     if form is None and decidable:
         form = ReviewForm(engagements=[choice.engagement for choice in choices])
     transitions = list(
@@ -239,6 +241,7 @@ def _render_review(request, selection, *, form=None, status=200):
             "engagements": engagements,
             "form": form,
             "decidable": decidable,
+            "moves": moves,
             "transitions": transitions,
             "diff": latest_submissions_diff(selection, transitions),
             "history": edit_history(selection, current_choices=choices),
@@ -306,7 +309,11 @@ def reopen(request, pk):
     return render(
         request,
         "federation/reopen.html",
-        {"selection": selection, "form": form, "reopenable": selection.status == Status.VALIDATED},
+        {
+            "selection": selection,
+            "form": form,
+            "reopenable": "reopen" in workflow.moves_for(selection, user=request.user),
+        },
         status=400 if form.errors else 200,
     )
 

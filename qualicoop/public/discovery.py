@@ -1,7 +1,7 @@
 """Public discovery: searching the projects, the statistics, the open data and reach.
 
 Every view here is open to anyone, anonymous included, and reads published
-content only (``commitments.opendata``). Each runs a fixed number of queries
+content only (``qualicoop.public.opendata``). Each runs a fixed number of queries
 whatever the data size.
 """
 
@@ -16,11 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from coops.models import Cooperative
+from commitments.models import Engagement, published_cooperatives
 
-from .. import opendata
-from ..models import Engagement
-from ..search import ProjectFilterForm, highlight
+from . import opendata
+from .search import ProjectFilterForm, highlight
 
 PROJECTS_PER_PAGE = 20
 
@@ -284,7 +283,7 @@ class CooperativeSitemap(Sitemap):
 
     def items(self):
         return (
-            Cooperative.objects.filter(selections__is_published=True)
+            published_cooperatives()
             .annotate(published_on=Max("selections__decided_at"))
             .order_by("name")
         )

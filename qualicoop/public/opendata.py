@@ -1,23 +1,22 @@
 """What the public may read, as data: the published projects and their figures.
 
-Everything here starts from ``is_published=True`` (DESIGN.md: a draft, a
+Everything here starts from ``commitments.models.published`` (DESIGN.md: a draft, a
 submission or a remark never leaks). The same record describes a project in
 the CSV and JSON downloads and in the API, so that the documented fields are
 the fields served.
 """
 
-import csv
 import json
 from dataclasses import dataclass
+from itertools import chain
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from coops.models import Cooperative
-
-from .models import Choice, Engagement, Pillar, Project
+from commitments.models import Choice, Engagement, Pillar, Project, published_cooperatives
+from qualicoop import spreadsheets
 
 LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -28,7 +27,7 @@ CHUNK_SIZE = 500
 
 def published_projects():
     """Every published project, in the order of the engagements then the cooperatives."""
-    return Project.objects.filter(choice__selection__is_published=True).order_by(
+    return Project.objects.published().order_by(
         "choice__engagement__number", "choice__selection__cooperative__name", "position", "pk"
     )
 
@@ -112,33 +111,10 @@ def records(projects):
         yield dict(zip(FIELD_NAMES, row, strict=True))
 
 
-# A spreadsheet runs a cell beginning with one of these as a formula (the tab
-# and carriage return too, as some of them skip those first).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object handing back what it is told to write, for streaming."""
-
-    def write(self, value):
-        return value
-
-
 def csv_lines(projects):
     """The CSV download of ``projects``: a header row, then one row per project."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(FIELD_NAMES)
-    for record in records(projects):
-        yield writer.writerow(
-            "" if value is None else neutralise(value) for value in record.values()
-        )
+    rows = (record.values() for record in records(projects))
+    return spreadsheets.csv_lines(chain([FIELD_NAMES], rows))
 
 
 def json_chunks(projects):
@@ -152,8 +128,6 @@ def json_chunks(projects):
 
 
 # --- Figures for the statistics page ------------------------------------------------
-
-PUBLISHED_CHOICE = Q(choices__selection__is_published=True)
 
 
 @dataclass(frozen=True)
@@ -191,41 +165,20 @@ def statistics(page=None):
     The totals cover every cooperative; the coverage matrix covers the
     cooperatives of page ``page`` only.
     """
-    # One published selection per cooperative (a database constraint), so
-    # counting distinct published selections counts cooperatives.
-    pillars = list(
-        Pillar.objects.annotate(
-            cooperative_count=Count(
-                "engagements__choices__selection",
-                filter=Q(engagements__choices__selection__is_published=True),
-                distinct=True,
-            ),
-            choice_count=Count(
-                "engagements__choices",
-                filter=Q(engagements__choices__selection__is_published=True),
-                distinct=True,
-            ),
-        ).order_by("number")
-    )
+    pillars = list(Pillar.objects.with_published_counts().order_by("number"))
     engagements = list(
-        Engagement.objects.select_related("pillar")
-        .annotate(
-            cooperative_count=Count("choices__selection", filter=PUBLISHED_CHOICE, distinct=True),
-            project_count=Count("choices__projects", filter=PUBLISHED_CHOICE, distinct=True),
-        )
-        .order_by("number")
+        Engagement.objects.select_related("pillar").with_published_counts().order_by("number")
     )
     paginator = Paginator(
-        Cooperative.objects.filter(selections__is_published=True).order_by("name", "pk"),
+        published_cooperatives().order_by("name", "pk"),
         MATRIX_PER_PAGE,
     )
     page_obj = paginator.get_page(page)
     cooperatives = list(page_obj.object_list)
     coverage = {
         (cooperative_pk, number): projects
-        for cooperative_pk, number, projects in Choice.objects.filter(
-            selection__is_published=True, selection__cooperative__in=cooperatives
-        )
+        for cooperative_pk, number, projects in Choice.objects.published()
+        .filter(selection__cooperative__in=cooperatives)
         .annotate(project_count=Count("projects"))
         .values_list("selection__cooperative_id", "engagement__number", "project_count")
     }

@@ -1,7 +1,7 @@
 """Read models of the public pages: published content only, in a constant number of queries.
 
 The public sees each cooperative's published selection and nothing else
-(DESIGN.md): every query here starts from ``is_published=True``, so that a
+(DESIGN.md): every query here starts from ``commitments.models.published``, so that a
 draft, a submission or a remark can never reach a public page. Each function
 runs a fixed number of SQL queries whatever the number of cooperatives,
 engagements or projects: relations are joined or prefetched, counts are
@@ -13,16 +13,22 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from commitments.models import (
+    Choice,
+    Engagement,
+    Pillar,
+    Project,
+    Selection,
+    published,
+    published_cooperatives,
+)
 from coops.models import Cooperative
 
-from .models import Choice, Engagement, Pillar, Project, Selection
-
-PUBLISHED_PROJECTS = Q(choice__selection__is_published=True)
 # An engagement chosen by hundreds of cooperatives is read page by page.
 ENGAGEMENT_COOPERATIVES_PER_PAGE = 20
 
@@ -51,17 +57,7 @@ def home_page():
     Four queries: the pillars, their engagements (annotated), and one
     aggregate each for the cooperatives and the projects.
     """
-    # One published selection per cooperative (a database constraint) and one
-    # choice per engagement in a selection: counting published choices counts
-    # the cooperatives that chose the engagement.
-    engagements = Engagement.objects.annotate(
-        cooperative_count=Count(
-            "choices", filter=Q(choices__selection__is_published=True), distinct=True
-        ),
-        project_count=Count(
-            "choices__projects", filter=Q(choices__selection__is_published=True), distinct=True
-        ),
-    ).order_by("number")
+    engagements = Engagement.objects.with_published_counts().order_by("number")
     pillars = list(
         Pillar.objects.prefetch_related(
             Prefetch("engagements", queryset=engagements, to_attr="engagements_shown")
@@ -69,7 +65,7 @@ def home_page():
     )
     figures = KeyFigures(
         cooperatives=Selection.objects.published().count(),
-        projects=Project.objects.filter(PUBLISHED_PROJECTS).count(),
+        projects=Project.objects.published().count(),
     )
     return HomePage(figures=figures, pillars=pillars)
 
@@ -105,15 +101,16 @@ def engagement_page(number, page=None):
     if number not in by_number:
         raise Http404
     engagement = by_number[number]
-    # One filter() call: the published selection and its choice are the same row.
+    # One filter() call: the published selection and its choice are the same
+    # row (two calls would join twice and let a draft's choice through).
     cooperatives = Cooperative.objects.filter(
-        selections__is_published=True, selections__choices__engagement=engagement
+        published("selections"), selections__choices__engagement=engagement
     ).order_by(Lower("name"), "pk")
     page_obj = Paginator(cooperatives, ENGAGEMENT_COOPERATIVES_PER_PAGE).get_page(page)
     on_page = list(page_obj.object_list)
     projects = (
-        Project.objects.filter(
-            PUBLISHED_PROJECTS,
+        Project.objects.published()
+        .filter(
             choice__engagement=engagement,
             choice__selection__cooperative__in=on_page,
         )
@@ -138,9 +135,7 @@ def engagement_page(number, page=None):
         previous=by_number.get(number - 1),
         next=by_number.get(number + 1),
         page_obj=page_obj,
-        project_count=Project.objects.filter(
-            PUBLISHED_PROJECTS, choice__engagement=engagement
-        ).count(),
+        project_count=Project.objects.published().filter(choice__engagement=engagement).count(),
         groups=groups,
     )
 
@@ -153,7 +148,7 @@ def cooperative_directory():
     # The filter comes before the annotations so that they count only the
     # published selection's rows.
     return (
-        Cooperative.objects.filter(selections__is_published=True)
+        published_cooperatives()
         .annotate(
             engagement_count=Count("selections__choices", distinct=True),
             project_count=Count("selections__choices__projects", distinct=True),

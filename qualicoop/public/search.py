@@ -35,9 +35,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from coops.models import Cooperative
-
-from .models import Engagement
+from commitments.models import Engagement, published_cooperatives
 
 QUERY_MAX = 200
 # More words than this add nothing to a search but cost one condition each.
@@ -263,9 +261,7 @@ class ProjectFilterForm(forms.Form):
             for pillar in pillars
         ]
         self.fields["cooperative"].choices = [("", _("Toutes les coopératives"))] + list(
-            Cooperative.objects.filter(selections__is_published=True)
-            .order_by("name")
-            .values_list("slug", "name")
+            published_cooperatives().order_by("name").values_list("slug", "name")
         )
         self.search = None
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commitments.views import public
+from . import views as public
 
 app_name = "public"
 urlpatterns = [

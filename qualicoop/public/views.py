@@ -1,13 +1,13 @@
 """The public pages: what Quali'Coop is, its engagements, and the cooperatives behind them.
 
 Every view here is open to anyone, anonymous included, and shows published
-content only; the queries live in ``commitments.public_queries``.
+content only; the queries live in ``qualicoop.public.queries``.
 """
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from commitments import public_queries
+from . import queries as public_queries
 
 COOPERATIVES_PER_PAGE = 25
 

@@ -4,12 +4,14 @@ No business rule lives here: whether a selection may change is
 ``commitments.editing``'s and ``commitments.workflow``'s business.
 """
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .editing import DOWN, UP
-from .models import TEXT_MAX, Engagement, Project
+from commitments.editing import DOWN, UP
+from commitments.models import TEXT_MAX, Engagement, Project
 
 
 class EngagementNumbersField(forms.ModelMultipleChoiceField):
@@ -72,7 +74,7 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = ["title", "description", "objectives", "indicators", "target_date", "progress"]
+        fields = Project.EDITABLE_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6, "maxlength": TEXT_MAX}),
             "objectives": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX}),
@@ -100,6 +102,16 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Accept the date as browsers send it and as people type it in French.
         self.fields["target_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class ProjectCreateForm(ProjectForm):
+    """A new project, with the key that makes a repeated post create it once.
+
+    The key is drawn when the empty form is shown and travels back with it; a
+    post without one (an old page) creates the project as before.
+    """
+
+    creation_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
 class ProjectEditForm(ProjectForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commitments.views import workspace
+from . import views as workspace
 
 app_name = "workspace"
 urlpatterns = [

@@ -7,8 +7,6 @@ moves of the status through ``commitments.workflow``; the views only turn
 their refusals into messages.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -19,74 +17,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
 
+from commitments import editing, workflow
+from commitments.models import Campaign, Choice, Engagement, Project, Remark, Selection, Status
 from coops import access
-from coops.models import Membership
 from qualicoop.public_cache import public_version
 
-from .. import editing, workflow
-from ..forms import EngagementsForm, MoveForm, ProjectEditForm, ProjectForm, StartForm, SubmitForm
-from ..models import Campaign, Choice, Engagement, Project, Remark, Selection, Status
-
-NO_CAMPAIGN = gettext_lazy("Aucune campagne Quali'Coop n'est ouverte pour l'instant.")
+from .access import NO_CAMPAIGN, refused, workspace_view
+from .forms import (
+    EngagementsForm,
+    MoveForm,
+    ProjectCreateForm,
+    ProjectEditForm,
+    StartForm,
+    SubmitForm,
+)
 
 # How many published projects of other cooperatives the choice page shows per engagement.
 INSPIRATION_PER_ENGAGEMENT = 3
-
-
-@dataclass
-class Workspace:
-    """What every workspace page works on: whose, which campaign, which selection."""
-
-    membership: Membership
-    campaign: Campaign | None
-    # The latest revision for the current campaign: the one staff work on.
-    selection: Selection | None
-
-    @property
-    def cooperative(self):
-        return self.membership.cooperative
-
-    @property
-    def slug(self):
-        return self.membership.cooperative.slug
-
-
-def _workspace(request, slug):
-    membership = access.membership_or_404(request.user, slug)
-    campaign = Campaign.objects.current()
-    selection = None
-    if campaign is not None:
-        selection = (
-            Selection.objects.filter(cooperative=membership.cooperative, campaign=campaign)
-            .order_by("-revision")
-            .first()
-        )
-        if selection is not None:
-            # Already at hand: spares every page a query.
-            selection.campaign = campaign
-    return Workspace(membership, campaign, selection)
-
-
-def _editable_selection(workspace):
-    """The selection staff may change, or ``WorkflowError`` saying why not."""
-    if workspace.campaign is None:
-        raise workflow.WorkflowError(NO_CAMPAIGN)
-    if workspace.selection is None:
-        raise workflow.WorkflowError(
-            _("Commencez d'abord la sélection de la campagne « %(campaign)s ».")
-            % {"campaign": workspace.campaign.name}
-        )
-    editing.check_editable(workspace.selection)
-    return workspace.selection
-
-
-def _refused(request, workspace, error):
-    """Back to the dashboard with the reason: a refused edit never passes silently."""
-    messages.warning(request, str(error))
-    return redirect("workspace:dashboard", workspace.slug)
 
 
 def _posted(request):
@@ -157,10 +106,9 @@ def home(request):
     return render(request, "workspace/home.html", {"rows": rows, "campaign": campaign})
 
 
-@login_required
-def dashboard(request, slug):
+@workspace_view()
+def dashboard(request, workspace):
     """Members of the cooperative: where the selection stands and what to do next."""
-    workspace = _workspace(request, slug)
     selection = workspace.selection
     context = {"workspace": workspace, "today": timezone.localdate()}
     published = (
@@ -195,6 +143,9 @@ def dashboard(request, slug):
             "choices": choices,
             "remarked": remarked,
             "problems": workflow.missing_for_submission(selection),
+            "moves": workflow.moves_for(
+                selection, user=request.user, membership=workspace.membership
+            ),
             "transitions": transitions,
             "open_request": open_request,
             "minimum": minimum,
@@ -216,23 +167,19 @@ def _last_validated(workspace):
     )
 
 
-@login_required
-@require_POST
-def start(request, slug):
+@workspace_view(post_only=True)
+def start(request, workspace):
     """Members of the cooperative: open the current campaign's selection.
 
     Empty, or copied from the cooperative's last validated selection.
     """
-    workspace = _workspace(request, slug)
     if workspace.campaign is None:
-        return _refused(request, workspace, NO_CAMPAIGN)
+        return refused(request, workspace, NO_CAMPAIGN)
     form = StartForm(request.POST)
     resume = form.is_valid() and form.cleaned_data["resume"]
     copy_from = _last_validated(workspace) if resume else None
     if resume and copy_from is None:
-        return _refused(
-            request, workspace, _("La coopérative n'a pas encore de sélection validée.")
-        )
+        return refused(request, workspace, _("La coopérative n'a pas encore de sélection validée."))
     try:
         workflow.start_selection(
             cooperative=workspace.cooperative,
@@ -241,7 +188,7 @@ def start(request, slug):
             copy_from=copy_from,
         )
     except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
+        return refused(request, workspace, error)
     if copy_from is not None:
         messages.success(
             request,
@@ -251,9 +198,9 @@ def start(request, slug):
             )
             % {"campaign": copy_from.campaign.name},
         )
-        return redirect("workspace:dashboard", slug)
+        return redirect("workspace:dashboard", workspace.slug)
     messages.success(request, _("Sélection commencée : choisissez vos engagements."))
-    return redirect("workspace:choose", slug)
+    return redirect("workspace:choose", workspace.slug)
 
 
 def _inspiration(cooperative):
@@ -273,7 +220,7 @@ def _inspiration(cooperative):
 def _rank_inspiration(cooperative):
     """The first projects per engagement, in one query."""
     projects = (
-        Project.objects.filter(choice__selection__is_published=True)
+        Project.objects.published()
         .exclude(choice__selection__cooperative=cooperative)
         .select_related("choice__engagement", "choice__selection__cooperative")
         .annotate(
@@ -297,18 +244,14 @@ def _rank_inspiration(cooperative):
     return by_number
 
 
-@login_required
-def choose(request, slug):
+@workspace_view(editable=True)
+def choose(request, workspace):
     """Members of the cooperative, while the selection is editable: tick the engagements.
 
     Unticking an engagement that has projects first shows which projects
     will be deleted, and asks again.
     """
-    workspace = _workspace(request, slug)
-    try:
-        selection = _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
+    selection = workspace.selection
     # Engagement number -> how many projects unticking it would delete.
     chosen = dict(
         selection.choices.annotate(project_count=Count("projects")).values_list(
@@ -339,9 +282,9 @@ def choose(request, slug):
             try:
                 added, removed = editing.set_engagements(selection, engagements, request.user)
             except workflow.WorkflowError as error:
-                return _refused(request, workspace, error)
+                return refused(request, workspace, error)
             messages.success(request, _saved_message(len(engagements), added, removed))
-            return redirect("workspace:dashboard", slug)
+            return redirect("workspace:dashboard", workspace.slug)
     else:
         form = EngagementsForm(initial={"engagements": list(chosen)})
     engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
@@ -388,10 +331,9 @@ def _saved_message(count, added, removed):
     return message
 
 
-@login_required
-def engagement(request, slug, number):
+@workspace_view()
+def engagement(request, workspace, number):
     """Members of the cooperative: one chosen engagement, its remarks and its projects."""
-    workspace = _workspace(request, slug)
     choice = _chosen_or_404(workspace, number)
     open_request = _open_request(workspace.selection, _transitions(workspace.selection))
     remarks = []
@@ -413,22 +355,23 @@ def engagement(request, slug, number):
     )
 
 
-@login_required
-def project_create(request, slug, number):
+@workspace_view(editable=True)
+def project_create(request, workspace, number):
     """Members of the cooperative, while the selection is editable: add a project."""
-    workspace = _workspace(request, slug)
     choice = _chosen_or_404(workspace, number)
-    try:
-        _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
-    form = ProjectForm(_posted(request))
+    form = ProjectCreateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            project = editing.create_project(choice, form.cleaned_data)
+            project, created = editing.create_project(
+                choice, form.cleaned_data, key=form.cleaned_data["creation_key"]
+            )
         except workflow.WorkflowError as error:
-            return _refused(request, workspace, error)
-        messages.success(request, _("Projet « %(title)s » ajouté.") % {"title": project.title})
+            return refused(request, workspace, error)
+        if created:
+            done = _("Projet « %(title)s » ajouté.")
+        else:
+            done = _("Le projet « %(title)s » était déjà ajouté : il n'a pas été créé deux fois.")
+        messages.success(request, done % {"title": project.title})
         return redirect(_project_anchor(workspace, project, choice))
     return render(
         request,
@@ -463,19 +406,14 @@ def _conflict_rows(form, typed, current):
     return rows
 
 
-@login_required
-def project_edit(request, slug, pk):
+@workspace_view(editable=True)
+def project_edit(request, workspace, pk):
     """Members of the cooperative, while the selection is editable: edit a project.
 
     Saving carries the version the form was loaded with; if someone saved in
     between, both versions are shown and nothing is overwritten.
     """
-    workspace = _workspace(request, slug)
     project = _project_or_404(workspace, pk)
-    try:
-        _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
     form = ProjectEditForm(_posted(request), instance=project)
     fields = [(form[name], None) for name in form.Meta.fields]
     conflict = None
@@ -494,7 +432,7 @@ def project_edit(request, slug, pk):
             form = ProjectEditForm(data, instance=project)
             fields = _conflict_rows(form, typed, conflict)
         except workflow.WorkflowError as error:
-            return _refused(request, workspace, error)
+            return refused(request, workspace, error)
         else:
             messages.success(
                 request, _("Projet « %(title)s » enregistré.") % {"title": saved.title}
@@ -515,25 +453,20 @@ def project_edit(request, slug, pk):
     )
 
 
-@login_required
-def project_delete(request, slug, pk):
+@workspace_view(editable=True)
+def project_delete(request, workspace, pk):
     """Members of the cooperative, while the selection is editable: delete a project.
 
     GET asks for confirmation; only POST deletes.
     """
-    workspace = _workspace(request, slug)
     project = _project_or_404(workspace, pk)
-    try:
-        _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
     if request.method == "POST":
         try:
             editing.delete_project(project)
         except workflow.WorkflowError as error:
-            return _refused(request, workspace, error)
+            return refused(request, workspace, error)
         messages.success(request, _("Projet « %(title)s » supprimé.") % {"title": project.title})
-        return redirect("workspace:engagement", slug, project.choice.engagement.number)
+        return redirect("workspace:engagement", workspace.slug, project.choice.engagement.number)
     return render(
         request,
         "workspace/project_delete.html",
@@ -541,16 +474,10 @@ def project_delete(request, slug, pk):
     )
 
 
-@login_required
-@require_POST
-def project_move(request, slug, pk):
+@workspace_view(editable=True, post_only=True)
+def project_move(request, workspace, pk):
     """Members of the cooperative, while the selection is editable: reorder a project."""
-    workspace = _workspace(request, slug)
     project = _project_or_404(workspace, pk)
-    try:
-        _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -559,23 +486,18 @@ def project_move(request, slug, pk):
     try:
         editing.move_project(project, form.cleaned_data["direction"])
     except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
+        return refused(request, workspace, error)
     return redirect(_project_anchor(workspace, project, project.choice))
 
 
-@login_required
-def submit(request, slug):
+@workspace_view(editable=True, move="submit")
+def submit(request, workspace):
     """Référents of the cooperative (403 for contributeurs): submit the selection.
 
     GET shows what is still missing and asks for confirmation; POST submits,
     or names each missing thing.
     """
-    workspace = _workspace(request, slug)
-    access.require_submit_right(workspace.membership)
-    try:
-        selection = _editable_selection(workspace)
-    except workflow.WorkflowError as error:
-        return _refused(request, workspace, error)
+    selection = workspace.selection
     form = SubmitForm(_posted(request))
     incomplete = None
     if request.method == "POST" and form.is_valid():
@@ -587,7 +509,7 @@ def submit(request, slug):
             incomplete = error.problems
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
-            return redirect("workspace:dashboard", slug)
+            return redirect("workspace:dashboard", workspace.slug)
         else:
             messages.success(
                 request,
@@ -596,7 +518,7 @@ def submit(request, slug):
                     "jusqu'à sa décision."
                 ),
             )
-            return redirect("workspace:dashboard", slug)
+            return redirect("workspace:dashboard", workspace.slug)
     return render(
         request,
         "workspace/submit.html",

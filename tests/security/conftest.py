@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from commitments import workflow
 from commitments.models import Engagement, Project, Selection
@@ -109,6 +110,15 @@ def build_world():
         "commitments.project": project,
         "commitments.transition": transition,
         "commitments.remark": transition.remarks.get(),
+        # An e-mail to A's référent waiting in the task queue (qualicoop.mail).
+        "django_tasks_database.dbtaskresult": DBTaskResult.objects.create(
+            task_path="qualicoop.mail.send_email",
+            args_kwargs={
+                "args": [],
+                "kwargs": {"subject": "Rappel", "body": "Bonjour", "to": [referent_a.email]},
+            },
+            backend_name="default",
+        ),
     }
     return World(
         coop_a=coop_a,

@@ -245,6 +245,8 @@ ADMIN_REFUSES = {
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
     "axes.accessfailurelog": {"add"},
+    # Queued tasks (the e-mails) are written by the code and read by administrators.
+    "django_tasks_database.dbtaskresult": {"add", "change", "delete"},
 }
 # Deleting these is refused with the list of what depends on them (a 200 page).
 ADMIN_PROTECTED = {"commitments.pillar", "commitments.engagement", "commitments.campaign"}
@@ -277,28 +279,30 @@ def _model_admin_cases(model):
     else:
         # An empty form is sent back with its errors.
         change = OK
+    if "delete" in refused:
+        # No delete action either: the list has no box to tick.
+        bulk_delete, delete_page, delete = [], FORBIDDEN, FORBIDDEN
+    else:
+        # The bulk delete action first asks for confirmation.
+        bulk_delete = [
+            _admin_case(
+                f"{name}_changelist",
+                POST,
+                OK,
+                data=lambda world: {"action": "delete_selected", "_selected_action": [obj(world)]},
+            )
+        ]
+        delete_page, delete = OK, OK if label in ADMIN_PROTECTED else REDIRECT
     return [
         _admin_case(f"{name}_changelist", GET, OK),
-        # The bulk delete action first asks for confirmation.
-        _admin_case(
-            f"{name}_changelist",
-            POST,
-            OK,
-            data=lambda world: {"action": "delete_selected", "_selected_action": [obj(world)]},
-        ),
+        *bulk_delete,
         _admin_case(f"{name}_add", GET, add),
         _admin_case(f"{name}_add", POST, add),
         _admin_case(f"{name}_change", GET, OK, obj),
         _admin_case(f"{name}_change", POST, change, obj),
         _admin_case(f"{name}_history", GET, OK, obj),
-        _admin_case(f"{name}_delete", GET, OK, obj),
-        _admin_case(
-            f"{name}_delete",
-            POST,
-            OK if label in ADMIN_PROTECTED else REDIRECT,
-            obj,
-            data=lambda world: {"post": "yes"},
-        ),
+        _admin_case(f"{name}_delete", GET, delete_page, obj),
+        _admin_case(f"{name}_delete", POST, delete, obj, data=lambda world: {"post": "yes"}),
         # The bare object URL (an unnamed pattern) redirects to its change page.
         Case(
             id=f"{name}_object-GET",

@@ -349,10 +349,14 @@ def test_it_exports_hostile_text_verbatim_in_xlsx(as_role, hostile_world):
     )
 
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    ours = [row for row in rows if hostile("coop") in row]
+    rows = [list(row) for row in sheet.iter_rows()]
+    ours = [row for row in rows if hostile("coop") in [cell.value for cell in row]]
     assert ours
-    _assert_neutralised(ours[0])
+    # Text cells: each formula kept exactly as typed, and typed as text, not as a formula.
+    values = [cell.value for cell in ours[0]]
+    for name, prefix in FORMULAS.items():
+        assert f"{prefix}{hostile(name)}" in values, name
+    assert all(cell.data_type != "f" for cell in ours[0])
 
 
 def test_it_publishes_hostile_text_verbatim_in_valid_json(as_role, hostile_world):

@@ -101,7 +101,7 @@ def test_it_creates_a_project_at_the_end_of_the_list(draft):
     choice = draft.choices.get(engagement__number=1)
     past = _an_hour_ago(draft)
 
-    project = editing.create_project(choice, DATA)
+    project, _ = editing.create_project(choice, DATA)
 
     assert project.position == 2
     assert project.version == 1

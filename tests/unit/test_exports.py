@@ -1,5 +1,6 @@
-"""Campaign exports (commitments.exports): content, CSV for French Excel, neutralised formulas."""
+"""Campaign exports (qualicoop.federation.exports): content, French Excel CSV, no formulas."""
 
+import csv
 import datetime
 import io
 
@@ -7,8 +8,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from commitments import exports
 from commitments.models import Project
+from qualicoop import spreadsheets
+from qualicoop.federation import exports
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +36,8 @@ def exported(campaign, coop_a, coop_b, reviewer):
 
 def _csv(kind, campaign):
     text = "".join(exports.csv_lines(exports.EXPORTS[kind], campaign))
-    assert text.startswith(exports.CSV_BOM)
-    return [line.split(";") for line in text[1:].splitlines()]
+    assert text.startswith(spreadsheets.BOM)
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
 def _xlsx(kind, campaign):
@@ -46,12 +48,12 @@ def _xlsx(kind, campaign):
 
 @pytest.mark.parametrize("value", DANGEROUS)
 def test_it_neutralises_formula_triggers(value):
-    assert exports.neutralise(value) == f"'{value}"
+    assert spreadsheets.neutralise(value) == f"'{value}"
 
 
 @pytest.mark.parametrize("value", ["Ateliers", "2 logements", "", 42, None])
 def test_it_leaves_other_values_alone(value):
-    assert exports.neutralise(value) == value
+    assert spreadsheets.neutralise(value) == value
 
 
 def test_it_exports_selections_as_csv(exported, campaign):
@@ -108,10 +110,11 @@ def test_it_exports_projects_with_neutralised_cells_in_xlsx(exported, campaign):
     assert len(rows) == 1 + 8 + 2
     first = rows[1]
     assert first[:5] == ["Coopérative Alpha", "Campagne ouverte", 1, "Validée", 1]
-    assert (first[8], first[9]) == ("'=1+1", "'@SOMME(A1)")
+    # Text cells keep the text exactly as typed: no apostrophe becomes part of the data.
+    assert (first[8], first[9]) == ("=1+1", "@SOMME(A1)")
     assert first[12] == datetime.datetime(2027, 3, 31)
     assert first[13] == "Prévu"
-    assert (rows[2][8], rows[2][10]) == ("'+33 6 12", "'-2 logements")
+    assert (rows[2][8], rows[2][10]) == ("+33 6 12", "-2 logements")
 
 
 def test_it_writes_no_formula_in_the_workbook(exported, campaign):
@@ -137,3 +140,41 @@ def test_it_reads_the_database_in_chunks(exported, campaign, django_assert_max_n
     # One query for the selections and one for their choices, whatever their number.
     with django_assert_max_num_queries(2):
         assert len(list(rows)) == 7
+
+
+# A value that French Excel (splitting on ";") or another reader (splitting on ",")
+# would cut into cells, the later ones starting with a formula.
+DELIMITER_PAYLOADS = [
+    "ok;=1+2;=cmd|' /C calc'!A0;fin",
+    "ok,=1+2,@SOMME(A1),fin",
+    "ligne 1\n=1+2",
+    "ligne 1\r\n+33 6 12",
+    "a\t-2+3",
+]
+
+
+@pytest.mark.parametrize("value", DELIMITER_PAYLOADS)
+def test_no_reading_of_the_csv_finds_a_cell_starting_a_formula(value, exported, campaign):
+    project = Project.objects.filter(choice__selection=exported["validated"]).first()
+    project.title = value
+    project.save()
+    text = "".join(exports.csv_lines(exports.EXPORTS["projets"], campaign))[1:]
+
+    # Every field is quoted: the right reader gets the value back in one cell.
+    titles = [row[8] for row in csv.reader(io.StringIO(text), delimiter=";")]
+    assert spreadsheets.neutralise(value) in titles
+    # Any naive reader, splitting on either separator or on line breaks, finds no
+    # cell that starts with a trigger.
+    for separator in (";", ",", "\n", "\t"):
+        for cell in text.replace("\r", "\n").split(separator):
+            assert not cell.strip('"').startswith(("=", "+", "-", "@")), (separator, cell)
+
+
+def test_the_workbook_keeps_a_delimiter_payload_as_one_text_cell(exported, campaign):
+    project = Project.objects.filter(choice__selection=exported["validated"]).first()
+    project.title = DELIMITER_PAYLOADS[0]
+    project.save()
+
+    rows = _xlsx("projets", campaign)
+
+    assert DELIMITER_PAYLOADS[0] in [row[8] for row in rows]

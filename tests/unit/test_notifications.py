@@ -1,4 +1,8 @@
-"""Emails on each move (commitments.notifications), sent once the move is committed."""
+"""Emails on each move (commitments.notifications), queued once the move is committed.
+
+The tests run the mail task at once (tests/conftest.py), so mail.outbox holds what
+the worker would send.
+"""
 
 import logging
 from smtplib import SMTPException
@@ -6,9 +10,11 @@ from smtplib import SMTPException
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import DatabaseError
 
-from commitments import workflow
+from commitments import notifications, workflow
 from commitments.models import Engagement, Selection, Status
+from qualicoop.mail import ATTEMPTS
 from tests import factories
 
 SITE = "https://qualicoop.example.org"
@@ -125,6 +131,25 @@ def test_a_failing_mail_server_does_not_undo_the_move(
         raise SMTPException("serveur indisponible")
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+
+    with caplog.at_level(logging.ERROR, logger="qualicoop.mail"):
+        _submit(selection, django_capture_on_commit_callbacks)
+
+    assert Selection.objects.get(pk=selection.pk).status == Status.SUBMITTED
+    assert mail.outbox == []
+    # The mail task gives up on each reviewer's email after its last attempt, loudly.
+    for address in reviewers:
+        assert f"email_abandoned to={address} attempts={ATTEMPTS}" in caplog.text
+
+
+def test_a_failing_queue_does_not_undo_the_move(
+    selection, reviewers, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    class BrokenQueue:
+        def enqueue(self, **message):
+            raise DatabaseError("file des tâches indisponible")
+
+    monkeypatch.setattr(notifications, "send_email", BrokenQueue())
 
     with caplog.at_level(logging.ERROR, logger="qualicoop.notifications"):
         _submit(selection, django_capture_on_commit_callbacks)

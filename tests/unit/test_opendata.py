@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from commitments import opendata
 from commitments.models import Project
+from qualicoop import spreadsheets
+from qualicoop.public import opendata
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_it_neutralises_what_a_spreadsheet_would_run(value, expected):
-    assert opendata.neutralise(value) == expected
+    assert spreadsheets.neutralise(value) == expected
 
 
 def read_csv(projects):
@@ -112,3 +113,24 @@ def test_it_counts_published_selections_only(reference, reviewer):
     assert [cooperative.name for cooperative in stats.cooperatives] == ["Coop Publiée"]
     assert stats.project_count == 8
     assert {e.number: e.cooperative_count for e in stats.engagements}[12] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ok;=1+2;fin", "ok;'=1+2;fin"),
+        ("ok,@SOMME(A1)", "ok,'@SOMME(A1)"),
+        ("Objectifs :\n- réduire", "Objectifs :\n'- réduire"),
+        ("a;b", "a;b"),
+        ("prix : 5 - 2", "prix : 5 - 2"),
+    ],
+)
+def test_it_neutralises_a_trigger_after_a_separator_or_a_line_break(value, expected):
+    assert spreadsheets.neutralise(value) == expected
+
+
+def test_every_field_of_the_csv_is_quoted(seed):
+    lines = "".join(opendata.csv_lines(opendata.published_projects())).splitlines()
+
+    assert lines[0].startswith('"id","titre"')
+    assert all(line.startswith('"') and line.endswith('"') for line in lines if line)

@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection, transaction
 
-from commitments import opendata
 from commitments.models import Project
-from commitments.search import (
+from qualicoop.public import opendata
+from qualicoop.public.search import (
     Search,
     fold,
     highlight,

@@ -1,6 +1,7 @@
 """The deadline reminder command (manage.py send_reminders)."""
 
 import datetime
+import logging
 from io import StringIO
 from smtplib import SMTPException
 
@@ -13,6 +14,7 @@ from django.utils.text import slugify
 
 from commitments import workflow
 from commitments.models import Campaign
+from qualicoop.mail import ATTEMPTS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,7 @@ def test_it_reminds_cooperatives_that_have_not_submitted(late_and_done):
         "beta@example.org",
         "gamma@example.org",
     ]
-    assert "3 rappel(s) envoyé(s)" in output
+    assert "3 rappel(s) mis en file d'envoi" in output
     by_recipient = {message.to[0]: message for message in mail.outbox}
     alpha = by_recipient["alpha@example.org"]
     assert alpha.subject.startswith("[Quali'Coop] Rappel : la campagne Campagne 2027 se clôt le")
@@ -98,7 +100,7 @@ def test_it_reminds_on_the_closing_day(reference):
 
     output = _run()
 
-    assert "1 rappel(s) envoyé(s)" in output
+    assert "1 rappel(s) mis en file d'envoi" in output
     assert "se clôt aujourd'hui" in mail.outbox[0].body
 
 
@@ -122,11 +124,20 @@ def test_it_refuses_a_negative_number_of_days(db):
         _run("--days", "-1")
 
 
-def test_it_fails_loudly_when_the_mail_server_fails(late_and_done, monkeypatch):
+def test_it_logs_each_reminder_the_mail_server_refuses(late_and_done, monkeypatch, caplog):
     def refuse(self, messages):
         raise SMTPException("serveur indisponible")
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuse)
 
-    with pytest.raises(CommandError, match="Échec de l'envoi des rappels"):
+    # The command only queues; the mail task retries, then logs each undelivered reminder.
+    with caplog.at_level(logging.ERROR, logger="qualicoop.mail"):
         _run()
+
+    assert mail.outbox == []
+    abandoned = [
+        record.getMessage() for record in caplog.records if record.name == "qualicoop.mail"
+    ]
+    assert len(abandoned) == 3
+    for address in ("alpha@example.org", "beta@example.org", "gamma@example.org"):
+        assert any(f"email_abandoned to={address} attempts={ATTEMPTS}" in m for m in abandoned)

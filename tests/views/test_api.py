@@ -2,8 +2,9 @@
 
 import pytest
 
-from commitments import opendata, workflow
+from commitments import workflow
 from commitments.models import Choice, Engagement, Project
+from qualicoop.public import opendata
 from tests import factories
 
 pytestmark = pytest.mark.django_db

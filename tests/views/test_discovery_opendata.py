@@ -7,8 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from commitments import opendata
 from commitments.models import Project
+from qualicoop.public import opendata
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from commitments import opendata
+from qualicoop.public import opendata
 from tests import factories
 
 pytestmark = pytest.mark.django_db

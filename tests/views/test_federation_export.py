@@ -29,8 +29,8 @@ def test_it_streams_a_csv_for_excel(client, reviewer, published, campaign):
         == f'attachment; filename="qualicoop-{campaign.slug}-selections.csv"'
     )
     text = b"".join(response.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeffCoopérative;Campagne;")
-    assert "Coopérative Alpha;Campagne ouverte;1;Validée;" in text
+    assert text.startswith('\ufeff"Coopérative";"Campagne";')
+    assert '"Coopérative Alpha";"Campagne ouverte";"1";"Validée";' in text
 
 
 def test_it_sends_a_workbook(client, reviewer, published, campaign):

@@ -129,3 +129,39 @@ def test_it_refuses_to_add_to_a_submitted_selection(client, campaign, coop_a, st
     assert response.redirect_chain[-1][0] == reverse("workspace:dashboard", args=[coop_a.slug])
     assert "ne peut pas être modifiée" in response.content.decode()
     assert not Project.objects.filter(title="Bourse aux logements").exists()
+
+
+def test_a_double_click_creates_the_project_once(client, draft, coop_a, staff_a):
+    """The same form posted twice (a double click, a resent request) makes one project."""
+    client.force_login(staff_a)
+    key = client.get(_url(coop_a)).context["form"]["creation_key"].value()
+    assert key
+
+    first = client.post(_url(coop_a), {**DATA, "creation_key": key})
+    second = client.post(_url(coop_a), {**DATA, "creation_key": key}, follow=True)
+
+    projects = Project.objects.filter(title="Bourse aux logements")
+    assert projects.count() == 1
+    assert first.status_code == 302
+    assert second.redirect_chain[0][0].endswith(f"#projet-{projects.get().pk}")
+    assert "il n&#x27;a pas été créé deux fois" in second.content.decode()
+
+
+def test_two_forms_make_two_projects(client, draft, coop_a, staff_a):
+    client.force_login(staff_a)
+    for _ in range(2):
+        key = client.get(_url(coop_a)).context["form"]["creation_key"].value()
+        client.post(_url(coop_a), {**DATA, "creation_key": key})
+
+    assert Project.objects.filter(title="Bourse aux logements").count() == 2
+
+
+def test_a_key_replayed_on_another_engagement_is_no_repeat(client, draft, coop_a, staff_a):
+    client.force_login(staff_a)
+    key = client.get(_url(coop_a)).context["form"]["creation_key"].value()
+    client.post(_url(coop_a), {**DATA, "creation_key": key})
+
+    response = client.post(_url(coop_a, 2), {**DATA, "creation_key": key})
+
+    assert response.status_code == 302
+    assert Project.objects.filter(title="Bourse aux logements").count() == 2

@@ -1,5 +1,6 @@
 """POST /espace/<slug>/commencer/: open the current campaign's selection."""
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from commitments.models import Project, Selection, Status
@@ -60,3 +61,19 @@ def test_it_refuses_get(client, campaign, coop_a, staff_a):
 
     assert response.status_code == 405
     assert not Selection.objects.filter(cooperative=coop_a).exists()
+
+
+def test_two_simultaneous_starts_answer_already_started_not_an_error(
+    client, campaign, coop_a, staff_a, monkeypatch
+):
+    """The second of two simultaneous clicks finds no selection yet, then hits the constraint."""
+    factories.make_selection(coop_a, campaign, numbers=[1])
+    # What the second click saw: no selection when it looked, one when it wrote.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    client.force_login(staff_a)
+
+    response = client.post(reverse("workspace:start", args=[coop_a.slug]), follow=True)
+
+    assert response.status_code == 200
+    assert "déjà une sélection" in response.content.decode()
+    assert Selection.objects.filter(cooperative=coop_a).count() == 1

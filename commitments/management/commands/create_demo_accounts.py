@@ -4,16 +4,14 @@ Demo passwords are public, so the command refuses to run on a production
 configuration (DEBUG=False) unless explicitly forced.
 """
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from commitments import workflow
-from commitments.models import Campaign, Selection
+from commitments.campaigns import open_campaign
+from commitments.models import Selection
 from coops.models import Cooperative, Membership
 
 DEMO_PASSWORD = "qualicoop-demo"  # noqa: S105 - public by design, refused in production
@@ -26,22 +24,6 @@ def ensure_reviewers_group():
         Permission.objects.get(codename="review_selection", content_type__app_label="commitments")
     )
     return group
-
-
-def open_campaign():
-    """The campaign open today, or a new one opened for the demo."""
-    today = timezone.localdate()
-    campaign = Campaign.objects.filter(opens_on__lte=today, closes_on__gte=today).first()
-    if campaign:
-        return campaign
-    closes = today + datetime.timedelta(days=120)
-    return Campaign.objects.create(
-        name=f"Quali'Coop {closes.year}",
-        slug=f"qualicoop-{closes.year}",
-        opens_on=today - datetime.timedelta(days=14),
-        closes_on=closes,
-        min_engagements=8,
-    )
 
 
 class Command(BaseCommand):

@@ -5,16 +5,16 @@ still goes through ``commitments.workflow`` so that the data obeys the same
 invariants as real data (published selection, transitions, snapshots).
 """
 
+import datetime
 import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from commitments import workflow
+from commitments.campaigns import open_campaign
 from commitments.models import Campaign, Choice, Engagement, Project, Selection, Transition
-from coops.management.commands.create_demo_accounts import open_campaign
 from coops.models import Cooperative
 
 TOWNS = [
@@ -110,8 +110,8 @@ class Command(BaseCommand):
         ).first() or Campaign.objects.create(
             name="Quali'Coop 2024",
             slug="qualicoop-2024",
-            opens_on=timezone.datetime(2024, 1, 15).date(),
-            closes_on=timezone.datetime(2024, 6, 30).date(),
+            opens_on=datetime.date(2024, 1, 15),
+            closes_on=datetime.date(2024, 6, 30),
         )
         return history, current
 

@@ -1,6 +1,6 @@
 """Dump the whole database to a compressed JSON file, portable across SQLite and PostgreSQL.
 
-Times are written to the microsecond (coops/backup_format.py). Content types
+Times are written to the microsecond (qualicoop/backup_format.py). Content types
 and permissions are left out: `migrate` recreates them, and every reference to
 them is written by natural key.
 """

@@ -1,0 +1,18 @@
+"""The API's addresses, under /api/ (URL names in the ``discovery`` namespace, as published)."""
+
+from django.urls import path
+
+from . import views as api
+
+urlpatterns = [
+    path("api/", api.docs, name="api_docs"),
+    path("api/openapi.json", api.openapi, name="openapi"),
+    path("api/engagements/", api.engagements, name="api_engagements"),
+    path("api/engagements/<int:number>/", api.engagement, name="api_engagement"),
+    path("api/cooperatives/", api.cooperatives, name="api_cooperatives"),
+    path("api/cooperatives/<slug:slug>/", api.cooperative, name="api_cooperative"),
+    path("api/projets/", api.projects, name="api_projects"),
+    path("api/projets/<int:pk>/", api.project, name="api_project"),
+    # Any other address under /api/ answers in JSON too, as API clients expect.
+    path("api/<path:rest>", api.not_found, name="api_not_found"),
+]

@@ -1,0 +1,75 @@
+"""Every e-mail leaves through one background task, so that no request waits on SMTP.
+
+Callers render the message (templates, language, links) and enqueue it; the task
+only sends. A mail server that is down or hangs costs the worker one
+``EMAIL_TIMEOUT`` per attempt, never a user's request. A failed attempt is tried
+again later, a bounded number of times; the last failure is logged as an error
+and recorded as the task's failure, so that no message is lost without a trace.
+"""
+
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
+
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger("qualicoop.mail")
+
+# Waits before the second, third and fourth attempts: a restarting mail server
+# is back within minutes, a longer outage gets half an hour more.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+@task()
+def send_email(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    from_email: str | None = None,
+    html_body: str | None = None,
+    attempt: int = 1,
+) -> str | None:
+    """Send one rendered message; a failed attempt queues the next one and returns its id."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
+    if html_body is not None:
+        message.attach_alternative(html_body, "text/html")
+    try:
+        message.send()
+    except (SMTPException, OSError) as error:
+        if attempt >= ATTEMPTS:
+            logger.error(
+                "email_abandoned to=%s attempts=%s subject=%r",
+                ",".join(to),
+                attempt,
+                subject,
+                exc_info=True,
+            )
+            raise
+        next_attempt = send_email
+        delay = RETRY_DELAYS[attempt - 1]
+        if send_email.get_backend().supports_defer:
+            next_attempt = send_email.using(run_after=timezone.now() + delay)
+        else:
+            # The immediate backend (tests, TASKS_BACKEND=immediate) cannot wait.
+            delay = timedelta(0)
+        logger.warning(
+            "email_failed to=%s attempt=%s/%s retry_in=%ss error=%r",
+            ",".join(to),
+            attempt,
+            ATTEMPTS,
+            int(delay.total_seconds()),
+            error,
+        )
+        return next_attempt.enqueue(
+            subject=subject,
+            body=body,
+            to=to,
+            from_email=from_email,
+            html_body=html_body,
+            attempt=attempt + 1,
+        ).id
+    return None

@@ -1,0 +1,120 @@
+"""Who may use each workspace view, declared on the view.
+
+``@workspace_view`` resolves, once per request, the user's membership of the
+cooperative in the URL (``coops.access``: anyone else gets a 404), the current
+campaign and the working selection. ``move="submit"`` asks the role that the
+state machine's table gives that move (a 403 otherwise); ``editable=True``
+sends the user back to the dashboard with the reason when the selection cannot
+be changed. The view receives the resolved ``Workspace``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from commitments import editing, workflow
+from commitments.models import Campaign, Selection
+from coops import access
+from coops.models import Cooperative, Membership
+
+NO_CAMPAIGN = gettext_lazy("Aucune campagne Quali'Coop n'est ouverte pour l'instant.")
+
+
+@dataclass
+class Workspace:
+    """What every workspace page works on: whose, which campaign, which selection."""
+
+    membership: Membership
+    campaign: Campaign | None
+    # The latest revision for the current campaign: the one staff work on.
+    selection: Selection | None
+
+    @property
+    def cooperative(self) -> Cooperative:
+        return self.membership.cooperative
+
+    @property
+    def slug(self) -> str:
+        return self.membership.cooperative.slug
+
+
+def resolve(request: HttpRequest, slug: str) -> Workspace:
+    membership = access.membership_or_404(request.user, slug)
+    campaign = Campaign.objects.current()
+    selection = None
+    if campaign is not None:
+        selection = (
+            Selection.objects.filter(cooperative=membership.cooperative, campaign=campaign)
+            .order_by("-revision")
+            .first()
+        )
+        if selection is not None:
+            # Already at hand: spares every page a query.
+            selection.campaign = campaign
+    return Workspace(membership, campaign, selection)
+
+
+def editable_selection(workspace: Workspace) -> Selection:
+    """The selection staff may change, or ``WorkflowError`` saying why not."""
+    if workspace.campaign is None:
+        raise workflow.WorkflowError(NO_CAMPAIGN)
+    if workspace.selection is None:
+        raise workflow.WorkflowError(
+            _("Commencez d'abord la sélection de la campagne « %(campaign)s ».")
+            % {"campaign": workspace.campaign.name}
+        )
+    editing.check_editable(workspace.selection)
+    return workspace.selection
+
+
+def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> HttpResponse:
+    """Back to the dashboard with the reason: a refused edit never passes silently."""
+    messages.warning(request, str(error))
+    return redirect("workspace:dashboard", workspace.slug)
+
+
+# Why a member may not make a move, by the role the move asks for.
+_ROLE_REFUSALS = {
+    workflow.REFERENT: gettext_lazy(
+        "Seul un référent de la coopérative peut soumettre la sélection."
+    ),
+}
+
+
+def workspace_view(
+    *, editable: bool = False, move: str | None = None, post_only: bool = False
+) -> Callable:
+    """Members of the cooperative ``slug`` only; see the module's docstring.
+
+    ``post_only`` answers 405 to any other method before the membership is
+    even looked up, as ``require_POST`` would.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            workspace = resolve(request, slug)
+            if move is not None and not workflow.may_make(
+                move, user=request.user, membership=workspace.membership
+            ):
+                raise PermissionDenied(_ROLE_REFUSALS[workflow.MOVES[move].by])
+            if editable:
+                try:
+                    editable_selection(workspace)
+                except workflow.WorkflowError as error:
+                    return refused(request, workspace, error)
+            return view(request, workspace, *args, **kwargs)
+
+        return login_required(require_POST(wrapper) if post_only else wrapper)
+
+    return decorator

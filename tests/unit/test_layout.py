@@ -1,0 +1,109 @@
+"""The layout of docs/architecture.md, held by the imports themselves.
+
+The domain (``coops``, then ``commitments``) has no views and imports no
+audience package; ``coops`` knows nothing of ``commitments``; each audience
+package uses the domain and the site's infrastructure, never another audience
+(the API reads the public site's open-data records, the one allowed edge).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+AUDIENCES = ("accounts", "workspace", "federation", "public", "api")
+# qualicoop's modules that sit below the domain: settings, caches, mail, files.
+INFRASTRUCTURE = {
+    "qualicoop.env",
+    "qualicoop.i18n",
+    "qualicoop.public_cache",
+    "qualicoop.spreadsheets",
+    "qualicoop.mail",
+}
+ALLOWED_BETWEEN_AUDIENCES = {("api", "public")}
+
+
+def _modules(package):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        yield path
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                yield f"{base}.{node.module}" if node.module else base
+            else:
+                yield node.module
+
+
+def _audience_of(module):
+    parts = module.split(".")
+    if parts[0] == "qualicoop" and len(parts) > 1 and parts[1] in AUDIENCES:
+        return parts[1]
+    return None
+
+
+@pytest.mark.parametrize("package", ["coops", "commitments"])
+def test_the_domain_imports_no_audience_and_only_infrastructure_of_the_site(package):
+    wrong = []
+    for path in _modules(package):
+        for module in _imports(path):
+            if module.split(".")[0] == "qualicoop":
+                top = ".".join(module.split(".")[:2])
+                if top not in INFRASTRUCTURE:
+                    wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
+
+
+def test_cooperatives_know_nothing_of_commitments():
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in _modules("coops")
+        for module in _imports(path)
+        if module.split(".")[0] == "commitments"
+    ]
+    assert wrong == []
+
+
+def test_the_domain_has_no_views():
+    views = [
+        str(path.relative_to(ROOT))
+        for package in ("coops", "commitments")
+        for path in _modules(package)
+        if path.stem in {"views", "urls"} or "views" in path.parts or "urls" in path.parts
+    ]
+    assert views == []
+
+
+def test_infrastructure_imports_neither_the_domain_nor_an_audience():
+    wrong = []
+    for name in INFRASTRUCTURE:
+        path = ROOT / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            continue
+        for module in _imports(path):
+            top = module.split(".")[0]
+            if top in {"coops", "commitments"} or _audience_of(module):
+                wrong.append(f"{name} imports {module}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_an_audience_imports_no_other_audience(audience):
+    wrong = []
+    for path in _modules(f"qualicoop/{audience}"):
+        for module in _imports(path):
+            other = _audience_of(module)
+            if other and other != audience and (audience, other) not in ALLOWED_BETWEEN_AUDIENCES:
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
