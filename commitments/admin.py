@@ -14,7 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Campaign, Choice, Engagement, Pillar, Project, Remark, Selection, Transition
+from .models import (
+    Campaign,
+    Choice,
+    Engagement,
+    Indicator,
+    Pillar,
+    Project,
+    Remark,
+    Selection,
+    Transition,
+)
 
 
 class EngagementInline(admin.TabularInline):
@@ -153,8 +163,15 @@ class ChoiceAdmin(HistoryAdmin):
     inlines = [ProjectInline]
 
 
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = Indicator.EDITABLE_FIELDS
+
+
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
+    inlines = [IndicatorInline]
     list_display = ["title", "engagement_number", "cooperative", "progress", "updated_at"]
     list_filter = [
         "progress",

@@ -19,16 +19,23 @@ from django.db.models import Field
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from .models import Choice, Engagement, Project, Status, Transition
 
 
 # Field of a project snapshot -> its label, in the order a reader expects.
-def _label(name: str) -> str:
-    return str(cast(Field, Project._meta.get_field(name)).verbose_name)
+def _label(name: str) -> StrOrPromise:
+    # Lazy: the label is read in the language of the page that shows it.
+    return cast(Field, Project._meta.get_field(name)).verbose_name
 
 
-PROJECT_FIELDS = {name: _label(name) for name in Project.EDITABLE_FIELDS}
+# The snapshot's "measures": the project's indicators, one sentence each.
+PROJECT_FIELDS = {
+    **{name: _label(name) for name in Project.EDITABLE_FIELDS},
+    "measures": gettext_lazy("indicateurs chiffrés"),
+}
 
 # A token is a word with the whitespace that follows it: a rewritten sentence
 # reads as one deletion and one insertion, not as words interleaved around
@@ -69,7 +76,7 @@ def display_value(name, value):
 
 @dataclass
 class FieldChange:
-    label: str
+    label: StrOrPromise
     html: str
 
 
@@ -206,7 +213,7 @@ def latest_submissions_diff(selection, transitions=None):
 
 
 # Project fields whose change is worth telling a reviewer (not the bookkeeping).
-HISTORY_FIELDS = [*PROJECT_FIELDS, "position"]
+HISTORY_FIELDS = [*Project.EDITABLE_FIELDS, "position"]
 
 
 @dataclass
@@ -269,7 +276,7 @@ def edit_history(selection, *, current_choices, limit=50):
         changed = []
         if record.history_type == "~" and before is not None:
             changed = [
-                _label(name)
+                str(_label(name))
                 for name in HISTORY_FIELDS
                 if getattr(before, name) != getattr(record, name)
             ]

@@ -18,7 +18,7 @@ from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Choice, Engagement, Project, Selection
+from .models import Choice, Engagement, Indicator, Measurement, Project, Selection
 from .workflow import WorkflowError
 
 UP, DOWN = "up", "down"
@@ -203,3 +203,48 @@ def move_project(project: Project, direction: str) -> bool:
         Project.objects.bulk_update(changed, ["position"])
         _touch(project.choice.selection_id, timezone.now())
     return True
+
+
+def create_indicator(project: Project, data: Mapping[str, Any]) -> Indicator:
+    """Add an indicator at the end of the project's list."""
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        last = project.indicator_set.aggregate(last=Max("position"))["last"]
+        indicator = Indicator.objects.create(
+            project=project,
+            position=0 if last is None else last + 1,
+            **{name: data[name] for name in Indicator.EDITABLE_FIELDS},
+        )
+        _touch(project.choice.selection_id, timezone.now())
+    return indicator
+
+
+def update_indicator(indicator: Indicator, data: Mapping[str, Any]) -> Indicator:
+    with transaction.atomic():
+        _lock_editable(indicator.project.choice.selection_id)
+        for name in Indicator.EDITABLE_FIELDS:
+            setattr(indicator, name, data[name])
+        indicator.save()
+        _touch(indicator.project.choice.selection_id, timezone.now())
+    return indicator
+
+
+def delete_indicator(indicator: Indicator) -> None:
+    """Delete the indicator and its measured values; the view has asked for confirmation."""
+    with transaction.atomic():
+        _lock_editable(indicator.project.choice.selection_id)
+        indicator.delete()
+        _touch(indicator.project.choice.selection_id, timezone.now())
+
+
+def add_measurement(indicator: Indicator, data: Mapping[str, Any]) -> Measurement:
+    with transaction.atomic():
+        _lock_editable(indicator.project.choice.selection_id)
+        measurement = Measurement.objects.create(
+            indicator=indicator,
+            value=data["value"],
+            measured_on=data["measured_on"],
+            comment=data["comment"],
+        )
+        _touch(indicator.project.choice.selection_id, timezone.now())
+    return measurement

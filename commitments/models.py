@@ -6,6 +6,8 @@ moves only through ``commitments.workflow``; every move leaves a ``Transition``.
 """
 
 import datetime
+import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -336,6 +338,9 @@ class Project(models.Model):
     # The key of the form that created the project: the same form posted twice
     # (a double click, a resent request) creates it once.
     creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The same project across the selection's versions: a new version's copy keeps
+    # it, so that the project's public address leads to its current version.
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
 
@@ -369,6 +374,97 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Measured values: up to a billion, to the hundredth (households, euros, kWh, %).
+VALUE_DIGITS, VALUE_PLACES = 12, 2
+
+
+class Indicator(models.Model):
+    """How a project is measured: a quantity, where it started and where it should get to.
+
+    Part of the selection like the project's other fields: staff define it while
+    the selection is editable, reviewers see it in the review and its diff.
+    """
+
+    # What the snapshot, the copy and the diff carry of an indicator.
+    EDITABLE_FIELDS = (
+        "name",
+        "unit",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+    )
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="indicator_set", verbose_name=_("projet")
+    )
+    name = models.CharField(_("indicateur"), max_length=TITLE_MAX)
+    unit = models.CharField(_("unité"), max_length=50, blank=True)
+    baseline_value = models.DecimalField(
+        _("valeur de départ"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        null=True,
+        blank=True,
+    )
+    baseline_date = models.DateField(_("date de la valeur de départ"), null=True, blank=True)
+    target_value = models.DecimalField(
+        _("cible"), max_digits=VALUE_DIGITS, decimal_places=VALUE_PLACES
+    )
+    target_date = models.DateField(_("échéance de la cible"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("indicateur")
+        verbose_name_plural = _("indicateurs")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def latest(self) -> "Measurement | None":
+        """The most recent measured value (from the prefetched ones, when they are)."""
+        measurements = list(self.measurements.all())
+        return measurements[-1] if measurements else None
+
+    def reached(self, value: "Decimal | None") -> bool:
+        """Whether ``value`` reaches the target, from whichever side the baseline starts."""
+        if value is None:
+            return False
+        if self.baseline_value is not None and self.baseline_value > self.target_value:
+            return value <= self.target_value
+        return value >= self.target_value
+
+
+class Measurement(models.Model):
+    """A dated measured value of an indicator, with where it comes from."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="measurements",
+        verbose_name=_("indicateur"),
+    )
+    value = models.DecimalField(_("valeur"), max_digits=VALUE_DIGITS, decimal_places=VALUE_PLACES)
+    measured_on = models.DateField(_("date de la mesure"))
+    comment = models.CharField(_("commentaire ou source"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("saisie le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measured_on", "pk"]
+        verbose_name = _("mesure")
+        verbose_name_plural = _("mesures")
+
+    def __str__(self) -> str:
+        return f"{self.indicator} : {self.value} ({self.measured_on})"
 
 
 class Transition(models.Model):

@@ -22,15 +22,12 @@ from django.utils.translation import gettext as _
 
 from coops import access
 from coops.models import Cooperative, Membership
+from qualicoop.absolute_urls import absolute_url
 from qualicoop.mail import send_email
 
 from .models import EDITABLE_STATUSES, Campaign, Selection, Status, Transition
 
 logger = logging.getLogger("qualicoop.notifications")
-
-
-def absolute_url(path):
-    return f"{settings.SITE_URL}{path}"
 
 
 def reviewers():

@@ -29,8 +29,19 @@ from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 
-from . import notifications
-from .models import Campaign, Choice, Engagement, Project, Remark, Selection, Status, Transition
+from . import indicators, notifications
+from .models import (
+    Campaign,
+    Choice,
+    Engagement,
+    Indicator,
+    Measurement,
+    Project,
+    Remark,
+    Selection,
+    Status,
+    Transition,
+)
 
 logger = logging.getLogger("qualicoop.workflow")
 
@@ -211,14 +222,17 @@ def missing_for_submission(selection: Selection) -> list[Problem]:
 def _snapshot_fields(project: Project) -> dict[str, str]:
     values = {name: getattr(project, name) for name in Project.EDITABLE_FIELDS}
     values["target_date"] = project.target_date.isoformat() if project.target_date else ""
+    values["measures"] = indicators.describe_all(list(project.indicator_set.all()))
     return values
 
 
 def snapshot_of(selection: Selection) -> dict:
     """The selection's content as plain data, frozen at submission."""
     engagements: dict[str, dict[str, Any]] = {}
-    projects = Project.objects.filter(choice__selection=selection).select_related(
-        "choice__engagement"
+    projects = (
+        Project.objects.filter(choice__selection=selection)
+        .select_related("choice__engagement")
+        .prefetch_related("indicator_set")
     )
     for choice in selection.choices.select_related("engagement"):
         engagements[str(choice.engagement.number)] = {
@@ -391,13 +405,47 @@ def _copy(
         Choice(selection=draft, engagement_id=choice.engagement_id) for choice in source_choices
     )
     by_old_choice = {old.pk: new for old, new in zip(source_choices, new_choices, strict=True)}
-    Project.objects.bulk_create(
+    source_projects = list(
+        Project.objects.filter(choice__selection=source).prefetch_related(
+            "indicator_set__measurements"
+        )
+    )
+    new_projects = Project.objects.bulk_create(
         Project(
             choice=by_old_choice[project.choice_id],
             position=project.position,
+            lineage=project.lineage,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
         )
-        for project in Project.objects.filter(choice__selection=source)
+        for project in source_projects
     )
+    _copy_indicators(zip(source_projects, new_projects, strict=True))
     _record(draft, from_status="", by=by, message=message)
     return draft
+
+
+def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
+    """Each project's indicators and their measured history go with it to the new version."""
+    sources, copies = [], []
+    for old, new in pairs:
+        for indicator in old.indicator_set.all():
+            sources.append(indicator)
+            copies.append(
+                Indicator(
+                    project=new,
+                    position=indicator.position,
+                    **{name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS},
+                )
+            )
+    created = Indicator.objects.bulk_create(copies)
+    Measurement.objects.bulk_create(
+        Measurement(
+            indicator=copy,
+            value=measurement.value,
+            measured_on=measurement.measured_on,
+            comment=measurement.comment,
+            created_at=measurement.created_at,
+        )
+        for source, copy in zip(sources, created, strict=True)
+        for measurement in source.measurements.all()
+    )

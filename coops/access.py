@@ -10,7 +10,7 @@ functions, so that the rule lives in one place and one test matrix covers it:
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +18,10 @@ from django.shortcuts import get_object_or_404
 from .models import Cooperative, Membership
 
 REVIEW_PERMISSION = "commitments.review_selection"
+# The group that gives reviewers their permission.
+REVIEWERS_GROUP = "Fédération"
+# Who may bring cooperatives in (the import) and invite their first référents.
+IMPORT_PERMISSION = "coops.add_cooperative"
 
 # Who may be asking: a signed-in user or an anonymous visitor.
 AnyUser = User | AnonymousUser
@@ -53,6 +57,26 @@ def reviewers() -> QuerySet[User]:
         include_superusers=False,
         backend="django.contrib.auth.backends.ModelBackend",
     )
+
+
+def ensure_reviewers_group() -> Group:
+    """The "Fédération" group, holding the review permission (named, not imported)."""
+    app_label, codename = REVIEW_PERMISSION.split(".")
+    group, _created = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    group.permissions.add(
+        Permission.objects.get(codename=codename, content_type__app_label=app_label)
+    )
+    return group
+
+
+def may_import(user: AnyUser) -> bool:
+    """Federation administrators: superusers, or those given the right to add cooperatives."""
+    return user.is_authenticated and user.is_active and user.has_perm(IMPORT_PERMISSION)
+
+
+def may_manage_team(membership: Membership) -> bool:
+    """Référents invite, change roles and remove members; contributeurs only see the team."""
+    return membership.role == Membership.Role.REFERENT
 
 
 def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:

@@ -1,7 +1,14 @@
+from datetime import datetime
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from .people import display_name
 
 
 class Cooperative(models.Model):
@@ -61,3 +68,207 @@ class Membership(models.Model):
     @property
     def may_submit(self) -> bool:
         return self.role == self.Role.REFERENT
+
+
+# Said by the database's constraint and by the services alike.
+ALREADY_PENDING = _("Une invitation est déjà en attente pour cette adresse : renvoyez-la plutôt.")
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use link to join a cooperative's team or the federation's reviewers.
+
+    Only a hash of the link's token is stored: the database alone opens no
+    door. Sending it again gives a new token and a new expiry, so that the
+    older link is dead.
+    """
+
+    class Role(models.TextChoices):
+        CONTRIBUTOR = "contributor", _("Contributeur")
+        REFERENT = "referent", _("Référent")
+        REVIEWER = "reviewer", _("Relecteur de la fédération")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        EXPIRED = "expired", _("Expirée")
+        ACCEPTED = "accepted", _("Acceptée")
+        REVOKED = "revoked", _("Révoquée")
+
+    # Empty for a reviewer's invitation: the federation is no cooperative.
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("coopérative"),
+    )
+    # Kept in lower case, as typed addresses are compared.
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invité par"),
+    )
+    token_hash = models.CharField(
+        _("empreinte du lien"), max_length=64, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acceptée par"),
+    )
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    # The invitee asked for a new link from a dead one: asked once, until it is sent again.
+    renewal_requested_at = models.DateTimeField(
+        _("nouvelle invitation demandée le"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="reviewer", cooperative__isnull=True)
+                    | models.Q(role__in=["contributor", "referent"], cooperative__isnull=False)
+                ),
+                name="invitation_role_fits_its_place",
+                violation_error_message=_(
+                    "Un relecteur est invité sans coopérative ; un contributeur ou un référent, "
+                    "pour une coopérative."
+                ),
+            ),
+            # One open invitation per person and place: inviting again is sending again.
+            models.UniqueConstraint(
+                fields=["cooperative", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_coop",
+                violation_error_message=ALREADY_PENDING,
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(
+                    cooperative__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True
+                ),
+                name="one_open_reviewer_invitation",
+                violation_error_message=ALREADY_PENDING,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.cooperative.name if self.cooperative is not None else _("la fédération")
+        return f"{self.email} → {place} ({self.get_role_display()})"
+
+    def state(self, now: datetime | None = None) -> "Invitation.State":
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked: it can still be sent again."""
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class TeamEvent(models.Model):
+    """One change of a team, as it happened: who did what, to whom, when.
+
+    Written by the services of ``coops.team`` and ``coops.invitations`` only.
+    People are referred to, not copied: an erased account reads "ancien membre"
+    here as everywhere (``coops.people``). An invitation's event names the
+    address invited, the only thing known of someone without an account yet.
+    The federation's reviewers are a team too: their events have no cooperative.
+    """
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", _("Invitation envoyée")
+        RESENT = "resent", _("Invitation renvoyée")
+        REVOKED = "revoked", _("Invitation révoquée")
+        JOINED = "joined", _("Arrivée dans l'équipe")
+        ADDED = "added", _("Ajout à l'équipe")
+        ROLE_CHANGED = "role_changed", _("Rôle modifié")
+        REMOVED = "removed", _("Retrait de l'équipe")
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="team_events",
+        verbose_name=_("coopérative"),
+    )
+    kind = models.CharField(_("changement"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne concernée"),
+    )
+    email = models.EmailField(_("adresse invitée"), blank=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=Invitation.Role.choices, blank=True)
+    previous_role = models.CharField(
+        _("rôle précédent"), max_length=20, choices=Invitation.Role.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("changement d'équipe")
+        verbose_name_plural = _("changements d'équipe")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} : {self._named(self.member) or self.email}"
+
+    @staticmethod
+    def _named(user: User | None) -> str:
+        return display_name(user) if user is not None else ""
+
+    def sentence(self) -> str:
+        """The event in one French sentence, for the team page and the admin."""
+        gone = _("un compte supprimé")
+        values = {
+            "actor": capfirst(self._named(self.actor) or gone),
+            "subject": self._named(self.member) or self.email or gone,
+            "role": self.get_role_display().lower(),
+            "previous": self.get_previous_role_display().lower(),
+        }
+        return str(_EVENT_SENTENCES[TeamEvent.Kind(self.kind)]) % values
+
+
+_EVENT_SENTENCES = {
+    TeamEvent.Kind.INVITED: _("%(actor)s a invité %(subject)s comme %(role)s."),
+    TeamEvent.Kind.RESENT: _("%(actor)s a renvoyé l'invitation à %(subject)s."),
+    TeamEvent.Kind.REVOKED: _("%(actor)s a révoqué l'invitation envoyée à %(subject)s."),
+    TeamEvent.Kind.JOINED: _("%(subject)s a rejoint l'équipe comme %(role)s."),
+    TeamEvent.Kind.ADDED: _("%(actor)s a ajouté %(subject)s à l'équipe comme %(role)s."),
+    TeamEvent.Kind.ROLE_CHANGED: _(
+        "%(actor)s a fait passer %(subject)s de %(previous)s à %(role)s."
+    ),
+    TeamEvent.Kind.REMOVED: _("%(actor)s a retiré %(subject)s de l'équipe."),
+}

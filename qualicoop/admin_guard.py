@@ -3,10 +3,14 @@
 The admin hands its list filters, its search terms, its autocomplete term and
 the ids ticked for an action straight to queries, and these failed with a 500:
 PostgreSQL cannot compare text holding a NUL character, SQLite refuses a LIKE
-pattern over 50,000 bytes, and an id that is not a number fails the query.
+pattern over 50,000 bytes, an id that is not a number fails the query, and a
+date filter for a year, month or day out of the calendar
+(``created_at__year=99999``) fails in Python's dates.
 Nobody types any of these (the portal's own forms already report them next to
 the field, in French): such a request is forged and gets a 400.
 """
+
+from datetime import MAXYEAR, MINYEAR
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpResponseBadRequest
@@ -15,11 +19,39 @@ from django.utils.translation import gettext as _
 
 # No search term or filter value of the admin comes near this length.
 QUERY_VALUE_MAX = 1000
+# The parts of a date a filter may ask for (Django's transforms), and their bounds.
+DATE_PARTS = {
+    "year": (MINYEAR, MAXYEAR),
+    "iso_year": (MINYEAR, MAXYEAR),
+    "quarter": (1, 4),
+    "month": (1, 12),
+    "week": (1, 53),
+    "day": (1, 31),
+    "week_day": (1, 7),
+    "iso_week_day": (1, 7),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+}
 
 
 def _is_id(value):
     # Every model in the admin has an integer primary key, of 64 bits at most.
     return value.isdecimal() and len(value) <= 19 and int(value) < 2**63
+
+
+def _is_in_calendar(key, value):
+    """Whether filter ``key`` asks for a date part within its bounds (or for no date part)."""
+    # The field comes first: the parts follow it (created_at__year__gte).
+    parts = [DATE_PARTS[name] for name in key.split("__")[1:] if name in DATE_PARTS]
+    if not parts:
+        return True
+    low, high = parts[0]
+    # A list (__in, __range) is written with commas.
+    return all(
+        number.isdecimal() and len(number) <= 4 and low <= int(number) <= high
+        for number in value.split(",")
+    )
 
 
 def _texts(data):
@@ -36,14 +68,24 @@ def _is_forged(request):
     return not all(_is_id(value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME))
 
 
+def _refusal(request):
+    """Why the request is refused, in French; None if it is not."""
+    if _is_forged(request):
+        return _("Requête invalide : un paramètre contient une valeur interdite ou trop longue.")
+    if not all(
+        _is_in_calendar(key, value) for key, values in request.GET.lists() for value in values
+    ):
+        return _("Requête invalide : un filtre de date demande une date hors du calendrier.")
+    return None
+
+
 class AdminInputGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(reverse("admin:index")) and _is_forged(request):
-            return HttpResponseBadRequest(
-                _("Requête invalide : un paramètre contient une valeur interdite ou trop longue."),
-                content_type="text/plain; charset=utf-8",
-            )
+        if request.path.startswith(reverse("admin:index")):
+            refusal = _refusal(request)
+            if refusal is not None:
+                return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

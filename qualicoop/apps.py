@@ -9,4 +9,4 @@ class QualicoopConfig(AppConfig):
     verbose_name = _("Portail Quali'Coop")
 
     def ready(self):
-        from .accounts import security_log  # noqa: F401 - connects the failed-login logger
+        from . import checks  # noqa: F401 - registers the deployment checks

@@ -78,15 +78,38 @@ def database_from_url(url, *, base_dir):
     )
 
 
+def site_url_from(raw: str) -> str:
+    """The public address ``scheme://host[:port]`` of SITE_URL, without a trailing slash.
+
+    Every absolute link is this plus a path from ``reverse()`` (which already
+    holds any prefix the site is mounted under): a path here would be doubled.
+    """
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL={raw!r} is not an http:// or https:// address.")
+    if parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"SITE_URL={raw!r} must be scheme and host only, e.g. https://qualicoop.example.org."
+        )
+    return url
+
+
 FILE_CACHE_MAX_ENTRIES = 5000
+# Caches that live in one machine (a file) or one process (memory): each app
+# server, or each worker, sees its own.
+UNSHARED_CACHE_BACKENDS = {
+    "django.core.cache.backends.filebased.FileBasedCache": "machine",
+    "django.core.cache.backends.locmem.LocMemCache": "process",
+}
 
 
 def cache_from_url(url, *, debug, base_dir):
     """Turn CACHE_URL (or REDIS_URL) into Django's CACHES["default"].
 
     The public page cache must be shared by all workers, so production
-    defaults to a file cache on the server; ``redis://`` is better with
-    several servers. Development keeps an in-process cache.
+    defaults to a file cache on the server; ``redis://`` is needed with
+    several servers (``cache_is_shared``). Development keeps an in-process cache.
     """
     if not url:
         url = "locmem://" if debug else f"file://{base_dir / 'var' / 'cache'}"
@@ -110,3 +133,18 @@ def cache_from_url(url, *, debug, base_dir):
     raise ImproperlyConfigured(
         f"CACHE_URL scheme {parts.scheme!r} is not supported (use locmem, file, redis or dummy)."
     )
+
+
+def cache_is_shared(cache: dict, *, debug: bool, single_app_server: bool) -> bool:
+    """Whether every process serving the site reads and writes this same cache.
+
+    Redis (or no cache at all) is; a file cache is, for the workers of one
+    machine, when the site has one app server only; an in-process cache is,
+    under the development server alone (one process).
+    """
+    scope = UNSHARED_CACHE_BACKENDS.get(cache["BACKEND"])
+    if scope == "machine":
+        return single_app_server or debug
+    if scope == "process":
+        return debug
+    return True

@@ -11,6 +11,8 @@ token in them would be shared between visitors. The switch is therefore a plain
 link to this view, which only remembers a choice among ``settings.LANGUAGES``.
 """
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
@@ -19,6 +21,9 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
+
+# What Django accepts for a cookie's SameSite attribute.
+SameSite = Literal["Lax", "Strict", "None"]
 
 
 def language_of(request):
@@ -64,6 +69,6 @@ def switch_language(request, code):
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
     )
     return response

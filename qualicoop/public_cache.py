@@ -4,29 +4,44 @@ Public pages are the same for every anonymous visitor, so their rendered
 responses are cached. Each key carries a *version* that is bumped whenever
 published content changes (a validation, an admin edit): a change shows up on
 the next request, without waiting for a timeout. The cache must be shared by
-every worker for that to hold (see ``CACHES`` in settings).
+every app server for that to hold; settings turn this cache off when it is not
+(see ``SHARED_CACHE`` in settings).
+
+A view is cached only if it says so, with ``@public_page(...)`` naming the query
+parameters its content depends on. Those alone make the key, so that tracking
+tags or made-up parameters do not each fill the cache with a copy of the page;
+and a page is stored only from a request that has nothing else, spelled as the
+view reads it (``served()``): the stored page never carries a stranger's query
+in its links. Keys are hashed (bounded length) and bodies compressed.
 """
 
+import hashlib
 import time
+import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 from .i18n import language_of
 
 VERSION_KEY = "public-pages:version"
-PREFIXES = ("/engagements/", "/cooperatives/", "/projets/", "/statistiques/", "/donnees/", "/api/")
-EXACT_PATHS = {"/", "/sitemap.xml", "/robots.txt"}
 TIMEOUT = 60 * 10
 
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
-def bump_public_version():
+
+def bump_public_version() -> None:
     """Forget every cached public page (called when published content changes)."""
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def public_version():
+def public_version() -> int:
     """The current version of published content; part of every derived cache key."""
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -36,7 +51,7 @@ def public_version():
     return version
 
 
-def release():
+def release() -> str:
     """The deployed static files' fingerprint.
 
     A deployment with new static files changes their hashed names: pages
@@ -45,33 +60,97 @@ def release():
     return getattr(staticfiles_storage, "manifest_hash", "")
 
 
-def _is_public_path(path):
-    return path in EXACT_PATHS or path.startswith(PREFIXES)
+def public_page(*parameters: str) -> Callable[[View], View]:
+    """Cache the view's page for anonymous visitors, by these query ``parameters``.
+
+    Any other parameter of a request is ignored for the key: the view must not
+    read one.
+    """
+
+    def mark(view: View) -> View:
+        view.public_page_parameters = frozenset(parameters)  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
-def _is_anonymous(request):
+def served(request: HttpRequest, **values: Any) -> None:
+    """Tell the cache the value of each parameter the view actually served.
+
+    A request spelling one differently (``page=01``, a page past the last one, a
+    filter the form refused) still gets its page, but it is not stored: else
+    each such spelling would be one more copy of a page already cached.
+    ``None`` means the view could not use the parameter.
+    """
+    spelled = getattr(request, "_public_page_served", {})
+    spelled.update({name: "" if value is None else str(value) for name, value in values.items()})
+    request._public_page_served = spelled  # type: ignore[attr-defined]
+
+
+def _parameters(request: HttpRequest) -> frozenset[str] | None:
+    """The parameters of the cached page the request asks for, or None if it is no such page."""
+    if not (
+        settings.PUBLIC_PAGE_CACHE and request.method in ("GET", "HEAD") and _is_anonymous(request)
+    ):
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "public_page_parameters", None)
+
+
+def _is_anonymous(request: HttpRequest) -> bool:
     # Looking at the cookies avoids loading a session from the database.
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 
 
+def page_key(request: HttpRequest, parameters: frozenset[str]) -> str:
+    """The cache key of the page: its path and known parameters, sorted, hashed."""
+    query = urlencode(sorted((name, request.GET[name]) for name in parameters & set(request.GET)))
+    digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
+    return f"public-pages:{public_version()}:{release()}:{language_of(request)}:{digest}"
+
+
+def _storable(request: HttpRequest, response: HttpResponseBase, parameters: frozenset[str]) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    # Only a request holding the known parameters alone, once each, spelled as
+    # served: the page it got then depends on nothing the key leaves out.
+    if not set(request.GET) <= parameters:
+        return False
+    if any(len(request.GET.getlist(name)) > 1 for name in request.GET):
+        return False
+    spelled = getattr(request, "_public_page_served", {})
+    return all(request.GET[name] == spelled[name] for name in spelled.keys() & set(request.GET))
+
+
+def _packed(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    # Pages compress about tenfold; a hit decompresses, it never renders again.
+    return response.status_code, list(response.items()), zlib.compress(response.content)
+
+
+def _unpacked(stored: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
+    status, headers, body = stored
+    return HttpResponse(zlib.decompress(body), status=status, headers=dict(headers))
+
+
 class PublicPageCacheMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        if not (
-            settings.PUBLIC_PAGE_CACHE
-            and request.method in ("GET", "HEAD")
-            and _is_public_path(request.path)
-            and _is_anonymous(request)
-        ):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        parameters = _parameters(request)
+        if parameters is None:
             return self.get_response(request)
-        language = language_of(request)
-        key = f"public-pages:{public_version()}:{release()}:{language}:{request.get_full_path()}"
-        response = cache.get(key)
-        if response is not None:
-            return response
+        # A Host outside ALLOWED_HOSTS gets its 400 (DisallowedHost) here, before
+        # a cached page could answer it.
+        request.get_host()
+        key = page_key(request, parameters)
+        stored = cache.get(key)
+        if stored is not None:
+            return _unpacked(stored)
         response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, response, TIMEOUT)
+        if isinstance(response, HttpResponse) and _storable(request, response, parameters):
+            cache.set(key, _packed(response), TIMEOUT)
         return response

@@ -11,7 +11,16 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import cache_from_url, database_from_url, env_bool, env_int, env_list, env_str
+from .env import (
+    cache_from_url,
+    cache_is_shared,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    site_url_from,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,8 +37,16 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# The public base URL, used in emails (no request at hand in a cron job).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address: every absolute link (e-mails, API, sitemap, canonical URLs)
+# is built from it, never from the request's Host (qualicoop.absolute_urls).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is false.")
+SITE_URL = site_url_from(SITE_URL)
+# Days an invitation link stays valid (coops.invitations); sending it again restarts them.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+if INVITATION_DAYS <= 0:
+    raise ImproperlyConfigured("INVITATION_DAYS must be a positive number of days.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,9 +65,13 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "coops",
     "commitments",
     "qualicoop",
+    "qualicoop.accounts",
 ]
 
 MIDDLEWARE = [
@@ -59,11 +80,15 @@ MIDDLEWARE = [
     # Outside the page cache, so that cached pages answer 304 too.
     "django.middleware.http.ConditionalGetMiddleware",
     "qualicoop.public_cache.PublicPageCacheMiddleware",
+    # Inside the conditional GET, so that a page no one may store gets no ETag either.
+    "qualicoop.private_pages.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qualicoop.i18n.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: a session still owing its second factor reaches nothing else.
+    "qualicoop.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -116,10 +141,27 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Repeated failures lock out the account and, separately, the address.
+# How many failed logins within the cool-off lock an account, never an address
+# alone: a whole office shares one, and behind a misread proxy every visitor
+# would. The account is locked first from the address the failures came from,
+# so that one's typing errors lock nobody else out; then, at a higher count, from
+# everywhere, which slows a guess spread over many addresses. A made-up username
+# locks nothing that exists. Each limit is held by qualicoop.accounts.lockout.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_LOCKS = {
+    ("username", "ip_address"): AXES_FAILURE_LIMIT,
+    ("username",): env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20),
+}
+if min(LOGIN_LOCKS.values()) < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_ACCOUNT_FAILURE_LIMIT must be above 0.")
+AXES_LOCKOUT_PARAMETERS = [list(parameters) for parameters in LOGIN_LOCKS]
+AXES_HANDLER = "qualicoop.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "qualicoop.client_address.client_address"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Trying again while locked out does not restart the cool-off, so that the
+# lockout page's "try again in 12 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "qualicoop.accounts.lockout.lockout_response"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -149,8 +191,20 @@ CACHES = {
         env_str("CACHE_URL") or env_str("REDIS_URL"), debug=DEBUG, base_dir=BASE_DIR
     )
 }
+# With several app servers, only a cache they all share (Redis) keeps a logout
+# and a publication true on every one of them. On a file cache (one per machine)
+# the site is therefore taken to have several, unless told it has one: sessions
+# are then read from the database and the page cache is off, correct but slower,
+# and the check qualicoop.W001 says so (qualicoop.checks).
+SINGLE_APP_SERVER = env_bool("SINGLE_APP_SERVER", False)
+SHARED_CACHE = cache_is_shared(CACHES["default"], debug=DEBUG, single_app_server=SINGLE_APP_SERVER)
 # Anonymous public pages are served from the cache (qualicoop.public_cache).
-PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", SHARED_CACHE)
+if PUBLIC_PAGE_CACHE and not SHARED_CACHE:
+    raise ImproperlyConfigured(
+        "PUBLIC_PAGE_CACHE=true needs a cache shared by every app server: set REDIS_URL, "
+        "or SINGLE_APP_SERVER=true if there is only one (and no in-process cache)."
+    )
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -159,6 +213,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Quali'Coop <qualicoop@example.org>")
+# The federation's address for questions about personal data (the privacy page).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "qualicoop@example.org")
 # Seconds before a silent mail server counts as failed: the mail task then tries
 # again later instead of holding the worker.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
@@ -185,13 +241,31 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}
 
 # Sessions are read from the cache on every logged-in request (one query fewer),
-# and still written to the database, so that a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# and still written to the database, so that a cache flush logs nobody out. Read
+# from a cache another server does not share, a session signed out there would
+# stay valid here: then the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Reviewers and administrators sign in with a second factor (TOTP) in production;
+# the development demo keeps the password alone, so that it stays one command.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "Quali'Coop"
+# Administrators may remove a lost device (the person then pairs a new one), never
+# read a secret that would let them pass for its owner.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# The language switch is a link to the server, which alone reads the cookie.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# An expired form answers with the site's own page, saying how to send it again.
+CSRF_FAILURE_VIEW = "qualicoop.accounts.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 # No inline script anywhere: scripts come from our own static files only.
 # Inline styles stay allowed (style attributes of progress bars and charts).
@@ -213,15 +287,23 @@ CONTENT_SECURITY_POLICY = {
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+BEHIND_HTTPS_PROXY = not DEBUG and env_bool("BEHIND_HTTPS_PROXY", True)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_HTTPS_PROXY", True):
+    if BEHIND_HTTPS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address (login lockout, security log) is read in X-Forwarded-For,
+# from the right, past this many proxies (qualicoop.client_address): behind them,
+# the TCP peer's address is the proxy's, everyone's.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 
 LOGGING = {
     "version": 1,

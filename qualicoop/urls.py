@@ -22,3 +22,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("langue/<str:code>/", switch_language, name="switch_language"),
 ]
+
+# An unreachable database answers 503 and "try again", not a 500.
+handler500 = "qualicoop.outage.server_error"

@@ -52,6 +52,9 @@ def serve():
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        # One gunicorn, whose workers share the default file cache.
+        "SINGLE_APP_SERVER": "true",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,

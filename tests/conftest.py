@@ -34,6 +34,9 @@ def _fast_and_static(settings):
     # The lockout backend needs a request, which Client.login() does not pass;
     # tests of the lockout itself turn it back on.
     settings.AXES_ENABLED = False
+    # Tests run with DEBUG off, where reviewers would need a second factor;
+    # the tests of the second factor turn it back on.
+    settings.SECOND_FACTOR_REQUIRED = False
     # Query counts and content checks want the real rendering; the page cache
     # has its own tests.
     settings.PUBLIC_PAGE_CACHE = False

@@ -5,11 +5,19 @@ from django.urls import path, reverse_lazy
 
 from qualicoop.password_reset import PasswordResetForm
 
+from . import invitations, second_factor, session
+from . import views as account
 from .forms import LoginForm
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("", account.account, name="account"),
+    path("adresse/", account.email_change_request, name="email_change"),
+    path("adresse/confirmer/<str:token>/", account.email_confirm, name="email_confirm"),
+    path("deconnexion-partout/", account.logout_everywhere, name="logout_everywhere"),
+    path("mes-donnees/", account.data_export, name="data_export"),
+    path("donnees-personnelles/", account.privacy, name="privacy"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(
@@ -18,6 +26,9 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/prolonger/", session.keep_alive, name="session_keep_alive"),
+    path("double-authentification/", second_factor.verify, name="second_factor"),
+    path("double-authentification/activer/", second_factor.setup, name="second_factor_setup"),
     path(
         "mot-de-passe/",
         auth_views.PasswordChangeView.as_view(
@@ -56,5 +67,11 @@ urlpatterns = [
         "reinitialisation/terminee/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("invitation/<str:token>/", invitations.invitation, name="invitation"),
+    path(
+        "invitation/<str:token>/nouvelle/",
+        invitations.invitation_renewal,
+        name="invitation_renewal",
     ),
 ]

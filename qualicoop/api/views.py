@@ -1,10 +1,11 @@
 """The read-only JSON API of the published data, and its OpenAPI 3.0 description.
 
-Plain Django views, open to anyone. Lists are paginated (``page``,
-``page_size`` up to 100) as ``{"count", "next", "previous", "results"}``; a bad
-parameter is a 400 and an unknown object a 404, both as ``{"detail": "…"}`` in
-French. Only published data is served: a cooperative without a published
-selection, or a project outside one, does not exist here.
+Plain Django views, open to anyone, read-only: any method but GET and HEAD is a
+JSON 405. Lists are paginated (``page``, ``page_size`` up to 100) as
+``{"count", "next", "previous", "results"}``; a bad parameter is a 400 and an
+unknown object a 404, both as ``{"detail": "…"}`` in French. Links are
+absolute, on ``SITE_URL``. Only published data is served: a cooperative without
+a published selection, or a project outside one, does not exist here.
 
 ``openapi_schema()`` describes exactly these endpoints; the documentation page
 is rendered from it and a test calls every path it documents, so that the
@@ -14,21 +15,25 @@ description and the API cannot drift apart.
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 
 from commitments.models import Choice, Engagement, published_cooperatives
+from qualicoop import public_cache
+from qualicoop.absolute_urls import absolute_url
 from qualicoop.public import opendata
 from qualicoop.public.search import QUERY_MAX, ProjectFilterForm
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
 API_VERSION = "1.0.0"
+ALLOWED_METHODS = ("GET", "HEAD")
 
 
 class ApiError(Exception):
@@ -45,10 +50,38 @@ def _json(data, status=200):
     return response
 
 
-def api_view(view):
-    """A GET-only API view whose ``ApiError`` becomes a JSON error response."""
+def read_only(view):
+    """The view, answering any method but GET and HEAD with the API's JSON 405.
 
-    @require_safe
+    Exempt from CSRF protection: the API is anonymous and sets no cookie, so a
+    forged request has no session to act with, and nothing here writes; the
+    check would only answer a POST with the HTML page of a CSRF failure.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ALLOWED_METHODS:
+            response = _json(
+                {
+                    "detail": _(
+                        "L'API est en lecture seule : seules les méthodes GET et HEAD "
+                        "sont acceptées."
+                    )
+                },
+                status=405,
+            )
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def api_view(view):
+    """A read-only API view whose ``ApiError`` becomes a JSON error response."""
+
+    @read_only
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
@@ -79,7 +112,7 @@ def _positive_int(request, name, *, default, maximum=None):
 def _page_url(request, number):
     query = request.GET.copy()
     query["page"] = number
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return absolute_url(f"{request.path}?{query.urlencode()}")
 
 
 def paginate(request, queryset, serialise):
@@ -94,6 +127,7 @@ def paginate(request, queryset, serialise):
             % {"number": number, "pages": paginator.num_pages},
         )
     page = paginator.page(number)
+    public_cache.served(request, page=number, page_size=page_size)
     return {
         "count": paginator.count,
         "next": _page_url(request, number + 1) if page.has_next() else None,
@@ -110,7 +144,7 @@ def _engagements():
 
 
 def _engagement_records(request, engagements):
-    projects_url = request.build_absolute_uri(reverse("discovery:api_projects"))
+    projects_url = absolute_url(reverse("discovery:api_projects"))
     return [
         {
             "numero": engagement.number,
@@ -120,19 +154,21 @@ def _engagement_records(request, engagements):
             "pilier_nom": engagement.pillar.name,
             "nombre_cooperatives": engagement.cooperative_count,
             "nombre_projets": engagement.project_count,
-            "url": request.build_absolute_uri(engagement.get_absolute_url()),
+            "url": absolute_url(engagement.get_absolute_url()),
             "projets": f"{projects_url}?engagement={engagement.number}",
         }
         for engagement in engagements
     ]
 
 
+@public_cache.public_page("page", "page_size")
 @api_view
 def engagements(request):
     """Anyone: the 12 engagements, with how many cooperatives and projects carry each."""
     return paginate(request, _engagements(), _engagement_records)
 
 
+@public_cache.public_page()
 @api_view
 def engagement(request, number):
     """Anyone: one engagement, by its number."""
@@ -168,7 +204,7 @@ def _cooperative_records(request, cooperatives):
         .values_list("selection__cooperative_id", "engagement__number")
     ):
         chosen.setdefault(cooperative_pk, []).append(number)
-    projects_url = request.build_absolute_uri(reverse("discovery:api_projects"))
+    projects_url = absolute_url(reverse("discovery:api_projects"))
     return [
         {
             "slug": cooperative.slug,
@@ -179,19 +215,21 @@ def _cooperative_records(request, cooperatives):
             "campagne": cooperative.campaign_name,
             "engagements": chosen.get(cooperative.pk, []),
             "nombre_projets": cooperative.project_count,
-            "url": request.build_absolute_uri(cooperative.get_absolute_url()),
+            "url": absolute_url(cooperative.get_absolute_url()),
             "projets": f"{projects_url}?cooperative={cooperative.slug}",
         }
         for cooperative in cooperatives
     ]
 
 
+@public_cache.public_page("page", "page_size")
 @api_view
 def cooperatives(request):
     """Anyone: the cooperatives that published their selection."""
     return paginate(request, _cooperatives(), _cooperative_records)
 
 
+@public_cache.public_page()
 @api_view
 def cooperative(request, slug):
     """Anyone: one cooperative with a published selection, by its slug."""
@@ -207,22 +245,25 @@ def cooperative(request, slug):
 def _project_records(request, projects):
     records = list(opendata.records(projects))
     for record in records:
-        record["url"] = request.build_absolute_uri(
+        record["url"] = absolute_url(
             reverse("public:cooperative", args=[record["cooperative_slug"]])
             + f"#engagement-{record['engagement_numero']}"
         )
     return records
 
 
+@public_cache.public_page(*ProjectFilterForm.base_fields, "page", "page_size")
 @api_view
 def projects(request):
     """Anyone: the published projects, with the filters of the projects page."""
     form = ProjectFilterForm(request.GET)
     if not form.is_valid():
         raise ApiError(400, form.error_summary())
+    public_cache.served(request, **form.served_values())
     return paginate(request, form.apply(opendata.published_projects()), _project_records)
 
 
+@public_cache.public_page()
 @api_view
 def project(request, pk):
     """Anyone: one published project, by its identifier."""
@@ -521,14 +562,11 @@ def openapi_schema(server_url):
     }
 
 
-def _server_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
-
-
-@require_safe
+@public_cache.public_page()
+@read_only
 def openapi(request):
     """Anyone: the machine-readable OpenAPI 3.0 description of the API."""
-    return _json(openapi_schema(_server_url(request)))
+    return _json(openapi_schema(settings.SITE_URL))
 
 
 @dataclass(frozen=True)
@@ -583,10 +621,11 @@ def endpoints(schema):
     return found
 
 
-@require_safe
+@public_cache.public_page()
+@read_only
 def docs(request):
     """Anyone: the API's documentation, in French, rendered from its OpenAPI description."""
-    server_url = _server_url(request)
+    server_url = settings.SITE_URL
     schema = openapi_schema(server_url)
     return render(
         request,

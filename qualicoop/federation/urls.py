@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from . import importing
 from . import views as federation
 
 app_name = "federation"
@@ -9,6 +10,7 @@ urlpatterns = [
     path("selections/<int:pk>/decision/", federation.decide, name="decide"),
     path("selections/<int:pk>/rouvrir/", federation.reopen, name="reopen"),
     path("tableau-de-bord/", federation.dashboard, name="dashboard"),
+    path("import/", importing.import_cooperatives, name="import"),
     re_path(
         r"^export/(?P<kind>selections|projets)\.(?P<fmt>csv|xlsx)$",
         federation.export,

@@ -8,6 +8,7 @@ whatever the data size.
 from dataclasses import dataclass
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from commitments.models import Engagement, published_cooperatives
+from qualicoop.absolute_urls import absolute_url, site_domain, site_scheme
+from qualicoop.public_cache import public_page, served
 
 from . import opendata
 from .search import ProjectFilterForm, highlight
@@ -24,6 +27,7 @@ from .search import ProjectFilterForm, highlight
 PROJECTS_PER_PAGE = 20
 
 
+@public_page(*ProjectFilterForm.base_fields, "page")
 @require_safe
 def projects(request):
     """Anyone: every published project, searchable and filterable, 20 a page."""
@@ -36,6 +40,7 @@ def projects(request):
         "choice__selection__cooperative",
     )
     page_obj = Paginator(found, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    served(request, page=page_obj.number, **form.served_values())
     for project in page_obj:
         project.title_html = highlight(project.title, form.stems)
         project.description_html = highlight(project.description, form.stems)
@@ -157,10 +162,12 @@ def matrix_layout(stats):
     )
 
 
+@public_page("page")
 @require_safe
 def statistics(request):
     """Anyone: which engagements and pillars the cooperatives chose, as charts and tables."""
     stats = opendata.statistics(request.GET.get("page"))
+    served(request, page=stats.page_obj.number)
     engagement_label = _("Engagement %(number)s")
     return render(
         request,
@@ -194,6 +201,7 @@ def statistics(request):
 # --- Open data -------------------------------------------------------------------
 
 
+@public_page()
 @require_safe
 def opendata_page(request):
     """Anyone: what may be downloaded, under which licence, with which fields."""
@@ -252,7 +260,17 @@ def opendata_json(request):
 # --- Reach -----------------------------------------------------------------------
 
 
-class StaticPagesSitemap(Sitemap):
+class SiteUrlSitemap(Sitemap):
+    """A sitemap whose addresses are on SITE_URL, whatever Host the robot sent."""
+
+    def get_protocol(self, protocol=None):
+        return site_scheme()
+
+    def get_domain(self, site=None):
+        return site_domain()
+
+
+class StaticPagesSitemap(SiteUrlSitemap):
     changefreq = "weekly"
 
     def items(self):
@@ -269,14 +287,14 @@ class StaticPagesSitemap(Sitemap):
         return reverse(item)
 
 
-class EngagementSitemap(Sitemap):
+class EngagementSitemap(SiteUrlSitemap):
     changefreq = "monthly"
 
     def items(self):
         return Engagement.objects.order_by("number")
 
 
-class CooperativeSitemap(Sitemap):
+class CooperativeSitemap(SiteUrlSitemap):
     """The cooperatives with a published selection: the others have no public profile."""
 
     changefreq = "monthly"
@@ -299,12 +317,24 @@ SITEMAPS = {
 }
 
 
+@public_page("p")
+@require_safe
+def sitemap(request):
+    """Anyone (robots): the addresses of the public pages, "p" the page of the list."""
+    response = sitemap_views.sitemap(request, SITEMAPS)
+    if response.status_code == 200 and "p" in request.GET:
+        # Django reads "p=01" as page 1 too: the cache keeps the plain spelling only.
+        served(request, p=int(request.GET["p"]))
+    return response
+
+
+@public_page()
 @require_safe
 def robots(request):
     """Anyone (robots): keep out of the private areas; here is the sitemap."""
     return render(
         request,
         "discovery/robots.txt",
-        {"sitemap_url": request.build_absolute_uri(reverse("discovery:sitemap"))},
+        {"sitemap_url": absolute_url(reverse("discovery:sitemap"))},
         content_type="text/plain; charset=utf-8",
     )

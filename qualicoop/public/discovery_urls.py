@@ -1,6 +1,5 @@
 """Search, statistics, open data and the files robots read; the API joins this namespace."""
 
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import discovery
@@ -11,11 +10,6 @@ urlpatterns = [
     path("donnees/", discovery.opendata_page, name="opendata"),
     path("donnees/projets.csv", discovery.opendata_csv, name="opendata_csv"),
     path("donnees/projets.json", discovery.opendata_json, name="opendata_json"),
-    path(
-        "sitemap.xml",
-        sitemap,
-        {"sitemaps": discovery.SITEMAPS},
-        name="sitemap",
-    ),
+    path("sitemap.xml", discovery.sitemap, name="sitemap"),
     path("robots.txt", discovery.robots, name="robots"),
 ]

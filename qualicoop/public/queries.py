@@ -29,6 +29,8 @@ from commitments.models import (
 )
 from coops.models import Cooperative
 
+from .project_chart import chart
+
 # An engagement chosen by hundreds of cooperatives is read page by page.
 ENGAGEMENT_COOPERATIVES_PER_PAGE = 20
 
@@ -208,3 +210,40 @@ def cooperative_page(slug):
         for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
     ]
     return CooperativePage(cooperative=cooperative, selection=selection, pillars=pillars)
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    project: Project
+    charts: list = field(default_factory=list)
+
+
+def project_page(pk):
+    """A published project with its indicators and their measured values, or where it went.
+
+    Three queries: the project with its engagement, cooperative and campaign,
+    its indicators, and their measured values. Returns a ``ProjectPage``, or
+    the published version of the same project when ``pk`` is an older version
+    (a redirect); raises ``Http404`` when nothing of it is published.
+    """
+    project = (
+        Project.objects.published()
+        .select_related(
+            "choice__engagement__pillar",
+            "choice__selection__cooperative",
+            "choice__selection__campaign",
+        )
+        .prefetch_related("indicator_set__measurements")
+        .filter(pk=pk)
+        .first()
+    )
+    if project is not None:
+        return ProjectPage(project=project, charts=[chart(i) for i in project.indicator_set.all()])
+    successor = (
+        Project.objects.published()
+        .filter(lineage__in=Project.objects.filter(pk=pk).values("lineage"))
+        .first()
+    )
+    if successor is None:
+        raise Http404
+    return successor

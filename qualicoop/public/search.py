@@ -298,6 +298,10 @@ class ProjectFilterForm(forms.Form):
             }
         )
 
+    def served_values(self):
+        """The value each filter was applied with (``None`` for one refused), for the page cache."""
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
     def error_summary(self):
         """The errors as one French sentence per parameter, for the API and downloads."""
         return " ".join(

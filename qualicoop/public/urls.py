@@ -8,4 +8,5 @@ urlpatterns = [
     path("engagements/<int:number>/", public.engagement, name="engagement"),
     path("cooperatives/", public.cooperatives, name="cooperatives"),
     path("cooperatives/<slug:slug>/", public.cooperative, name="cooperative"),
+    path("projets/<int:pk>/", public.project, name="project"),
 ]

@@ -5,33 +5,53 @@ content only; the queries live in ``qualicoop.public.queries``.
 """
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from qualicoop.public_cache import public_page, served
 
 from . import queries as public_queries
 
 COOPERATIVES_PER_PAGE = 25
 
 
+@public_page()
 def home(request):
     """Anyone: the pillars, the 12 engagements and the key figures."""
     return render(request, "public/home.html", {"page": public_queries.home_page()})
 
 
+@public_page("page")
 def engagement(request, number):
     """Anyone: one engagement and every published project under it, by cooperative."""
     page = public_queries.engagement_page(number, request.GET.get("page"))
+    served(request, page=page.page_obj.number)
     return render(request, "public/engagement.html", {"page": page, "page_obj": page.page_obj})
 
 
+@public_page("page")
 def cooperatives(request):
     """Anyone: the directory of the cooperatives that published their selection."""
     paginator = Paginator(public_queries.cooperative_directory(), COOPERATIVES_PER_PAGE)
     # get_page() turns a malformed page into the first one and a page past the
     # end into the last one: a hand-edited URL never fails.
     page_obj = paginator.get_page(request.GET.get("page"))
+    served(request, page=page_obj.number)
     return render(request, "public/cooperative_list.html", {"page_obj": page_obj})
 
 
+@public_page()
+def project(request, pk):
+    """Anyone: a published project, its indicators and their measured values.
+
+    The address of an older version leads to the project's published version.
+    """
+    page = public_queries.project_page(pk)
+    if isinstance(page, public_queries.Project):
+        return redirect("public:project", page.pk, permanent=True)
+    return render(request, "public/project.html", {"page": page, "project": page.project})
+
+
+@public_page()
 def cooperative(request, slug):
     """Anyone: a cooperative's Quali'Coop profile, from its published selection."""
     return render(

@@ -3,9 +3,13 @@
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
+from commitments import indicators
 from commitments.models import Status
+from coops.people import display_name
+from qualicoop.absolute_urls import absolute_url
 
 register = template.Library()
 
@@ -40,6 +44,31 @@ def status_badge(status):
     return format_html(
         '<span class="badge status-badge {}">{} {}</span>', css, icon(icon_name), status.label
     )
+
+
+@register.filter
+def person_name(user):
+    """How a person is named on the pages: full name, else username, or "ancien membre"."""
+    return display_name(user)
+
+
+@register.simple_tag(takes_context=True)
+def back_url(context):
+    """The page of this site the visitor came from, for a "go back" link; else empty.
+
+    Another site's address is left out: the link would send people away.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    referer = request.headers.get("Referer", "")
+    # A refused post's own address is the form to go back to; a page's is not.
+    itself = request.method == "GET" and referer == request.build_absolute_uri()
+    if itself or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return referer
 
 
 @register.filter
@@ -78,9 +107,12 @@ def capture(parser, token):
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """The page's absolute URL without tracking or filter noise, but with its page number."""
+    """The page's absolute URL without tracking or filter noise, but with its page number.
+
+    On SITE_URL: the page is cached for every visitor, whatever Host one sent.
+    """
     request = context["request"]
-    url = request.build_absolute_uri(request.path)
+    url = absolute_url(request.path)
     page = request.GET.get("page", "")
     return f"{url}?page={page}" if page.isdigit() and page != "1" else url
 
@@ -88,3 +120,15 @@ def canonical_url(context):
 @register.filter
 def elided_pages(paginator, number):
     return paginator.get_elided_page_range(number, on_each_side=2, on_ends=1)
+
+
+@register.filter
+def french_number(value):
+    """1250.50 as "1 250,5"."""
+    return indicators.number(value)
+
+
+@register.filter
+def describe_indicator(indicator):
+    """An indicator in one French sentence: its start, its target and their dates."""
+    return indicators.describe(indicator)

@@ -5,13 +5,16 @@ No business rule lives here: whether a selection may change is
 """
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from commitments import indicators
 from commitments.editing import DOWN, UP
-from commitments.models import TEXT_MAX, Engagement, Project
+from commitments.models import TEXT_MAX, TITLE_MAX, VALUE_DIGITS, VALUE_PLACES, Engagement, Project
 
 
 class EngagementNumbersField(forms.ModelMultipleChoiceField):
@@ -146,3 +149,116 @@ class SubmitForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A number as people write it in French: "1 250,5" as well as "1250.5".
+
+    Spaces (ordinary or non-breaking) group thousands and the comma is the
+    decimal separator; anything else is refused next to the field.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": _("Saisissez un nombre, par exemple 1 250,5."),
+        "max_digits": _("Ce nombre est trop grand : 10 chiffres au plus avant la virgule."),
+        "max_decimal_places": _("Deux chiffres au plus après la virgule."),
+        "max_whole_digits": _("Ce nombre est trop grand : 10 chiffres au plus avant la virgule."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "").replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return indicators.number(value)
+        return value
+
+
+_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+_DATE_INVALID = _("Saisissez une date valide, par exemple 31/12/2027.")
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=_DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _DATE_INVALID},
+    )
+
+
+class IndicatorForm(forms.Form):
+    """An indicator of a project: what is counted, from where, to where."""
+
+    name = forms.CharField(
+        label=_("Indicateur"),
+        max_length=TITLE_MAX,
+        help_text=_("Obligatoire. Ce qui est compté, par exemple « Logements livrés »."),
+        error_messages={"required": _("Nommez l'indicateur.")},
+    )
+    unit = forms.CharField(
+        label=_("Unité"),
+        max_length=50,
+        required=False,
+        help_text=_("Facultatif. Par exemple « logements », « € », « % »."),
+    )
+    baseline_value = FrenchDecimalField(
+        label=_("Valeur de départ"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        required=False,
+        help_text=_("Facultatif. Où en était la coopérative au départ."),
+    )
+    baseline_date = _date_field(_("Date de la valeur de départ"))
+    target_value = FrenchDecimalField(
+        label=_("Cible"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        help_text=_("Obligatoire. La valeur à atteindre."),
+        error_messages={"required": _("Donnez la valeur à atteindre.")},
+    )
+    target_date = _date_field(_("Échéance de la cible"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("baseline_date"), cleaned.get("target_date")
+        if start and end and end < start:
+            self.add_error(
+                "target_date", _("L'échéance de la cible vient après la date de départ.")
+            )
+        return cleaned
+
+
+class MeasurementForm(forms.Form):
+    """A measured value of an indicator, dated, with where it comes from."""
+
+    value = FrenchDecimalField(
+        label=_("Valeur mesurée"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        help_text=_("Obligatoire. Par exemple 1 250,5."),
+        error_messages={"required": _("Saisissez la valeur mesurée.")},
+    )
+    measured_on = forms.DateField(
+        label=_("Date de la mesure"),
+        input_formats=_DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Obligatoire."),
+        error_messages={"required": _("Datez la mesure."), "invalid": _DATE_INVALID},
+    )
+    comment = forms.CharField(
+        label=_("Commentaire ou source"),
+        max_length=500,
+        required=False,
+        help_text=_("Facultatif. D'où vient le chiffre (bilan annuel, enquête…)."),
+    )
+
+    def clean_measured_on(self):
+        measured_on = self.cleaned_data["measured_on"]
+        if measured_on > timezone.localdate():
+            raise forms.ValidationError(_("Une mesure ne peut pas être datée dans le futur."))
+        return measured_on

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import indicators, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -19,5 +20,31 @@ urlpatterns = [
         "<slug:slug>/projets/<int:pk>/supprimer/", workspace.project_delete, name="project_delete"
     ),
     path("<slug:slug>/projets/<int:pk>/deplacer/", workspace.project_move, name="project_move"),
+    path(
+        "<slug:slug>/projets/<int:pk>/indicateurs/nouveau/",
+        indicators.indicator_create,
+        name="indicator_create",
+    ),
+    path(
+        "<slug:slug>/indicateurs/<int:pk>/modifier/",
+        indicators.indicator_edit,
+        name="indicator_edit",
+    ),
+    path(
+        "<slug:slug>/indicateurs/<int:pk>/supprimer/",
+        indicators.indicator_delete,
+        name="indicator_delete",
+    ),
+    path(
+        "<slug:slug>/indicateurs/<int:pk>/mesures/nouvelle/",
+        indicators.measurement_create,
+        name="measurement_create",
+    ),
     path("<slug:slug>/soumettre/", workspace.submit, name="submit"),
+    path("<slug:slug>/equipe/", team.team_page, name="team"),
+    path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
+    path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),
+    path("<slug:slug>/equipe/invitations/<int:pk>/revoquer/", team.revoke, name="team_revoke"),
+    path("<slug:slug>/equipe/membres/<int:pk>/role/", team.change_role, name="team_role"),
+    path("<slug:slug>/equipe/membres/<int:pk>/retirer/", team.remove, name="team_remove"),
 ]

@@ -339,7 +339,9 @@ def engagement(request, workspace, number):
     remarks = []
     if open_request is not None:
         remarks = [r for r in open_request.remarks.all() if r.engagement_id == choice.engagement_id]
-    projects = list(choice.projects.order_by("position", "pk"))
+    projects = list(
+        choice.projects.order_by("position", "pk").prefetch_related("indicator_set__measurements")
+    )
     return render(
         request,
         "workspace/engagement.html",

@@ -100,6 +100,7 @@ def _public_pages():
         "/compte/reinitialisation/",
         "/compte/reinitialisation/envoyee/",
         "/compte/reinitialisation/MQ/lien-perime/",
+        "/compte/donnees-personnelles/",
         "/cette-page-n-existe-pas/",
     ]
 
@@ -173,6 +174,23 @@ def test_it_finds_no_serious_violation_in_the_workspace(page, live_server, demo)
 
     audit.visit(f"/espace/{SLUG}/")
     audit.visit("/compte/mot-de-passe/")
+
+    # "Mon compte", a refused address next to its field, and the account's other pages.
+    audit.visit("/compte/")
+    page.get_by_label("Nouvelle adresse électronique").fill("pas-une-adresse")
+    page.get_by_role("button", name="Recevoir le lien de confirmation").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    audit.check()
+    audit.visit("/compte/adresse/confirmer/lien-perime/")
+    audit.visit("/compte/deconnexion-partout/")
+    audit.visit("/compte/donnees-personnelles/")
+
+    # A form sent after its page expired (here: the CSRF cookie is gone).
+    audit.visit("/compte/")
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_role("button", name="Enregistrer mon nom").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cette page avait expiré")
+    audit.check()
     audit.assert_clean()
 
 

@@ -21,10 +21,14 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from commitments import workflow
-from commitments.models import Engagement, Project, Selection
+from commitments.models import Engagement, Indicator, Project, Selection
+from coops import invitations
+from coops.models import Membership
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -89,9 +93,17 @@ def build_world():
     draft = factories.make_selection(coop_a, current, numbers=[1, 2], projects_per=2)
     draft_b = factories.make_selection(coop_b, current, numbers=[1], prefix="B ")
     project = Project.objects.filter(choice__selection=draft, choice__engagement__number=1).first()
+    Indicator.objects.create(project=project, name="Logements livrés", target_value=120)
 
     attempt = {"user_agent": "navigateur", "ip_address": "127.0.0.1", "username": "alice"}
     attempt.update(http_accept="text/html", path_info="/compte/connexion/")
+    second_factor_user = factories.make_user("deux-facteurs")
+    invitation = invitations.invite(
+        cooperative=coop_a,
+        email="camille@example.org",
+        role=Membership.Role.CONTRIBUTOR,
+        by=referent_a,
+    )
     admin_objects = {
         "auth.group": Group.objects.get(name="Fédération"),
         "auth.user": referent_a,
@@ -101,7 +113,11 @@ def build_world():
         "axes.accesslog": AccessLog.objects.create(**attempt),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**attempt),
         "coops.cooperative": coop_a,
-        "coops.membership": referent_a.memberships.get(),
+        # The contributeur's: Alice is A's only référent, whom the admin keeps.
+        "coops.membership": users["contributor_a"].memberships.get(),
+        # Camille, invited by Alice to join A, has not answered yet.
+        "coops.invitation": invitation,
+        "coops.teamevent": coop_a.team_events.get(),
         "commitments.pillar": Engagement.objects.get(number=1).pillar,
         "commitments.engagement": Engagement.objects.get(number=1),
         "commitments.campaign": current,
@@ -110,6 +126,14 @@ def build_world():
         "commitments.project": project,
         "commitments.transition": transition,
         "commitments.remark": transition.remarks.get(),
+        # Someone's second factor (not a role of the matrix's: whoever holds one is
+        # asked for a code at each sign-in): an authenticator app, recovery codes.
+        "otp_totp.totpdevice": TOTPDevice.objects.create(
+            user=second_factor_user, name="Application d'authentification"
+        ),
+        "otp_static.staticdevice": StaticDevice.objects.create(
+            user=second_factor_user, name="Codes de secours"
+        ),
         # An e-mail to A's référent waiting in the task queue (qualicoop.mail).
         "django_tasks_database.dbtaskresult": DBTaskResult.objects.create(
             task_path="qualicoop.mail.send_email",
@@ -155,3 +179,13 @@ def as_role(db, client, world):
         return client
 
     return login
+
+
+@pytest.fixture
+def axes_on(settings):
+    """The real login protection, as in production."""
+    settings.AXES_ENABLED = True
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]

@@ -19,13 +19,19 @@ After every refused POST, nothing in the database has changed.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from io import BytesIO
 
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from commitments.models import Engagement, Project
+from coops import importing
+from coops.invitations import hash_token
+from coops.models import Invitation, Membership
+from qualicoop.federation.importing import signed_plan
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -58,6 +64,8 @@ REVIEWERS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK)
 REVIEWERS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, REDIRECT)
 REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED, NOT_ALLOWED)
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
+# Bringing cooperatives in: federation administrators only; reviewers do not see it either.
+FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 
 
@@ -87,6 +95,32 @@ def A(world):
 
 def PROJECT(world):
     return world.project.pk
+
+
+def INDICATOR(world):
+    return world.project.indicator_set.get().pk
+
+
+def INVITATION(world):
+    return world.admin_objects["coops.invitation"].pk
+
+
+def CONTRIBUTOR_MEMBERSHIP(world):
+    return world.users["contributor_a"].memberships.get().pk
+
+
+IMPORT_FILE = "nom;region;email_referent\nCoopérative Gamma;Normandie;gamma@example.org\n"
+
+
+def _import_upload(world):
+    return {"fichier": SimpleUploadedFile("cooperatives.csv", IMPORT_FILE.encode())}
+
+
+def _import_plan(world):
+    """The dry run of ``IMPORT_FILE``, signed for the administrator as the page signs it."""
+    rows = importing.read_table("cooperatives.csv", BytesIO(IMPORT_FILE.encode()), 100)
+    plan = importing.plan(rows)
+    return {"plan": signed_plan(world.users["admin"].pk, rows, plan, "cooperatives.csv")}
 
 
 def SUBMITTED(world):
@@ -168,11 +202,69 @@ PORTAL_CASES = [
         PROJECT,
         data=lambda world: {"direction": "down"},
     ),
+    # The indicators of A's project and their measured values.
+    _case("workspace:indicator_create", GET, MEMBERS, A, PROJECT),
+    _case(
+        "workspace:indicator_create",
+        POST,
+        MEMBERS_DONE,
+        A,
+        PROJECT,
+        data=lambda world: {"name": "Familles accompagnées", "target_value": "1 250,5"},
+    ),
+    _case("workspace:indicator_edit", GET, MEMBERS, A, INDICATOR),
+    _case(
+        "workspace:indicator_edit",
+        POST,
+        MEMBERS_DONE,
+        A,
+        INDICATOR,
+        data=lambda world: {"name": "Logements livrés", "target_value": "150"},
+    ),
+    _case("workspace:indicator_delete", GET, MEMBERS, A, INDICATOR),
+    _case("workspace:indicator_delete", POST, MEMBERS_DONE, A, INDICATOR),
+    _case("workspace:measurement_create", GET, MEMBERS, A, INDICATOR),
+    _case(
+        "workspace:measurement_create",
+        POST,
+        MEMBERS_DONE,
+        A,
+        INDICATOR,
+        data=lambda world: {"value": "12", "measured_on": "2025-06-30"},
+    ),
     _case("workspace:submit", GET, REFERENTS, A),
     _case("workspace:submit", POST, REFERENTS_DONE, A, data=lambda world: {"message": "Prête."}),
+    # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
+    _case("workspace:team", GET, MEMBERS, A),
+    _case("workspace:team_invite", GET, POST_ONLY, A),
+    _case(
+        "workspace:team_invite",
+        POST,
+        REFERENTS_DONE,
+        A,
+        data=lambda world: {"email": "dominique@example.org", "role": "contributor"},
+    ),
+    _case("workspace:team_resend", GET, POST_ONLY, A, INVITATION),
+    _case("workspace:team_resend", POST, REFERENTS_DONE, A, INVITATION),
+    _case("workspace:team_revoke", GET, REFERENTS, A, INVITATION),
+    _case("workspace:team_revoke", POST, REFERENTS_DONE, A, INVITATION),
+    _case("workspace:team_role", GET, POST_ONLY, A, CONTRIBUTOR_MEMBERSHIP),
+    _case(
+        "workspace:team_role",
+        POST,
+        REFERENTS_DONE,
+        A,
+        CONTRIBUTOR_MEMBERSHIP,
+        data=lambda world: {"role": "referent"},
+    ),
+    _case("workspace:team_remove", GET, REFERENTS, A, CONTRIBUTOR_MEMBERSHIP),
+    _case("workspace:team_remove", POST, REFERENTS_DONE, A, CONTRIBUTOR_MEMBERSHIP),
     # The federation's pages, on A's submitted and validated selections.
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
+    _case("federation:import", GET, FEDERATION_ADMINS),
+    _case("federation:import", POST, FEDERATION_ADMINS, label="essai", data=_import_upload),
+    _case("federation:import", POST, FEDERATION_ADMINS, label="import", data=_import_plan),
     _case("federation:review", GET, REVIEWERS, SUBMITTED),
     _case("federation:decide", GET, REVIEWERS_POST_ONLY, SUBMITTED),
     _case(
@@ -229,6 +321,44 @@ PORTAL_CASES = [
         },
     ),
     _case("accounts:password_change_done", GET, LOGGED_IN),
+    # "Mon compte": everyone's own account, nobody else's.
+    _case("accounts:account", GET, LOGGED_IN),
+    _case(
+        "accounts:account",
+        POST,
+        LOGGED_IN_DONE,
+        data=lambda world: {"first_name": "Camille", "last_name": "Durand"},
+    ),
+    _case("accounts:email_change", GET, outcomes(LOGIN, *[NOT_ALLOWED] * 5)),
+    _case(
+        "accounts:email_change",
+        POST,
+        LOGGED_IN_DONE,
+        data=lambda world: {"email": "nouvelle-adresse@example.org"},
+    ),
+    # A link that is not one of ours: the page says so, and nothing changes.
+    _case("accounts:email_confirm", GET, LOGGED_IN, lambda world: "faux-jeton"),
+    _case("accounts:email_confirm", POST, LOGGED_IN, lambda world: "faux-jeton"),
+    _case("accounts:logout_everywhere", GET, LOGGED_IN),
+    _case("accounts:logout_everywhere", POST, LOGGED_IN_DONE),
+    _case("accounts:data_export", GET, LOGGED_IN),
+    # The expiry notice's button: signed-in users only, by POST.
+    _case(
+        "accounts:session_keep_alive",
+        GET,
+        outcomes(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    ),
+    _case("accounts:session_keep_alive", POST, LOGGED_IN),
+    # The second factor: without a device yet, the code page sends to pairing one.
+    _case("accounts:second_factor", GET, LOGGED_IN_DONE),
+    _case("accounts:second_factor", POST, LOGGED_IN_DONE, data=lambda world: {"code": "1"}),
+    _case("accounts:second_factor_setup", GET, LOGGED_IN),
+    _case(
+        "accounts:second_factor_setup",
+        POST,
+        outcomes(LOGIN, *[400] * 5),
+        data=lambda world: {"code": "000000"},
+    ),
 ]
 
 
@@ -247,6 +377,10 @@ ADMIN_REFUSES = {
     "axes.accessfailurelog": {"add"},
     # Queued tasks (the e-mails) are written by the code and read by administrators.
     "django_tasks_database.dbtaskresult": {"add", "change", "delete"},
+    # An invitation sent is a record: resent or revoked (actions), never edited.
+    "coops.invitation": {"change"},
+    # The teams' history is written by the services of coops.team and coops.invitations.
+    "coops.teamevent": {"add", "change"},
 }
 # Deleting these is refused with the list of what depends on them (a 200 page).
 ADMIN_PROTECTED = {"commitments.pillar", "commitments.engagement", "commitments.campaign"}
@@ -342,6 +476,16 @@ ADMIN_CASES = [
         method=GET,
         outcomes=administrators(NOT_FOUND),
     ),
+    # A device's secret is never shown, not even to administrators.
+    *[
+        _admin_case(
+            f"admin:otp_totp_totpdevice_{view}",
+            GET,
+            FORBIDDEN,
+            _admin_object("otp_totp.totpdevice"),
+        )
+        for view in ("config", "qrcode")
+    ],
     _admin_case("admin:auth_user_password_change", GET, OK, _admin_object("auth.user")),
     _admin_case("admin:auth_user_password_change", POST, OK, _admin_object("auth.user")),
     *[
@@ -376,6 +520,7 @@ PUBLIC = {
     "public:engagement": _PUBLISHED,
     "public:cooperatives": _PUBLISHED,
     "public:cooperative": _PUBLISHED,
+    "public:project": _PUBLISHED,
     "discovery:projects": _PUBLISHED,
     "discovery:statistics": _PUBLISHED,
     "discovery:opendata": _OPEN_DATA,
@@ -394,10 +539,15 @@ PUBLIC = {
     "discovery:robots": "search engines: which areas to keep out of",
     "accounts:login": _ACCOUNT,
     "accounts:logout": "anyone may end their session",
+    "accounts:privacy": "what the portal keeps about people is told before one has an account",
     "accounts:password_reset": _ACCOUNT,
     "accounts:password_reset_done": _ACCOUNT,
     "accounts:password_reset_confirm": _ACCOUNT + " (the emailed token is the credential)",
     "accounts:password_reset_complete": _ACCOUNT,
+    "accounts:invitation": "joining starts before having an account: the emailed token is the "
+    "credential, as for a password reset; only its addressee may accept (tested below)",
+    "accounts:invitation_renewal": "from a dead invitation link, asking whoever invited for a "
+    "new one (the token again is the credential; asked once per link)",
     "admin:login": "the admin's own login form, where every other admin URL sends visitors",
     "healthz": "load balancers and monitoring probe it without a session",
     "switch_language": "anyone chooses the interface language (a cookie, nothing stored)",
@@ -414,6 +564,7 @@ PUBLIC_VISITS = [
     ("public:engagement", named("public:engagement", ENGAGEMENT_1), GET),
     ("public:cooperatives", named("public:cooperatives"), GET),
     ("public:cooperative", named("public:cooperative", A), GET),
+    ("public:project", named("public:project", _published_project), GET),
     ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),
     ("discovery:statistics", named("discovery:statistics"), GET),
     ("discovery:opendata", named("discovery:opendata"), GET),
@@ -432,6 +583,7 @@ PUBLIC_VISITS = [
     ("discovery:robots", named("discovery:robots"), GET),
     ("accounts:login", named("accounts:login"), GET),
     ("accounts:logout", named("accounts:logout"), POST),
+    ("accounts:privacy", named("accounts:privacy"), GET),
     ("accounts:password_reset", named("accounts:password_reset"), GET),
     ("accounts:password_reset_done", named("accounts:password_reset_done"), GET),
     (
@@ -440,6 +592,12 @@ PUBLIC_VISITS = [
         GET,
     ),
     ("accounts:password_reset_complete", named("accounts:password_reset_complete"), GET),
+    ("accounts:invitation", named("accounts:invitation", lambda world: "faux-jeton"), GET),
+    (
+        "accounts:invitation_renewal",
+        named("accounts:invitation_renewal", lambda world: "faux-jeton"),
+        POST,
+    ),
     ("admin:login", named("admin:login"), GET),
     ("healthz", named("healthz"), GET),
     ("switch_language", named("switch_language", lambda world: "en", query="?next=/"), GET),
@@ -552,6 +710,47 @@ def test_it_serves_public_urls_to_every_role(as_role, world, url, method, role):
 
 
 # --- Cases the matrix cannot express: objects reached through someone else's URL -----
+
+
+MATRIX_TOKEN = "jeton-de-la-matrice"
+
+
+def _invitation_link(world):
+    """The link of Camille's invitation to A, with a token the test knows."""
+    Invitation.objects.filter(pk=INVITATION(world)).update(token_hash=hash_token(MATRIX_TOKEN))
+    return reverse("accounts:invitation", args=[MATRIX_TOKEN])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_it_lets_nobody_but_the_invitee_take_up_an_invitation(as_role, world, role):
+    """A pending invitation's link shows what it invites to; accepting it is its addressee's.
+
+    Anyone else signed in is refused (403); an anonymous visitor meets the
+    account form, which an empty POST does not get past.
+    """
+    client = as_role(role)
+    url = _invitation_link(world)
+    assert client.get(url).status_code == 200
+    before = database_snapshot()
+
+    response = client.post(url, {})
+
+    assert response.status_code == (200 if role == "anonymous" else FORBIDDEN)
+    assert database_snapshot() == before
+
+
+def test_it_lets_the_invitee_in(db, client, world):
+    camille = factories.make_user("camille")
+    client.force_login(camille)
+    url = _invitation_link(world)
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workspace:dashboard", args=[world.coop_a.slug])
+    assert Membership.objects.get(user=camille, cooperative=world.coop_a).role == "contributor"
+    assert client.get(url).status_code == 200  # now a used link, which says so
+    assert "déjà servi" in client.get(url).content.decode()
 
 
 @pytest.mark.parametrize(

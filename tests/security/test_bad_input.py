@@ -156,16 +156,6 @@ def administrator(as_role):
     return as_role("admin")
 
 
-@pytest.fixture
-def axes_on(settings):
-    """The real login protection, as in production."""
-    settings.AXES_ENABLED = True
-    settings.AUTHENTICATION_BACKENDS = [
-        "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
-
-
 # --- Forms ---------------------------------------------------------------------------
 
 
@@ -567,6 +557,50 @@ def test_it_answers_400_to_forged_admin_filters(administrator, world, query):
     response = administrator.get(f"/admin/commitments/project/?{query}")
 
     assert response.status_code == 400
+
+
+HUGE = "99999999999"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"created_at__year={HUGE}",
+        f"created_at__month={HUGE}",
+        f"created_at__day={HUGE}",
+        f"created_at__year__gte={HUGE}",
+        f"created_at__month__lte={HUGE}",
+        f"created_at__day__gt={HUGE}",
+        f"created_at__year__in=2024,{HUGE}",
+        "created_at__year=99999",
+        "created_at__year=-5",
+        # Under the date hierarchy's own links (Selection's is updated_at).
+        f"updated_at__year={HUGE}",
+        f"updated_at__year=2024&updated_at__month={HUGE}",
+        f"updated_at__year=2024&updated_at__month=1&updated_at__day={HUGE}",
+        f"created_at__iso_year={HUGE}",
+    ],
+)
+def test_it_answers_400_to_an_admin_date_filter_out_of_the_calendar(administrator, world, query):
+    """Before: Python's dates (or SQLite's integers) failed on the year, month or day: a 500."""
+    response = administrator.get(f"/admin/commitments/selection/?{query}")
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "Requête invalide : un filtre de date demande une date hors du calendrier."
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "updated_at__year=2024",
+        "updated_at__year=2024&updated_at__month=2&updated_at__day=29",
+        "created_at__year__gte=2020&created_at__month__in=1,12",
+    ],
+)
+def test_it_keeps_the_admin_date_filters_within_the_calendar(administrator, world, query):
+    assert administrator.get(f"/admin/commitments/selection/?{query}").status_code == 200
 
 
 @pytest.mark.parametrize("selected", ["abc", "\x00", str(2**63), "1.5"])

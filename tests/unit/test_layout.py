@@ -16,6 +16,7 @@ ROOT = Path(settings.BASE_DIR)
 AUDIENCES = ("accounts", "workspace", "federation", "public", "api")
 # qualicoop's modules that sit below the domain: settings, caches, mail, files.
 INFRASTRUCTURE = {
+    "qualicoop.absolute_urls",
     "qualicoop.env",
     "qualicoop.i18n",
     "qualicoop.public_cache",

@@ -20,6 +20,7 @@ from email.policy import default as default_policy
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -256,7 +257,7 @@ def test_the_worker_delivers_the_queued_emails_once_the_server_answers(
     reset = by_recipient["alice@example.org",].message
     assert _subject(reset) == "Quali'Coop : réinitialisation de votre mot de passe"
     assert reset["To"] == "alice@example.org"
-    assert "http://testserver/compte/reinitialisation/" in reset.get_content()
+    assert f"{settings.SITE_URL}/compte/reinitialisation/" in reset.get_content()
     submitted = by_recipient["reviewer@example.org",].message
     assert _subject(submitted) == "[Quali'Coop] Coopérative Alpha a soumis sa sélection"
     assert submitted.get_content().startswith("Bonjour Rita Relecture,")

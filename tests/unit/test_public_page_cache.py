@@ -1,8 +1,11 @@
 """Anonymous public pages come from the cache, and changes show at once."""
 
+import threading
+
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from commitments import workflow
@@ -30,7 +33,8 @@ def test_it_serves_a_second_visit_without_touching_the_database(
     assert second.content == first.content
 
 
-@pytest.mark.django_db
+# Committed for real: the cache is refreshed once the change is committed.
+@pytest.mark.django_db(transaction=True)
 def test_it_shows_a_validation_immediately(client, seed, page_cache, coop_a, reviewer):
     campaign = factories.make_campaign()
     selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
@@ -43,7 +47,8 @@ def test_it_shows_a_validation_immediately(client, seed, page_cache, coop_a, rev
     assert "Coopérative Alpha" in client.get("/engagements/1/").content.decode()
 
 
-@pytest.mark.django_db
+# Committed for real: the cache is refreshed once the change is committed.
+@pytest.mark.django_db(transaction=True)
 def test_it_shows_an_admin_edit_immediately(client, seed, page_cache):
     client.get("/engagements/2/")
     engagement = Engagement.objects.get(number=2)
@@ -93,3 +98,48 @@ def test_it_forgets_pages_cached_before_a_release_with_new_static_files(
     with CaptureQueriesContext(connection) as queries:
         client.get("/cooperatives/")
     assert len(queries) > 0  # rendered anew, not served from the old release's cache
+
+
+@pytest.mark.django_db
+def test_the_version_moves_only_once_the_change_is_committed(
+    seed, page_cache, django_capture_on_commit_callbacks
+):
+    engagement = Engagement.objects.get(number=3)
+    before = public_cache.public_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement.title = "Titre revu par la fédération"
+        engagement.save()
+        # Other connections read the old title until the commit: a page they
+        # render now must go under the old version, which the commit leaves.
+        assert public_cache.public_version() == before
+    assert public_cache.public_version() != before
+
+
+def _render_elsewhere(path):
+    """``path`` as another visitor's request renders it, on its own database connection."""
+    pages = []
+
+    def visit():
+        try:
+            pages.append(Client().get(path).content.decode())
+        finally:
+            connections.close_all()
+
+    visitor = threading.Thread(target=visit)
+    visitor.start()
+    visitor.join(timeout=30)
+    return pages[0]
+
+
+# SQLite's test database lives in memory, where a second connection may not
+# read a table that a transaction is writing; the test above covers it there.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+@pytest.mark.django_db(transaction=True)
+def test_a_page_rendered_while_a_change_commits_is_not_kept(client, seed, page_cache):
+    with transaction.atomic():
+        engagement = Engagement.objects.get(number=2)
+        engagement.title = "Titre revu pendant qu'un visiteur lit la page"
+        engagement.save()
+        assert "Titre revu pendant" not in _render_elsewhere("/engagements/2/")
+
+    assert "Titre revu pendant" in client.get("/engagements/2/").content.decode()

@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3Jx9-not-a-real-secret-but-long-and-random-enough-for-the-check-0p",
     "ALLOWED_HOSTS": "qualicoop.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://qualicoop.example.org",
+    "SITE_URL": "https://qualicoop.example.org",
+    # Shared by every app server: the recommended production cache.
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -39,7 +42,33 @@ def test_it_passes_the_deployment_check_with_the_documented_production_environme
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def production_setting(name, **env):
+    """The value of setting ``name`` in the documented production environment, plus ``env``."""
+    code = f"from django.conf import settings; print(repr(settings.{name}))"
+    result = manage("shell", "--no-imports", "-c", code, env={**PRODUCTION_ENV, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_language_cookie_travels_over_https_only_in_production():
+    assert production_setting("LANGUAGE_COOKIE_SECURE") == "True"
+
+
+@pytest.mark.parametrize(
+    ("env", "proxies"),
+    [({}, "1"), ({"BEHIND_HTTPS_PROXY": "false"}, "0"), ({"TRUSTED_PROXY_COUNT": "2"}, "2")],
+)
+def test_production_trusts_the_https_proxy_for_the_client_address(env, proxies):
+    assert production_setting("TRUSTED_PROXY_COUNT", **env) == proxies
+
+
+def test_it_refuses_a_negative_number_of_proxies():
+    result = manage("check", env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT cannot be negative" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
 def test_it_refuses_to_start_in_production_without(missing):
     env = {**PRODUCTION_ENV, missing: ""}
     result = manage("check", env=env)

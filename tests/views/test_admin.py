@@ -118,6 +118,9 @@ def test_it_bumps_the_version_of_a_project_edited_in_the_admin(admin_client, see
             "target_date": "",
             "progress": project.progress,
             "position": project.position,
+            # The indicators' inline, as the page sends it: none added.
+            "indicator_set-TOTAL_FORMS": "0",
+            "indicator_set-INITIAL_FORMS": "0",
             "_save": "Enregistrer",
         },
     )

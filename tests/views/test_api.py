@@ -1,6 +1,7 @@
 """The read-only JSON API (discovery:api_*)."""
 
 import pytest
+from django.conf import settings
 
 from commitments import workflow
 from commitments.models import Choice, Engagement, Project
@@ -28,8 +29,8 @@ def test_it_lists_the_engagements_with_their_published_counts(client, seed):
     assert ten["pilier_numero"] == 3
     assert ten["nombre_cooperatives"] == 2
     assert ten["nombre_projets"] == 2
-    assert ten["url"] == "http://testserver/engagements/10/"
-    assert ten["projets"] == "http://testserver/api/projets/?engagement=10"
+    assert ten["url"] == f"{settings.SITE_URL}/engagements/10/"
+    assert ten["projets"] == f"{settings.SITE_URL}/api/projets/?engagement=10"
 
 
 def test_it_pages_the_lists(client, seed):
@@ -38,9 +39,9 @@ def test_it_pages_the_lists(client, seed):
 
     assert [item["numero"] for item in first["results"]] == [1, 2, 3, 4, 5]
     assert first["previous"] is None
-    assert first["next"] == "http://testserver/api/engagements/?page_size=5&page=2"
+    assert first["next"] == f"{settings.SITE_URL}/api/engagements/?page_size=5&page=2"
     assert [item["numero"] for item in last["results"]] == [11, 12]
-    assert last["previous"] == "http://testserver/api/engagements/?page_size=5&page=2"
+    assert last["previous"] == f"{settings.SITE_URL}/api/engagements/?page_size=5&page=2"
     assert last["next"] is None
 
 
@@ -74,7 +75,7 @@ def test_it_gives_one_cooperative(client, seed):
 
     assert data["nom"] == "Le COL"
     assert data["engagements"] == [1, 2, 3, 5, 6, 10, 11, 12]
-    assert data["url"] == "http://testserver/cooperatives/le-col/"
+    assert data["url"] == f"{settings.SITE_URL}/cooperatives/le-col/"
 
 
 def test_it_lists_the_published_projects_with_the_filters(client, seed):
@@ -100,7 +101,7 @@ def test_it_gives_one_published_project_and_hides_the_others(client, reference, 
     assert data["id"] == shown.pk
     assert data["titre"] == shown.title
     assert data["url"] == (
-        f"http://testserver/cooperatives/coop-a/#engagement-{data['engagement_numero']}"
+        f"{settings.SITE_URL}/cooperatives/coop-a/#engagement-{data['engagement_numero']}"
     )
     assert get_json(client, f"/api/projets/{hidden.pk}/", status=404)["detail"]
 

@@ -1,6 +1,7 @@
 """The OpenAPI description matches the API it describes (discovery:openapi, api_docs)."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
@@ -47,7 +48,7 @@ def test_it_is_a_valid_openapi_3_description(schema):
     validate(schema)
 
     assert schema["openapi"].startswith("3.0.")
-    assert schema["servers"] == [{"url": "http://testserver"}]
+    assert schema["servers"] == [{"url": settings.SITE_URL}]
     assert schema["info"]["license"]["name"] == (
         "Licence Ouverte / Open Licence version 2.0 (Etalab)"
     )

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests import factories
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def locations(response):
-    return re.findall(r"<loc>http://testserver([^<]*)</loc>", response.content.decode())
+    return re.findall(
+        rf"<loc>{re.escape(settings.SITE_URL)}([^<]*)</loc>", response.content.decode()
+    )
 
 
 def test_it_lists_every_public_page_in_the_sitemap(client, seed):
@@ -48,4 +51,4 @@ def test_it_keeps_robots_out_of_the_private_areas(client, db):
     lines = response.content.decode().splitlines()
     for area in ["/espace/", "/federation/", "/admin/", "/compte/"]:
         assert f"Disallow: {area}" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in lines

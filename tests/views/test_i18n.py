@@ -137,6 +137,21 @@ def test_it_refuses_an_open_redirect(client, db, target):
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
 
 
+def test_the_language_cookie_is_read_by_the_server_alone(client, db):
+    cookie = client.get(SWITCH_TO_ENGLISH).cookies[settings.LANGUAGE_COOKIE_NAME]
+
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_the_language_cookie_follows_the_secure_setting(client, db, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+
+    cookie = client.get(SWITCH_TO_ENGLISH).cookies[settings.LANGUAGE_COOKIE_NAME]
+
+    assert cookie["secure"] is True
+
+
 def test_it_only_answers_get(client, db):
     assert client.post(SWITCH_TO_ENGLISH, {"next": "/"}).status_code == 405
 

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.conf import settings
 
 
 def meta(html, attribute, name):
@@ -22,14 +23,14 @@ def test_it_describes_each_public_page(client, seed, path):
     assert unescape(meta(html, "property", "og:title")) == title.split(" · ")[0]
     assert meta(html, "name", "description")
     assert meta(html, "property", "og:description") == meta(html, "name", "description")
-    assert f'<link rel="canonical" href="http://testserver{path}">' in html
-    assert meta(html, "property", "og:url") == f"http://testserver{path}"
+    assert f'<link rel="canonical" href="{settings.SITE_URL}{path}">' in html
+    assert meta(html, "property", "og:url") == f"{settings.SITE_URL}{path}"
 
 
 @pytest.mark.django_db
 def test_it_keeps_the_page_number_in_the_canonical_url_only(client, seed):
     html = client.get("/cooperatives/?page=1&utm_source=x").content.decode()
-    assert '<link rel="canonical" href="http://testserver/cooperatives/">' in html
+    assert f'<link rel="canonical" href="{settings.SITE_URL}/cooperatives/">' in html
 
 
 @pytest.mark.django_db

@@ -23,6 +23,8 @@ def test_it_sends_the_security_headers(client):
 def lockout(settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 3
+    # Each lock has its own limit: the account from one address after 3 failures.
+    settings.LOGIN_LOCKS = {("username", "ip_address"): 3, ("username",): 20}
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
         "django.contrib.auth.backends.ModelBackend",

@@ -196,7 +196,7 @@ def test_it_uses_a_bounded_number_of_queries(
 
 
 def test_it_reuses_the_inspiration_until_something_new_is_published(
-    client, campaign, draft, coop_a, coop_b, staff_a, reviewer
+    client, campaign, draft, coop_a, coop_b, staff_a, reviewer, django_capture_on_commit_callbacks
 ):
     factories.make_published(coop_b, campaign, reviewer, prefix="Première ")
     client.force_login(staff_a)
@@ -207,5 +207,7 @@ def test_it_reuses_the_inspiration_until_something_new_is_published(
     assert len(second) == len(first) - 1  # the ranking of published projects is not rerun
 
     coop_c = factories.make_coop("Coopérative Gamma")
-    factories.make_published(coop_c, campaign, reviewer, prefix="Nouveauté ")
+    # The cache moves on when the publication is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.make_published(coop_c, campaign, reviewer, prefix="Nouveauté ")
     assert "Nouveauté Projet 1.1" in client.get(_url(coop_a)).content.decode()

@@ -5,25 +5,17 @@ configuration (DEBUG=False) unless explicitly forced.
 """
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from commitments import workflow
 from commitments.campaigns import open_campaign
 from commitments.models import Selection
+from coops.access import ensure_reviewers_group
 from coops.models import Cooperative, Membership
 
 DEMO_PASSWORD = "qualicoop-demo"  # noqa: S105 - public by design, refused in production
-REVIEWERS_GROUP = "Fédération"
-
-
-def ensure_reviewers_group():
-    group, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
-    group.permissions.add(
-        Permission.objects.get(codename="review_selection", content_type__app_label="commitments")
-    )
-    return group
 
 
 class Command(BaseCommand):

@@ -1,0 +1,211 @@
+"""Changes of a cooperative's team: members added, roles changed, members removed.
+
+Every change runs in one transaction that first locks the cooperative's row,
+so that two référents demoting each other at the same moment cannot leave the
+cooperative without one: **a cooperative always keeps at least one référent**,
+a rule written here only. Each change is recorded as a ``TeamEvent``, then the
+person concerned is told by e-mail once the change is committed.
+"""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qualicoop.mail import send_email
+
+from .models import Cooperative, Membership, TeamEvent
+from .people import display_name
+
+LAST_REFERENT = gettext_lazy(
+    "La coopérative doit garder au moins un référent : nommez d'abord un autre référent."
+)
+
+
+class TeamError(Exception):
+    """A change of the team that the rules refuse; the message says why, in French."""
+
+
+def absolute_url(path: str) -> str:
+    """An address for an e-mail: there is no request to build it from."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def person(user: User | None) -> str:
+    """How a person is named in messages and e-mails (nobody: an empty string)."""
+    return display_name(user) if user is not None else ""
+
+
+def record(
+    kind: str,
+    *,
+    cooperative: Cooperative | None,
+    by: User | None,
+    member: User | None = None,
+    email: str = "",
+    role: str = "",
+    previous_role: str = "",
+) -> TeamEvent:
+    """One line of the team's history (called inside the change's transaction).
+
+    ``member`` is the person whose place changed; ``email`` the address of an
+    invitation, for someone who may have no account yet.
+    """
+    return TeamEvent.objects.create(
+        cooperative=cooperative,
+        kind=kind,
+        actor=by,
+        member=member,
+        email=email,
+        role=role,
+        previous_role=previous_role,
+    )
+
+
+def queue_email(template: str, context: dict, to: str) -> None:
+    """Render a French e-mail now and queue it; the task only sends."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        body = render_to_string(f"emails/{template}.txt", context)
+    # A header cannot hold a line break.
+    send_email.enqueue(subject=" ".join(subject.split()), body=body, to=[to])
+
+
+def _lock(cooperative_id: int) -> Cooperative:
+    """The cooperative's row, locked until the transaction ends: team changes queue up here."""
+    return Cooperative.objects.select_for_update().get(pk=cooperative_id)
+
+
+def _current(membership: Membership) -> Membership:
+    """The membership as it is now, under the lock: someone may have removed it meanwhile."""
+    try:
+        return Membership.objects.select_related("user").get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise TeamError(_("Cette personne ne fait déjà plus partie de l'équipe.")) from None
+
+
+def _refuse_losing_the_last_referent(membership: Membership) -> None:
+    """Refuse, once the cooperative is locked, a change that leaves it without a référent."""
+    if membership.role != Membership.Role.REFERENT:
+        return
+    others = (
+        Membership.objects.filter(
+            cooperative_id=membership.cooperative_id, role=Membership.Role.REFERENT
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+    if not others:
+        raise TeamError(LAST_REFERENT)
+
+
+def refusal(membership: Membership, *, role: str | None = None) -> str | None:
+    """Why demoting (``role`` given) or removing ``membership`` would be refused, if it would.
+
+    For pages that would rather not offer a change bound to fail; the change
+    itself checks again, under the lock.
+    """
+    if role == Membership.Role.REFERENT:
+        return None
+    try:
+        _refuse_losing_the_last_referent(membership)
+    except TeamError as error:
+        return str(error)
+    return None
+
+
+def add_member(
+    *, cooperative: Cooperative, user: User, role: str, by: User | None, joined: bool = False
+) -> Membership:
+    """Make ``user`` a member with ``role``; an existing member is promoted, never demoted.
+
+    ``joined`` says that the person came through their invitation (recorded
+    so), rather than being added by someone else.
+    """
+    with transaction.atomic():
+        _lock(cooperative.pk)
+        membership = Membership.objects.filter(cooperative=cooperative, user=user).first()
+        if membership is None:
+            membership = Membership.objects.create(cooperative=cooperative, user=user, role=role)
+            kind = TeamEvent.Kind.JOINED if joined else TeamEvent.Kind.ADDED
+            record(kind, cooperative=cooperative, by=by, member=user, role=role)
+        elif role == Membership.Role.REFERENT and membership.role != role:
+            previous = membership.role
+            membership.role = role
+            membership.save(update_fields=["role"])
+            record(
+                TeamEvent.Kind.ROLE_CHANGED,
+                cooperative=cooperative,
+                by=by,
+                member=user,
+                role=role,
+                previous_role=previous,
+            )
+    return membership
+
+
+def change_role(*, membership: Membership, role: str, by: User | None) -> Membership:
+    """Give a member another role; the last référent cannot be made a contributeur."""
+    if role not in Membership.Role.values:
+        raise TeamError(_("Choisissez le rôle contributeur ou référent."))
+    with transaction.atomic():
+        cooperative = _lock(membership.cooperative_id)
+        current = _current(membership)
+        if current.role == role:
+            return current
+        if role != Membership.Role.REFERENT:
+            _refuse_losing_the_last_referent(current)
+        previous = current.role
+        current.role = role
+        current.save(update_fields=["role"])
+        record(
+            TeamEvent.Kind.ROLE_CHANGED,
+            cooperative=cooperative,
+            by=by,
+            member=current.user,
+            role=role,
+            previous_role=previous,
+        )
+        if current.user.email and current.user != by:
+            context = {
+                "cooperative": cooperative,
+                "role": current.get_role_display(),
+                "by": person(by),
+                "team_url": absolute_url(reverse("workspace:team", args=[cooperative.slug])),
+            }
+            transaction.on_commit(
+                partial(queue_email, "team_role_changed", context, current.user.email)
+            )
+    return current
+
+
+def remove_member(*, membership: Membership, by: User | None) -> None:
+    """Take a member off the team; the last référent cannot be removed."""
+    with transaction.atomic():
+        cooperative = _lock(membership.cooperative_id)
+        current = _current(membership)
+        _refuse_losing_the_last_referent(current)
+        user = current.user
+        current.delete()
+        record(
+            TeamEvent.Kind.REMOVED,
+            cooperative=cooperative,
+            by=by,
+            member=user,
+            previous_role=current.role,
+        )
+        if user.email and user != by:
+            transaction.on_commit(
+                partial(
+                    queue_email,
+                    "team_removed",
+                    {"cooperative": cooperative, "by": person(by)},
+                    user.email,
+                )
+            )

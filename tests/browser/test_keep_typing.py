@@ -1,0 +1,97 @@
+"""Nothing typed is lost: the session ends mid-edit, the text comes back after signing in."""
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from commitments.models import Project
+from tests import factories
+
+TYPED = "Un texte long, écrit pendant que la session expirait, et qui ne doit pas se perdre."
+
+
+@pytest.fixture
+def editing(transactional_db):
+    call_command("loaddata", "reference", verbosity=0)
+    campaign = factories.make_campaign()
+    coop = factories.make_coop("Coopérative Alpha")
+    user = factories.make_user("alice", coop=coop)
+    selection = factories.make_selection(coop, campaign, numbers=[1])
+    return {"user": user, "project": Project.objects.get(choice__selection=selection)}
+
+
+def _sign_in(page, url, username):
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_text_typed_when_the_session_expired_comes_back(page, live_server, editing):
+    project = editing["project"]
+    edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
+    page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
+    _sign_in(page, live_server.url, "alice")
+    page.fill("#id_description", TYPED)
+
+    # The session ends while the text is being typed (every session, database and cache).
+    Session.objects.all().delete()
+    cache.clear()
+    page.get_by_role("button", name="Enregistrer le projet").click()
+
+    # Sent to sign in again, then back to the form: the text is there, and says so.
+    expect(page.locator("#id_username")).to_be_visible()
+    _sign_in(page, live_server.url, "alice")
+    expect(page.locator("#id_description")).to_have_value(TYPED)
+    expect(page.locator(".draft-restored")).to_contain_text("a été restaurée")
+    project.refresh_from_db()
+    assert project.description != TYPED
+
+    # Saving now goes through, and the draft is forgotten.
+    page.get_by_role("button", name="Enregistrer le projet").click()
+    expect(page.get_by_text("enregistré", exact=False).first).to_be_visible()
+    project.refresh_from_db()
+    assert project.description == TYPED
+    page.goto(f"{live_server.url}{edit_path}")
+    expect(page.locator(".draft-restored")).to_have_count(0)
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_saved_version_can_be_taken_back(page, live_server, editing):
+    project = editing["project"]
+    edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
+    page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
+    _sign_in(page, live_server.url, "alice")
+    page.fill("#id_description", TYPED)
+    page.goto(f"{live_server.url}{edit_path}")
+
+    page.get_by_role("button", name="Revenir à la version enregistrée").click()
+
+    expect(page.locator("#id_description")).to_have_value(project.description)
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_comes_before_the_session_ends_and_keeps_it_alive(
+    page, live_server, editing, settings
+):
+    # A session a little longer than the notice's lead: the notice shows at once.
+    settings.SESSION_COOKIE_AGE = 5 * 60 + 3
+    page.goto(f"{live_server.url}/compte/connexion/?next=/espace/")
+    _sign_in(page, live_server.url, "alice")
+    warning = page.locator("#session-warning")
+    expect(warning).to_be_visible(timeout=10_000)
+    expires_before = int(page.locator("#session-info").get_attribute("data-expires-at"))
+
+    settings.SESSION_COOKIE_AGE = 3600
+    warning.get_by_role("button", name="Rester connecté").click()
+
+    expect(warning).to_be_hidden()
+    session = Session.objects.get()
+    assert session.get_decoded()["qualicoop_expires_at"] > expires_before + 3000

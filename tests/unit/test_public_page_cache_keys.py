@@ -1,0 +1,143 @@
+"""The page cache stays small: known parameters only, hashed keys, compressed pages.
+
+Issue #11, item 6: every distinct query string used to be one more cached copy
+of the page, 64 KiB each, so that random query strings filled the cache.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from qualicoop.public_cache import VERSION_KEY
+
+# The longest key the cache may hold: prefix, version, release, language, digest.
+KEY_MAX = 160
+
+
+@pytest.fixture
+def page_cache(settings):
+    # An in-process cache, whatever the developer's CACHE_URL: its entries are counted.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "page-cache-keys",
+        }
+    }
+    settings.PUBLIC_PAGE_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def stored_pages():
+    """The cached pages as the in-process cache holds them: key -> stored bytes."""
+    return {
+        key: value
+        for key, value in cache._cache.items()
+        if "public-pages:" in key and not key.endswith(VERSION_KEY)
+    }
+
+
+@pytest.mark.django_db
+def test_fifty_made_up_parameters_make_one_cache_entry(client, seed, page_cache):
+    client.get("/engagements/1/")
+    for number in range(50):
+        assert client.get(f"/engagements/1/?utm_{number}=x{number}").status_code == 200
+
+    assert len(stored_pages()) == 1
+
+
+@pytest.mark.django_db
+def test_made_up_parameters_get_the_cached_page(
+    client, seed, page_cache, django_assert_num_queries
+):
+    first = client.get("/engagements/1/")
+    with django_assert_num_queries(0):
+        tagged = client.get("/engagements/1/?utm_source=lettre&fbclid=abc")
+    assert tagged.content == first.content
+
+
+@pytest.mark.django_db
+def test_a_stranger_query_never_reaches_the_stored_page(client, seed, page_cache):
+    client.get("/cooperatives/?utm_source=pirate-1234")
+
+    stored = client.get("/cooperatives/").content.decode()
+
+    assert "pirate-1234" not in stored
+
+
+@pytest.mark.django_db
+def test_known_parameters_in_any_order_share_one_entry(client, seed, page_cache):
+    client.get("/projets/?pilier=1&engagement=2")
+    client.get("/projets/?engagement=2&pilier=1")
+
+    assert len(stored_pages()) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cooperatives/?page=01",  # page 1, spelled otherwise
+        "/cooperatives/?page=999",  # past the end: the last page
+        "/cooperatives/?page=abc",  # not a number: the first page
+        "/engagements/1/?page=0",
+        "/statistiques/?page=+1",
+        "/projets/?pilier=01",
+        "/projets/?pilier=9",  # refused by the form
+        "/projets/?q=%20logement",  # the form strips it
+        "/projets/?page=1&page=1",
+        "/api/engagements/?page=01",
+        "/api/projets/?page_size=020",
+        "/sitemap.xml?p=01",
+    ],
+)
+def test_a_page_spelled_otherwise_than_served_is_not_stored(client, seed, page_cache, path):
+    assert client.get(path).status_code == 200
+
+    assert stored_pages() == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cooperatives/?page=1",
+        "/projets/?pilier=1&q=logement&page=1",
+        "/api/projets/?engagement=2&page_size=5",
+        "/sitemap.xml?p=1",
+    ],
+)
+def test_a_page_spelled_as_served_is_stored(client, seed, page_cache, path):
+    client.get(path)
+
+    assert len(stored_pages()) == 1
+
+
+@pytest.mark.django_db
+def test_a_long_query_has_a_key_of_bounded_length(client, seed, page_cache):
+    search = ("logement " * 22).strip()  # just under the 200 characters allowed
+
+    assert client.get("/projets/", {"q": search}).status_code == 200
+
+    (key,) = stored_pages()
+    assert len(key) <= KEY_MAX
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/engagements/1/", "/api/projets/?page_size=100"])
+def test_a_stored_page_is_smaller_than_its_body(client, seed, page_cache, path):
+    body = client.get(path).content
+
+    (stored,) = stored_pages().values()
+    assert len(stored) < len(body) / 2
+
+
+@pytest.mark.django_db
+def test_a_stored_page_answers_as_the_rendered_one(client, seed, page_cache):
+    rendered = client.get("/api/engagements/")
+    cached = client.get("/api/engagements/")
+
+    assert cached.content == rendered.content
+    assert cached["Content-Type"] == rendered["Content-Type"] == "application/json"
+    assert cached["Access-Control-Allow-Origin"] == "*"
+    assert cached.json() == rendered.json()
