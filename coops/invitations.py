@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qualicoop.absolute_urls import absolute_url
+
 from . import access, team
 from .models import ALREADY_PENDING, Cooperative, Invitation, Membership, TeamEvent
 
@@ -264,7 +266,7 @@ def _send_invitation(invitation_id: int, token: str) -> None:
         "cooperative": cooperative,
         "inviter": team.person(inviter),
         "from_federation": from_federation,
-        "url": team.absolute_url(reverse("accounts:invitation", args=[token])),
+        "url": absolute_url(reverse("accounts:invitation", args=[token])),
     }
     team.queue_email("invitation", context, invitation.email)
 
@@ -290,7 +292,7 @@ def _renewal_recipients(invitation: Invitation) -> list[User]:
 def _send_renewal_request(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("cooperative").get(pk=invitation_id)
     cooperative = invitation.cooperative
-    admin_url = team.absolute_url(
+    admin_url = absolute_url(
         reverse("admin:coops_invitation_changelist") + "?" + urlencode({"q": invitation.email})
     )
     for recipient in _renewal_recipients(invitation):
@@ -305,7 +307,7 @@ def _send_renewal_request(invitation_id: int) -> None:
             "cooperative": cooperative,
             "state": invitation.state().label.lower(),
             "url": (
-                team.absolute_url(reverse("workspace:team", args=[cooperative.slug]))
+                absolute_url(reverse("workspace:team", args=[cooperative.slug]))
                 if manages_team and cooperative is not None
                 else admin_url
             ),

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qualicoop.absolute_urls import absolute_url
 from qualicoop.mail import send_email
 
 from .models import Cooperative, Membership, TeamEvent
@@ -30,11 +31,6 @@ LAST_REFERENT = gettext_lazy(
 
 class TeamError(Exception):
     """A change of the team that the rules refuse; the message says why, in French."""
-
-
-def absolute_url(path: str) -> str:
-    """An address for an e-mail: there is no request to build it from."""
-    return f"{settings.SITE_URL}{path}"
 
 
 def person(user: User | None) -> str:

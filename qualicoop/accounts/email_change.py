@@ -22,7 +22,9 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from .mailing import absolute_url, queue_email
+from qualicoop.absolute_urls import absolute_url
+
+from .mailing import queue_email
 
 SALT = "qualicoop.accounts.email_change"
 MAX_AGE = timedelta(days=2)

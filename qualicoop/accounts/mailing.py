@@ -9,11 +9,6 @@ from django.utils import translation
 from qualicoop.mail import send_email
 
 
-def absolute_url(path: str) -> str:
-    """An address for an e-mail, where there may be no request to build it from."""
-    return settings.SITE_URL + path
-
-
 def queue_email(template: str, context: dict[str, Any], to: str) -> None:
     """Render ``emails/<template>.txt`` and its subject, and queue the message to ``to``."""
     with translation.override(settings.LANGUAGE_CODE):

@@ -30,8 +30,9 @@ from django_otp import devices_for_user
 
 from coops.models import Membership
 from coops.people import ERASED_USERNAME_PREFIX, erased_username
+from qualicoop.absolute_urls import absolute_url
 
-from .mailing import absolute_url, queue_email
+from .mailing import queue_email
 from .models import AccountNotice
 from .sign_out import end_every_session
 

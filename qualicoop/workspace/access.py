@@ -16,14 +16,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from commitments import editing, workflow
-from commitments.models import Campaign, Selection
+from commitments.models import Campaign, Project, Selection
 from coops import access
 from coops.models import Cooperative, Membership
 
@@ -75,6 +75,22 @@ def editable_selection(workspace: Workspace) -> Selection:
         )
     editing.check_editable(workspace.selection)
     return workspace.selection
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The data to bind a form to: an empty POST is still a POST."""
+    return request.POST if request.method == "POST" else None
+
+
+def project_or_404(workspace: Workspace, pk: int) -> Project:
+    """A project of the working selection; any other project id is a 404."""
+    if workspace.selection is None:
+        raise Http404
+    return get_object_or_404(
+        Project.objects.select_related("choice__engagement__pillar"),
+        pk=pk,
+        choice__selection=workspace.selection,
+    )
 
 
 def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> HttpResponse:

@@ -13,18 +13,8 @@ from django.utils.translation import gettext as _
 from commitments import editing, workflow
 from commitments.models import Indicator, Project
 
-from .access import Workspace, refused, workspace_view
+from .access import Workspace, posted, project_or_404, refused, workspace_view
 from .forms import IndicatorForm, MeasurementForm
-
-
-def _project_or_404(workspace: Workspace, pk: int) -> Project:
-    if workspace.selection is None:
-        raise Http404
-    return get_object_or_404(
-        Project.objects.select_related("choice__engagement__pillar"),
-        pk=pk,
-        choice__selection=workspace.selection,
-    )
 
 
 def _indicator_or_404(workspace: Workspace, pk: int) -> Indicator:
@@ -40,10 +30,6 @@ def _indicator_or_404(workspace: Workspace, pk: int) -> Indicator:
 def _back_to(workspace: Workspace, project: Project) -> str:
     url = reverse("workspace:engagement", args=[workspace.slug, project.choice.engagement.number])
     return f"{url}#projet-{project.pk}"
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
 
 
 def _form_page(request, workspace, project, form, *, indicator=None, status=200):
@@ -64,8 +50,8 @@ def _form_page(request, workspace, project, form, *, indicator=None, status=200)
 @workspace_view(editable=True)
 def indicator_create(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """Members of the cooperative, while the selection is editable: add an indicator."""
-    project = _project_or_404(workspace, pk)
-    form = IndicatorForm(_posted(request))
+    project = project_or_404(workspace, pk)
+    form = IndicatorForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             indicator = editing.create_indicator(project, form.cleaned_data)
@@ -81,7 +67,7 @@ def indicator_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
     """Members of the cooperative, while the selection is editable: change an indicator."""
     indicator = _indicator_or_404(workspace, pk)
     initial = {name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS}
-    form = IndicatorForm(_posted(request), initial=initial)
+    form = IndicatorForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             editing.update_indicator(indicator, form.cleaned_data)
@@ -132,7 +118,7 @@ def indicator_delete(request: HttpRequest, workspace: Workspace, pk: int) -> Htt
 def measurement_create(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """Members of the cooperative, while the selection is editable: add a measured value."""
     indicator = _indicator_or_404(workspace, pk)
-    form = MeasurementForm(_posted(request))
+    form = MeasurementForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             editing.add_measurement(indicator, form.cleaned_data)

@@ -24,7 +24,7 @@ from commitments.models import Campaign, Choice, Engagement, Project, Remark, Se
 from coops import access
 from qualicoop.public_cache import public_version
 
-from .access import NO_CAMPAIGN, refused, workspace_view
+from .access import NO_CAMPAIGN, posted, project_or_404, refused, workspace_view
 from .forms import (
     EngagementsForm,
     MoveForm,
@@ -38,11 +38,6 @@ from .forms import (
 INSPIRATION_PER_ENGAGEMENT = 3
 
 
-def _posted(request):
-    """The data to bind a form to: an empty POST is still a POST."""
-    return request.POST if request.method == "POST" else None
-
-
 def _chosen_or_404(workspace, number):
     """The working selection's choice of engagement ``number``; 404 if not chosen."""
     if workspace.selection is None:
@@ -51,17 +46,6 @@ def _chosen_or_404(workspace, number):
         Choice.objects.select_related("engagement__pillar"),
         selection=workspace.selection,
         engagement__number=number,
-    )
-
-
-def _project_or_404(workspace, pk):
-    """A project of the working selection; any other project id is a 404."""
-    if workspace.selection is None:
-        raise Http404
-    return get_object_or_404(
-        Project.objects.select_related("choice__engagement__pillar"),
-        pk=pk,
-        choice__selection=workspace.selection,
     )
 
 
@@ -361,7 +345,7 @@ def engagement(request, workspace, number):
 def project_create(request, workspace, number):
     """Members of the cooperative, while the selection is editable: add a project."""
     choice = _chosen_or_404(workspace, number)
-    form = ProjectCreateForm(_posted(request))
+    form = ProjectCreateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             project, created = editing.create_project(
@@ -415,8 +399,8 @@ def project_edit(request, workspace, pk):
     Saving carries the version the form was loaded with; if someone saved in
     between, both versions are shown and nothing is overwritten.
     """
-    project = _project_or_404(workspace, pk)
-    form = ProjectEditForm(_posted(request), instance=project)
+    project = project_or_404(workspace, pk)
+    form = ProjectEditForm(posted(request), instance=project)
     fields = [(form[name], None) for name in form.Meta.fields]
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -461,7 +445,7 @@ def project_delete(request, workspace, pk):
 
     GET asks for confirmation; only POST deletes.
     """
-    project = _project_or_404(workspace, pk)
+    project = project_or_404(workspace, pk)
     if request.method == "POST":
         try:
             editing.delete_project(project)
@@ -479,7 +463,7 @@ def project_delete(request, workspace, pk):
 @workspace_view(editable=True, post_only=True)
 def project_move(request, workspace, pk):
     """Members of the cooperative, while the selection is editable: reorder a project."""
-    project = _project_or_404(workspace, pk)
+    project = project_or_404(workspace, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -500,7 +484,7 @@ def submit(request, workspace):
     or names each missing thing.
     """
     selection = workspace.selection
-    form = SubmitForm(_posted(request))
+    form = SubmitForm(posted(request))
     incomplete = None
     if request.method == "POST" and form.is_valid():
         try:
