@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint typecheck lock system-deps bench soak backup restore lighthouse clean
+.PHONY: run setup test lint typecheck lock system-deps bench soak cluster backup restore lighthouse clean
 
 # Dependencies are installed from the lock files only, every package pinned
 # with its hashes, so that every machine runs the same code. pyproject.toml
@@ -115,3 +115,8 @@ lighthouse: setup
 
 soak: $(VENV)/.deps-run
 	$(PY) scripts/soak.py $(SOAK_ARGS)
+
+# Two app servers behind nginx, one stopped and started again under load
+# (PostgreSQL, Redis and nginx required): report in docs/soak.md.
+cluster: $(VENV)/.deps-run
+	$(PY) scripts/cluster.py $(CLUSTER_ARGS)

@@ -13,11 +13,16 @@ tags or made-up parameters do not each fill the cache with a copy of the page;
 and a page is stored only from a request that has nothing else, spelled as the
 view reads it (``served()``): the stored page never carries a stranger's query
 in its links. Keys are hashed (bounded length) and bodies compressed.
+
+A page is stored compressed once in each encoding clients accept (brotli and
+gzip, by ``qualicoop.compression``), so that a hit sends the stored bytes as
+they are and compresses nothing; only a client that accepts neither costs a
+decompression.
 """
 
+import gzip
 import hashlib
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -27,11 +32,19 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
+from django.utils.cache import set_response_etag
 
+from . import compression
 from .i18n import language_of
 
 VERSION_KEY = "public-pages:version"
 TIMEOUT = 60 * 10
+# The shape of a stored page, part of every key: a deployment that changes it
+# reads none of the entries the previous one left in a shared cache.
+STORE_FORMAT = 2
+# The stored body of a page that is never sent compressed (not text, or tiny).
+IDENTITY = "identity"
+StoredPage = tuple[int, list[tuple[str, str]], dict[str, bytes]]
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -109,7 +122,10 @@ def page_key(request: HttpRequest, parameters: frozenset[str]) -> str:
     """The cache key of the page: its path and known parameters, sorted, hashed."""
     query = urlencode(sorted((name, request.GET[name]) for name in parameters & set(request.GET)))
     digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public-pages:{public_version()}:{release()}:{language_of(request)}:{digest}"
+    return (
+        f"public-pages:{STORE_FORMAT}:{public_version()}:{release()}:{language_of(request)}:"
+        f"{digest}"
+    )
 
 
 def _storable(request: HttpRequest, response: HttpResponseBase, parameters: frozenset[str]) -> bool:
@@ -125,14 +141,35 @@ def _storable(request: HttpRequest, response: HttpResponseBase, parameters: froz
     return all(request.GET[name] == spelled[name] for name in spelled.keys() & set(request.GET))
 
 
-def _packed(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    # Pages compress about tenfold; a hit decompresses, it never renders again.
-    return response.status_code, list(response.items()), zlib.compress(response.content)
+def _packed(response: HttpResponse) -> StoredPage:
+    # The ETag of the page itself, as the conditional GET would compute it on
+    # the way out: stored with the page, it is the same for every hit, whatever
+    # the encoding sent, and If-None-Match keeps answering 304.
+    if not response.has_header("ETag"):
+        set_response_etag(response)
+    # Pages compress about tenfold. Each encoding is made here, once: a hit
+    # sends its bytes as they are, it never renders or compresses again.
+    if compression.may_compress(response):
+        bodies = {
+            encoding: compression.compress(response.content, encoding, padded=False)
+            for encoding in compression.ENCODINGS
+        }
+    else:
+        bodies = {IDENTITY: response.content}
+    return response.status_code, list(response.items()), bodies
 
 
-def _unpacked(stored: tuple[int, list[tuple[str, str]], bytes]) -> HttpResponse:
-    status, headers, body = stored
-    return HttpResponse(zlib.decompress(body), status=status, headers=dict(headers))
+def _unpacked(stored: StoredPage, request: HttpRequest) -> HttpResponse:
+    status, headers, bodies = stored
+    response = HttpResponse(status=status, headers=dict(headers))
+    offered = [encoding for encoding in compression.ENCODINGS if encoding in bodies]
+    encoding = compression.preferred_encoding(request, offered)
+    if encoding is not None:
+        return compression.encoded(response, bodies[encoding], encoding)
+    # A client that accepts no compression: the one case that costs a
+    # decompression (gzip's is the fastest).
+    response.content = bodies[IDENTITY] if IDENTITY in bodies else gzip.decompress(bodies["gzip"])
+    return response
 
 
 class PublicPageCacheMiddleware:
@@ -149,8 +186,11 @@ class PublicPageCacheMiddleware:
         key = page_key(request, parameters)
         stored = cache.get(key)
         if stored is not None:
-            return _unpacked(stored)
+            return _unpacked(stored, request)
         response = self.get_response(request)
         if isinstance(response, HttpResponse) and _storable(request, response, parameters):
-            cache.set(key, _packed(response), TIMEOUT)
+            stored = _packed(response)
+            cache.set(key, stored, TIMEOUT)
+            # Served as a hit is: the encoding just made, not compressed twice.
+            return _unpacked(stored, request)
         return response

@@ -8,6 +8,9 @@ after recovery (must be 0) and acknowledged saves missing from the database
 afterwards (must be 0); the exit code is non-zero otherwise.
 
 Runs against a dedicated `<name>_soak` database on the server of DATABASE_URL.
+
+The machinery (database, server, virtual staff, ledger, report) is also what
+`make cluster` (scripts/cluster.py) runs through nginx and two app servers.
 """
 
 import argparse
@@ -33,6 +36,8 @@ PORT = 8767
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "endurance-soak-2026"  # noqa: S105 - throwaway accounts of a throwaway database
 ENGAGEMENTS = range(1, 9)
+REPORT = ROOT / "docs" / "soak.md"
+SOAK_HEADING = "# Endurance : coupure de PostgreSQL pendant l'enregistrement"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -57,15 +62,20 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def soak_database_url():
+def sibling_database_url(suffix, command):
+    """`<name>_<suffix>` on the PostgreSQL server of DATABASE_URL, for ``command`` alone."""
     base = os.environ.get("DATABASE_URL") or "postgres:///qualicoop"
     parts = urllib.parse.urlsplit(base)
     if not parts.scheme.startswith("postgres"):
-        raise SystemExit("make soak needs PostgreSQL: set DATABASE_URL=postgres://…")
-    return with_database(base, f"{database_name(base)}_soak")
+        raise SystemExit(f"{command} needs PostgreSQL: set DATABASE_URL=postgres://…")
+    return with_database(base, f"{database_name(base)}_{suffix}")
 
 
-def server_env(url):
+def soak_database_url():
+    return sibling_database_url("soak", "make soak")
+
+
+def server_env(url, site_url=BASE):
     return {
         **os.environ,
         "DATABASE_URL": url,
@@ -82,8 +92,23 @@ def server_env(url):
         "LOG_LEVEL": "ERROR",
         "AXES_FAILURE_LIMIT": "1000",
         "CACHE_URL": "locmem://",
-        "SITE_URL": BASE,
+        "SITE_URL": site_url,
     }
+
+
+def manage(env, *args):
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def manage_shell(env, code):
+    """Run ``code`` in `manage.py shell`; what it prints, as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+        stdout=subprocess.PIPE, text=True,
+    ).stdout  # fmt: skip
 
 
 def prepare(env, users):
@@ -95,16 +120,10 @@ def prepare(env, users):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
-    def manage(*args):
-        subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    manage("migrate", "--noinput")
-    manage("collectstatic", "--noinput")
-    manage("loaddata", "reference")
-    manage("create_demo_accounts", "--force")
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    manage(env, "loaddata", "reference")
+    manage(env, "create_demo_accounts", "--force")
     code = f"""
 from django.contrib.auth.models import User
 from commitments import workflow
@@ -119,15 +138,48 @@ for i in range({users}):
     for number in {list(ENGAGEMENTS)!r}:
         Choice.objects.create(selection=selection, engagement=Engagement.objects.get(number=number))
 """
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True
-    )
+    manage_shell(env, code)
+
+
+def start_gunicorn(env, port, *, log=None, workers=2):
+    """A gunicorn on 127.0.0.1:``port``, in a process group of its own (stopped as one)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "qualicoop.wsgi", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "30"],
+        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log,
+    )  # fmt: skip
+
+
+def wait_until_up(base, process=None, seconds=30):
+    """Until ``base``/healthz answers; SystemExit if it does not in time or ``process`` died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"{base}: the server stopped (exit code {process.returncode})")
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - loopback
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{base}/healthz did not answer within {seconds} s")
+
+
+def stop_server(process, sig=signal.SIGTERM):
+    """Stop a server started by start_gunicorn, workers included."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 class Staff(threading.Thread):
-    def __init__(self, index, ledger, deadline, seed):
+    def __init__(self, index, ledger, deadline, seed, base=BASE):
         super().__init__(daemon=True)
         self.index = index
+        self.base = base
         self.slug = f"endurance-{index}"
         self.ledger = ledger
         self.deadline = deadline
@@ -146,7 +198,7 @@ class Staff(threading.Thread):
     def request(self, path, data=None):
         """(status, body, location); status 0 for a connection failure."""
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        request = urllib.request.Request(BASE + path, data=body)
+        request = urllib.request.Request(self.base + path, data=body)
         if data is not None:
             request.add_header("X-CSRFToken", self.csrf())
         try:
@@ -276,11 +328,84 @@ def missing_saves(env, ledger):
     return missing
 
 
+def start_staff(users, seconds, seed, base=BASE):
+    """``users`` virtual staff members at work on ``base`` for ``seconds``, started now."""
+    ledger = Ledger()
+    start = time.monotonic()
+    staff = [Staff(i, ledger, start + seconds, seed, base) for i in range(users)]
+    for member in staff:
+        member.start()
+    return ledger, staff, start
+
+
+@dataclass
+class Tally:
+    """The requests of a run, counted around one disruption (from ``cut`` to ``back``)."""
+
+    requests: int
+    acked: int
+    errors_before: int
+    during: int
+    errors_during: int
+    after: int
+    errors_after: int
+    missing: list
+
+    def lines(self, users, seconds, disruption):
+        return [
+            f"utilisateurs simultanés     : {users}",
+            f"durée                       : {seconds} s",
+            f"requêtes                    : {self.requests}",
+            f"enregistrements acquittés   : {self.acked}",
+            f"erreurs avant {disruption:14}: {self.errors_before}",
+            f"erreurs pendant {disruption:12}: {self.errors_during} (sur {self.during} requêtes)",
+            f"erreurs après reprise       : {self.errors_after} (sur {self.after} requêtes)",
+            f"enregistrements perdus      : {len(self.missing)}",
+        ]
+
+
+def tally(env, ledger, cut, back):
+    outcomes = ledger.outcomes
+    during = [o for o in outcomes if o.started < back and o.ended >= cut]
+    after = [o for o in outcomes if o.started >= back]
+    return Tally(
+        requests=len(outcomes),
+        acked=sum(ledger.created.values())
+        + sum(ok for attempts in ledger.edits.values() for _, ok in attempts),
+        errors_before=sum(not o.ok for o in outcomes if o.ended < cut),
+        during=len(during),
+        errors_during=sum(not o.ok for o in during),
+        after=len(after),
+        errors_after=sum(not o.ok for o in after),
+        missing=missing_saves(env, ledger),
+    )
+
+
+def write_section(heading, lines, path=REPORT):
+    """Put ``heading`` and ``lines`` in the report, in place of that section if it is there.
+
+    A section runs from its heading (a level-1 title) to the next one: each
+    script rewrites its own and keeps the others'.
+    """
+    existing = path.read_text().splitlines() if path.exists() else []
+    section = [heading, "", *lines]
+    while section and not section[-1]:
+        section.pop()
+    if heading in existing:
+        start = existing.index(heading)
+        end = next(
+            (i for i in range(start + 1, len(existing)) if existing[i].startswith("# ")),
+            len(existing),
+        )
+        existing[start:end] = [*section, ""] if end < len(existing) else section
+    else:
+        existing = [*existing, "", *section] if existing else section
+    path.write_text("\n".join(existing).rstrip("\n") + "\n")
+
+
 def write_report(args, report, outage_seconds):
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     text = [
-        "# Endurance : coupure de PostgreSQL pendant l'enregistrement",
-        "",
         f"Produit par `make soak` (`scripts/soak.py --users {args.users} --seconds {args.seconds}`)"
         f" le {stamp}, sur {os.cpu_count()} cœurs : gunicorn (2 workers sync, DEBUG=False) sur"
         " 127.0.0.1, PostgreSQL redémarré une fois à mi-parcours"
@@ -294,9 +419,8 @@ def write_report(args, report, outage_seconds):
         "```",
         *report,
         "```",
-        "",
     ]
-    (ROOT / "docs" / "soak.md").write_text("\n".join(text))
+    write_section(SOAK_HEADING, text)
 
 
 def main():
@@ -307,24 +431,10 @@ def main():
     args = parser.parse_args()
     env = server_env(soak_database_url())
     prepare(env, args.users)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "qualicoop.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", "--timeout", "30"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    server = start_gunicorn(env, PORT)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=1)  # noqa: S310 - loopback
-                break
-            except OSError:
-                time.sleep(0.2)
-        ledger = Ledger()
-        start = time.monotonic()
-        deadline = start + args.seconds
-        staff = [Staff(i, ledger, deadline, args.seed) for i in range(args.users)]
-        for member in staff:
-            member.start()
+        wait_until_up(BASE, server)
+        ledger, staff, start = start_staff(args.users, args.seconds, args.seed)
         time.sleep(args.seconds / 2)
         outage_start = time.monotonic()
         print(f"== {outage_start - start:.0f} s : redémarrage de PostgreSQL", flush=True)
@@ -334,41 +444,22 @@ def main():
         for member in staff:
             member.join(timeout=args.seconds + 30)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
 
-    outcomes = ledger.outcomes
-    during = [o for o in outcomes if o.started < recovered and o.ended >= outage_start]
-    after = [o for o in outcomes if o.started >= recovered]
-    errors_during = sum(not o.ok for o in during)
-    errors_after = sum(not o.ok for o in after)
-    errors_before = sum(not o.ok for o in outcomes if o.ended < outage_start)
-    missing = missing_saves(env, ledger)
-    acked = sum(ledger.created.values()) + sum(
-        ok for attempts in ledger.edits.values() for _, ok in attempts
-    )
-    report = [
-        f"utilisateurs simultanés     : {args.users}",
-        f"durée                       : {args.seconds} s",
-        f"requêtes                    : {len(outcomes)}",
-        f"enregistrements acquittés   : {acked}",
-        f"erreurs avant la coupure    : {errors_before}",
-        f"erreurs pendant la coupure  : {errors_during} (sur {len(during)} requêtes)",
-        f"erreurs après reprise       : {errors_after} (sur {len(after)} requêtes)",
-        f"enregistrements perdus      : {len(missing)}",
-    ]
+    counted = tally(env, ledger, outage_start, recovered)
+    report = counted.lines(args.users, args.seconds, "la coupure")
     print("\n".join(report))
-    for item in missing[:20]:
+    for item in counted.missing[:20]:
         print("  perdu :", item)
     write_report(args, report, recovered - outage_start)
     if not all(member.logged_in for member in staff):
         print("Des comptes n'ont pas pu se connecter.")
     ok = (
         all(member.logged_in for member in staff)
-        and errors_after == 0
-        and errors_before == 0
-        and not missing
-        and bool(after)
+        and counted.errors_after == 0
+        and counted.errors_before == 0
+        and not counted.missing
+        and bool(counted.after)
     )
     print("RÉSULTAT :", "réussi" if ok else "ÉCHEC")
     sys.exit(0 if ok else 1)
