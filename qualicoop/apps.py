@@ -9,4 +9,14 @@ class QualicoopConfig(AppConfig):
     verbose_name = _("Portail Quali'Coop")
 
     def ready(self):
+        from django.contrib import admin
+
         from . import checks  # noqa: F401 - registers the deployment checks
+        from .i18n import use_french_plurals
+
+        # "0 projet", not "0 projets", in e-mails and tasks too, outside any request.
+        use_french_plurals()
+        # The admin says whose it is, in the portal's words, not "Django".
+        admin.site.site_header = _("Administration Quali'Coop")
+        admin.site.site_title = _("Administration Quali'Coop")
+        admin.site.index_title = _("Données de référence et comptes")

@@ -11,6 +11,8 @@ token in them would be shared between visitors. The switch is therefore a plain
 link to this view, which only remembers a choice among ``settings.LANGUAGES``.
 """
 
+import gettext
+import weakref
 from typing import Literal, cast
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import trans_real
 from django.views.decorators.http import require_safe
 
 # What Django accepts for a cookie's SameSite attribute.
@@ -32,10 +35,43 @@ def language_of(request):
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+class FrenchSourcePlurals(gettext.NullTranslations):
+    """The plural rule of French for the portal's own texts, which are written in French.
+
+    French has no catalogue of the portal's texts: a text is its own French.
+    Django then picks a plural form by the English rule (singular for 1 only),
+    which writes "0 projets"; in French, 0 and 1 take the singular ("0 projet").
+    """
+
+    def ngettext(self, msgid1, msgid2, n):
+        try:
+            plural = float(n) >= 2
+        except (TypeError, ValueError):
+            plural = n != 1
+        return msgid2 if plural else msgid1
+
+
+_FRENCH_PLURALS = FrenchSourcePlurals()
+_with_french_plurals: "weakref.WeakSet[gettext.NullTranslations]" = weakref.WeakSet()
+
+
+def use_french_plurals():
+    """Give the site language's catalogue the French plural rule for texts it lacks.
+
+    Called at start-up and on each request: Django builds the catalogue anew
+    when the language settings change (in tests).
+    """
+    catalogue = trans_real.translation(settings.LANGUAGE_CODE)
+    if catalogue not in _with_french_plurals:
+        catalogue.add_fallback(_FRENCH_PLURALS)
+        _with_french_plurals.add(catalogue)
+
+
 class ChosenLanguageMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, minus the Accept-Language negotiation."""
 
     def process_request(self, request):
+        use_french_plurals()
         translation.activate(language_of(request))
         request.LANGUAGE_CODE = translation.get_language()
 

@@ -8,12 +8,13 @@ page must also have exactly one h1 and declare the language it is written in.
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from commitments import workflow
-from commitments.models import Choice, Engagement, Project, Selection, Status
-from coops.models import Cooperative
+from commitments.models import Choice, Engagement, Pillar, Project, Selection, Status
+from coops.models import Cooperative, Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,6 +103,13 @@ def _public_pages():
         "/compte/reinitialisation/MQ/lien-perime/",
         "/compte/donnees-personnelles/",
         "/cette-page-n-existe-pas/",
+        # The trust pages and the accessibility declaration.
+        "/a-propos/",
+        "/faq/",
+        "/guide/",
+        "/mentions-legales/",
+        "/contact/",
+        "/accessibilite/",
     ]
 
 
@@ -254,6 +262,79 @@ def test_it_finds_no_serious_violation_in_english_for_signed_in_people(page, liv
     audit.visit("/federation/")
     audit.visit(f"/federation/selections/{validated.pk}/")
     audit.visit("/federation/tableau-de-bord/")
+    audit.assert_clean()
+
+
+def test_it_finds_no_serious_violation_in_the_admin(page, live_server, demo):
+    """The admin's index, changelists (with their filters) and change forms, inlines included."""
+    base = live_server.url
+    pillar = Pillar.objects.get(number=1)
+    engagement = Engagement.objects.get(number=1)
+    demo_user = User.objects.get(username="demo")
+    page.goto(f"{base}/admin/login/")
+    audit = Audit(page, base)
+    audit.check()
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "qualicoop-demo")
+    page.locator("input[type=submit]").click()
+    expect(page.locator("#site-name")).to_have_text("Administration Quali'Coop")
+    audit.check()
+
+    for path in [
+        "/admin/commitments/engagement/",
+        "/admin/auth/user/",
+        "/admin/auth/user/?is_staff__exact=1",
+        f"/admin/commitments/pillar/{pillar.pk}/change/",
+        f"/admin/commitments/engagement/{engagement.pk}/change/",
+        f"/admin/auth/user/{demo_user.pk}/change/",
+        "/admin/auth/user/add/",
+        "/admin/commitments/campaign/add/",
+    ]:
+        audit.visit(path)
+    expect(page.locator("h1")).to_have_text("Ajout de campagne")
+    page.goto(f"{base}/admin/auth/user/{demo_user.pk}/change/")
+    expect(page.locator("h1")).to_have_text("Modification d’utilisateur")
+    audit.assert_clean()
+
+
+def test_it_finds_no_serious_violation_on_error_pages_and_empty_states(page, live_server, demo):
+    base = live_server.url
+    contributor = User.objects.create_user("camille", password="qualicoop-demo")
+    Membership.objects.create(
+        user=contributor,
+        cooperative=Cooperative.objects.get(slug=SLUG),
+        role=Membership.Role.CONTRIBUTOR,
+    )
+    audit = Audit(page, base)
+
+    # Empty results and not-yet-published profiles say so, with a way forward.
+    audit.visit("/projets/?q=aucunprojetneparledecela")
+    expect(page.get_by_text("Aucun projet ne correspond à votre recherche.")).to_be_visible()
+    audit.visit(f"/cooperatives/{SLUG}/")
+
+    # An expired form, anonymous: the CSRF failure page.
+    page.goto(f"{base}/compte/connexion/")
+    page.context.clear_cookies(name="csrftoken")
+    page.fill("#id_username", "camille")
+    page.fill("#id_password", "qualicoop-demo")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cette page avait expiré")
+    audit.check()
+
+    # A contributor may not submit (403); another cooperative's page is not found (404).
+    _log_in(page, base, "camille")
+    audit.visit(f"/espace/{SLUG}/soumettre/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Action non autorisée")
+    audit.visit("/espace/grand-delta-habitat/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    # The federation's queue with a search that finds nobody.
+    _log_in(page, base, "federation")
+    audit.visit("/federation/?q=aucunecooperative")
+    expect(
+        page.get_by_text("Aucune coopérative ne correspond à la recherche.").first
+    ).to_be_visible()
     audit.assert_clean()
 
 
