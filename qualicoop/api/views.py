@@ -34,6 +34,7 @@ PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
 API_VERSION = "1.0.0"
 ALLOWED_METHODS = ("GET", "HEAD")
+LICENCE_LINK = f'<{opendata.LICENCE_URL}>; rel="license"'
 
 
 class ApiError(Exception):
@@ -47,6 +48,8 @@ def _json(data, status=200):
     response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     # Public, anonymous data: any web page may fetch it.
     response["Access-Control-Allow-Origin"] = "*"
+    # Every answer says under which licence its data may be reused (RFC 8288).
+    response["Link"] = LICENCE_LINK
     return response
 
 
@@ -132,6 +135,7 @@ def paginate(request, queryset, serialise):
         "count": paginator.count,
         "next": _page_url(request, number + 1) if page.has_next() else None,
         "previous": _page_url(request, number - 1) if page.has_previous() else None,
+        "licence": opendata.LICENCE,
         "results": serialise(request, page.object_list),
     }
 
@@ -243,12 +247,15 @@ def cooperative(request, slug):
 
 
 def _project_records(request, projects):
-    records = list(opendata.records(projects))
+    records = [opendata.json_record(record) for record in opendata.records(projects)]
+    # Their indicators, measured values and published updates: three queries.
+    progress = opendata.progress_records(record["id"] for record in records)
     for record in records:
         record["url"] = absolute_url(
             reverse("public:cooperative", args=[record["cooperative_slug"]])
             + f"#engagement-{record['engagement_numero']}"
         )
+        record.update(progress[record["id"]])
     return records
 
 
@@ -260,7 +267,8 @@ def projects(request):
     if not form.is_valid():
         raise ApiError(400, form.error_summary())
     public_cache.served(request, **form.served_values())
-    return paginate(request, form.apply(opendata.published_projects()), _project_records)
+    found = form.apply(opendata.published_projects())
+    return paginate(request, found, _project_records)
 
 
 @public_cache.public_page()
@@ -314,26 +322,66 @@ def _paginated(item):
             "previous": _string(
                 _("Adresse de la page précédente, ou null."), format="uri", nullable=True
             ),
+            "licence": _ref("Licence"),
             "results": {"type": "array", "items": _ref(item)},
         }
     )
 
 
+def _field_schema(field):
+    schema = {"type": field.type, "description": str(field.description)}
+    if field.nullable:
+        schema["nullable"] = True
+    if field.format:
+        schema["format"] = field.format
+    if field.enum:
+        schema["enum"] = list(field.enum)
+    return schema
+
+
+def _fields_schema(fields, **more):
+    return _object({field.name: _field_schema(field) for field in fields} | more)
+
+
 def _project_schema():
-    properties = {}
-    for field in opendata.FIELDS:
-        schema = {"type": field.type, "description": str(field.description)}
-        if field.nullable:
-            schema["nullable"] = True
-        if field.format:
-            schema["format"] = field.format
-        if field.enum:
-            schema["enum"] = list(field.enum)
-        properties[field.name] = schema
-    properties["url"] = _string(
-        _("Page publique de la coopérative, à l'engagement du projet."), format="uri"
+    return _fields_schema(
+        opendata.FIELDS,
+        url=_string(_("Page publique de la coopérative, à l'engagement du projet."), format="uri"),
+        indicateurs_chiffres={
+            "type": "array",
+            "description": _("Les indicateurs chiffrés du projet, avec leurs valeurs mesurées."),
+            "items": _ref("IndicateurChiffre"),
+        },
+        points_etape={
+            "type": "array",
+            "description": _("Les points d'étape publiés, du plus ancien au plus récent."),
+            "items": _ref("PointEtape"),
+        },
     )
-    return _object(properties)
+
+
+def _progress_schemas():
+    return {
+        "IndicateurChiffre": _fields_schema(
+            opendata.nested_fields(opendata.INDICATORS),
+            mesures={
+                "type": "array",
+                "description": _(
+                    "Les valeurs mesurées publiées, de la plus ancienne à la plus récente."
+                ),
+                "items": _ref("Mesure"),
+            },
+        ),
+        "Mesure": _fields_schema(opendata.nested_fields(opendata.MEASUREMENTS)),
+        "PointEtape": _fields_schema(opendata.nested_fields(opendata.UPDATES)),
+        "Licence": _object(
+            {
+                "id": _string(_("Identifiant SPDX de la licence.")),
+                "nom": _string(_("Nom de la licence.")),
+                "url": _string(_("Texte de la licence."), format="uri"),
+            }
+        ),
+    }
 
 
 def _parameter(name, where, description, schema, required=False):
@@ -350,6 +398,14 @@ def _responses(schema_name, *, not_found=False, bad_request=False):
     responses = {
         "200": {
             "description": _("Succès."),
+            "headers": {
+                "Link": {
+                    "description": _(
+                        'La licence des données, en lien rel="license" : la Licence Ouverte 2.0.'
+                    ),
+                    "schema": {"type": "string", "example": LICENCE_LINK},
+                }
+            },
             "content": {"application/json": {"schema": _ref(schema_name)}},
         }
     }
@@ -372,6 +428,8 @@ def openapi_schema(server_url):
         {"$ref": "#/components/parameters/pilier"},
         {"$ref": "#/components/parameters/engagement"},
         {"$ref": "#/components/parameters/cooperative"},
+        {"$ref": "#/components/parameters/exemplaire"},
+        {"$ref": "#/components/parameters/etape"},
     ]
     return {
         "openapi": "3.0.3",
@@ -381,9 +439,11 @@ def openapi_schema(server_url):
             "description": _(
                 "Les données publiées de la démarche Quali'Coop des coopératives Hlm : "
                 "les 12 engagements, les coopératives qui ont publié leur sélection et "
-                "leurs projets. Lecture seule, sans authentification."
+                "leurs projets, avec leurs indicateurs et leurs points d'étape. Lecture "
+                "seule, sans authentification, sous Licence Ouverte 2.0 (etalab-2.0)."
             ),
             "license": {"name": opendata.LICENCE_NAME, "url": opendata.LICENCE_URL},
+            "x-licence-id": opendata.LICENCE_ID,
         },
         "servers": [{"url": server_url}],
         "paths": {
@@ -517,6 +577,18 @@ def openapi_schema(server_url):
                     _("Identifiant de la coopérative."),
                     {"type": "string"},
                 ),
+                "exemplaire": _parameter(
+                    "exemplaire",
+                    "query",
+                    _("1 : les projets exemplaires seulement ; 0 : les autres."),
+                    {"type": "integer", "enum": [0, 1]},
+                ),
+                "etape": _parameter(
+                    "etape",
+                    "query",
+                    _("Les projets à cette étape (voir le champ etape)."),
+                    {"type": "string", "enum": list(opendata.STAGES)},
+                ),
             },
             "schemas": {
                 "Erreur": _object({"detail": _string(_("Ce qui ne va pas, en français."))}),
@@ -554,6 +626,7 @@ def openapi_schema(server_url):
                     }
                 ),
                 "Projet": _project_schema(),
+                **_progress_schemas(),
                 "PageEngagements": _paginated("Engagement"),
                 "PageCooperatives": _paginated("Cooperative"),
                 "PageProjets": _paginated("Projet"),
@@ -621,6 +694,10 @@ def endpoints(schema):
     return found
 
 
+# The objects inside a project, documented after the endpoints.
+NESTED_SCHEMAS = ("IndicateurChiffre", "Mesure", "PointEtape")
+
+
 @public_cache.public_page()
 @read_only
 def docs(request):
@@ -634,6 +711,18 @@ def docs(request):
             "info": schema["info"],
             "server_url": server_url,
             "endpoints": endpoints(schema),
+            "nested": [
+                (
+                    name,
+                    [
+                        (field, prop.get("format") or prop["type"], prop.get("description", ""))
+                        for field, prop in schema["components"]["schemas"][name][
+                            "properties"
+                        ].items()
+                    ],
+                )
+                for name in NESTED_SCHEMAS
+            ],
             "page_size": PAGE_SIZE,
             "page_size_max": PAGE_SIZE_MAX,
         },

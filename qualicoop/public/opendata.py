@@ -1,28 +1,61 @@
-"""What the public may read, as data: the published projects and their figures.
+"""What the public may read, as data: the published projects, their progress and their figures.
 
 Everything here starts from ``commitments.models.published`` (DESIGN.md: a draft, a
-submission or a remark never leaks). The same record describes a project in
-the CSV and JSON downloads and in the API, so that the documented fields are
+submission or a remark never leaks): the projects of published selections, their
+indicators, the measured values the public may see (``Measurement.objects.public()``)
+and the published progress updates (``ProgressUpdate.objects.published()``).
+
+Each dataset is described once, as a tuple of ``Field``: the same records make
+the CSV and JSON downloads, the API's objects, the Table Schema of each CSV and
+the fields documented on the open-data page, so that the documented fields are
 the fields served.
 """
 
+import datetime
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
+from typing import Any
 
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from commitments.models import Choice, Engagement, Pillar, Project, published_cooperatives
+from commitments.models import (
+    INTENTION,
+    Choice,
+    Engagement,
+    Indicator,
+    Measurement,
+    Pillar,
+    ProgressUpdate,
+    Project,
+    ProjectStatus,
+    UpdateState,
+    published,
+    published_cooperatives,
+)
 from qualicoop import spreadsheets
+from qualicoop.absolute_urls import absolute_url
 
+LICENCE_ID = "etalab-2.0"  # its SPDX identifier, the one data.gouv.fr reads
 LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LICENCE = {"id": LICENCE_ID, "nom": LICENCE_NAME, "url": LICENCE_URL}
+PUBLISHER = "Fédération des coopératives Hlm"
+TABLE_SCHEMA_URL = "https://frictionlessdata.io/schemas/table-schema.json"
 
 # How many rows the database hands over at a time while a download streams.
 CHUNK_SIZE = 500
+
+# The CSV files: the French convention (what French spreadsheets open with a
+# double click) by default, the comma one for the rest of the world's tools.
+FRENCH_SEPARATOR = ";"
+COMMA_SEPARATOR = ","
 
 
 def published_projects():
@@ -34,23 +67,43 @@ def published_projects():
 
 @dataclass(frozen=True)
 class Field:
-    """One column of the open data: its name, meaning, type and database path."""
+    """One column of the open data: its name, meaning, type and database path.
+
+    ``type`` is a JSON type (integer, number, string, boolean), ``format`` a
+    JSON Schema format of strings (date, date-time). ``nullable`` fields may
+    be missing (an empty cell, ``null`` in JSON), ``blank`` ones may be empty
+    text; the others always have a value. A ``path`` of None is a value worked
+    out from the others (``Dataset.complete``).
+    """
 
     name: str
-    description: str
+    description: StrOrPromise
     type: str
-    path: str
+    path: str | None
     nullable: bool = False
     format: str | None = None
     enum: tuple | None = None
+    blank: bool = False
 
+    @property
+    def required(self):
+        return not (self.nullable or self.blank)
+
+
+STAGES = (INTENTION, *ProjectStatus.values)
 
 FIELDS = (
     Field("id", _("Identifiant du projet, stable."), "integer", "pk"),
     Field("titre", _("Titre du projet."), "string", "title"),
     Field("description", _("Description du projet."), "string", "description"),
-    Field("objectifs", _("Objectifs visés (peut être vide)."), "string", "objectives"),
-    Field("indicateurs", _("Indicateurs de suivi (peut être vide)."), "string", "indicators"),
+    Field("objectifs", _("Objectifs visés (peut être vide)."), "string", "objectives", blank=True),
+    Field(
+        "indicateurs",
+        _("Indicateurs de suivi, en texte libre (peut être vide)."),
+        "string",
+        "indicators",
+        blank=True,
+    ),
     Field(
         "echeance",
         _("Échéance visée, au format AAAA-MM-JJ, ou vide."),
@@ -61,10 +114,39 @@ FIELDS = (
     ),
     Field(
         "avancement",
-        _("Avancement : planned (prévu), in_progress (en cours) ou done (réalisé)."),
+        _(
+            "Avancement déclaré avec la sélection : planned (prévu), in_progress (en cours) "
+            "ou done (réalisé)."
+        ),
         "string",
         "progress",
         enum=tuple(Project.Progress.values),
+    ),
+    Field(
+        "etape",
+        _(
+            "Où en est le projet : intention (aucun point d'étape publié, projet prévu), "
+            "not_started (pas commencé), in_progress (en cours), done (réalisé), "
+            "postponed (reporté) ou abandoned (abandonné). Le dernier point d'étape "
+            "publié le dit ; sans point d'étape, l'avancement déclaré avec la sélection."
+        ),
+        "string",
+        "opendata_etape",
+        enum=STAGES,
+    ),
+    Field(
+        "exemplaire",
+        _("Projet distingué comme exemplaire par la fédération : true ou false."),
+        "boolean",
+        "is_exemplary",
+    ),
+    Field(
+        "derniere_mise_a_jour",
+        _("Date du dernier point d'étape publié, au format AAAA-MM-JJ, ou vide."),
+        "string",
+        "opendata_derniere_mise_a_jour",
+        nullable=True,
+        format="date",
     ),
     Field(
         "cooperative_slug",
@@ -103,28 +185,505 @@ FIELDS = (
 )
 FIELD_NAMES = tuple(field.name for field in FIELDS)
 
+INDICATOR_FIELDS = (
+    Field("id", _("Identifiant de l'indicateur."), "integer", "pk"),
+    Field(
+        "projet_id",
+        _("Identifiant du projet mesuré (jeu de données des projets)."),
+        "integer",
+        "project_id",
+    ),
+    Field("nom", _("Ce qui est mesuré."), "string", "name"),
+    Field("unite", _("Unité (peut être vide)."), "string", "unit", blank=True),
+    Field(
+        "valeur_depart",
+        _("Valeur de départ, ou vide."),
+        "number",
+        "baseline_value",
+        nullable=True,
+    ),
+    Field(
+        "date_depart",
+        _("Date de la valeur de départ, au format AAAA-MM-JJ, ou vide."),
+        "string",
+        "baseline_date",
+        nullable=True,
+        format="date",
+    ),
+    Field("cible", _("Valeur visée."), "number", "target_value"),
+    Field(
+        "date_cible",
+        _("Échéance de la cible, au format AAAA-MM-JJ, ou vide."),
+        "string",
+        "target_date",
+        nullable=True,
+        format="date",
+    ),
+    Field(
+        "derniere_valeur",
+        _("Dernière valeur mesurée publiée, ou vide."),
+        "number",
+        "opendata_derniere_valeur",
+        nullable=True,
+    ),
+    Field(
+        "date_derniere_valeur",
+        _("Date de la dernière valeur mesurée, au format AAAA-MM-JJ, ou vide."),
+        "string",
+        "opendata_date_derniere_valeur",
+        nullable=True,
+        format="date",
+    ),
+    Field(
+        "atteint",
+        _(
+            "Cible atteinte par la dernière valeur : true ou false. Une cible inférieure "
+            "à la valeur de départ est atteinte en descendant."
+        ),
+        "boolean",
+        None,
+    ),
+)
+
+MEASUREMENT_FIELDS = (
+    Field(
+        "indicateur_id",
+        _("Identifiant de l'indicateur (jeu de données des indicateurs)."),
+        "integer",
+        "indicator_id",
+    ),
+    Field(
+        "projet_id",
+        _("Identifiant du projet (jeu de données des projets)."),
+        "integer",
+        "indicator__project_id",
+    ),
+    Field("valeur", _("Valeur mesurée."), "number", "value"),
+    Field(
+        "date",
+        _("Date de la mesure, au format AAAA-MM-JJ."),
+        "string",
+        "measured_on",
+        format="date",
+    ),
+    Field(
+        "commentaire", _("Commentaire ou source (peut être vide)."), "string", "comment", blank=True
+    ),
+    Field(
+        "point_etape_id",
+        _(
+            "Identifiant du point d'étape qui a donné la valeur (jeu de données des points "
+            "d'étape), ou vide pour une valeur donnée avec la sélection."
+        ),
+        "integer",
+        "update_id",
+        nullable=True,
+    ),
+)
+
+UPDATE_FIELDS = (
+    Field("id", _("Identifiant du point d'étape."), "integer", "pk"),
+    Field(
+        "projet_id",
+        _("Identifiant du projet (jeu de données des projets)."),
+        "integer",
+        "opendata_projet_id",
+    ),
+    Field(
+        "cooperative_slug",
+        _("Identifiant de la coopérative."),
+        "string",
+        "opendata_cooperative_slug",
+    ),
+    Field(
+        "date",
+        _("Date du point d'étape, au format AAAA-MM-JJ."),
+        "string",
+        "happened_on",
+        format="date",
+    ),
+    Field(
+        "statut",
+        _(
+            "Où en est le projet à cette date : not_started (pas commencé), in_progress "
+            "(en cours), done (réalisé), postponed (reporté) ou abandoned (abandonné)."
+        ),
+        "string",
+        "status",
+        enum=tuple(ProjectStatus.values),
+    ),
+    Field(
+        "raison",
+        _("Raison d'un report ou d'un abandon (peut être vide)."),
+        "string",
+        "reason",
+        blank=True,
+    ),
+    Field("texte", _("Ce qui s'est passé."), "string", "text"),
+    Field(
+        "publie_le",
+        _("Date et heure de publication, en UTC, au format AAAA-MM-JJTHH:MM:SSZ."),
+        "string",
+        "published_at",
+        nullable=True,
+        format="date-time",
+    ),
+)
+
+
+# --- How each dataset reads the database ----------------------------------------
+
+
+def _annotated(queryset, **annotations):
+    """``queryset`` with those of ``annotations`` it does not have yet (callers may stack)."""
+    missing = {
+        name: value for name, value in annotations.items() if name not in queryset.query.annotations
+    }
+    return queryset.annotate(**missing) if missing else queryset
+
+
+def with_progress(projects):
+    """``projects`` with their stage (``opendata_etape``) and latest published update's date."""
+    if "stage_key" not in projects.query.annotations:
+        projects = projects.with_stage()
+    latest = ProgressUpdate.objects.filter(
+        lineage=OuterRef("lineage"), state=UpdateState.PUBLISHED
+    ).order_by("-happened_on", "-pk")
+    return _annotated(
+        projects,
+        opendata_etape=F("stage_key"),
+        opendata_derniere_mise_a_jour=Subquery(latest.values("happened_on")[:1]),
+    )
+
+
+def published_indicators():
+    """The indicators of published projects, each with its latest public value."""
+    latest = (
+        Measurement.objects.public()
+        .filter(indicator=OuterRef("pk"))
+        .order_by("-measured_on", "-pk")
+    )
+    return (
+        Indicator.objects.filter(published("project__choice__selection"))
+        .annotate(
+            opendata_derniere_valeur=Subquery(latest.values("value")[:1]),
+            opendata_date_derniere_valeur=Subquery(latest.values("measured_on")[:1]),
+        )
+        .order_by("project_id", "position", "pk")
+    )
+
+
+def public_measurements():
+    """The measured values the public may see, on the indicators of published projects."""
+    return (
+        Measurement.objects.public()
+        .filter(published("indicator__project__choice__selection"))
+        .order_by("indicator_id", "measured_on", "pk")
+    )
+
+
+def published_updates():
+    """The published updates, each with the published project of its lineage.
+
+    An update may have been posted on an earlier version of the project: its
+    ``projet_id`` is the version the public sees, whose page and API object exist.
+    """
+    project = Project.objects.published().filter(lineage=OuterRef("lineage"))
+    return (
+        ProgressUpdate.objects.published()
+        .annotate(
+            opendata_projet_id=Subquery(project.values("pk")[:1]),
+            opendata_cooperative_slug=Subquery(
+                project.values("choice__selection__cooperative__slug")[:1]
+            ),
+        )
+        .order_by("happened_on", "pk")
+    )
+
+
+def _reached(record):
+    indicator = Indicator(baseline_value=record["valeur_depart"], target_value=record["cible"])
+    record["atteint"] = indicator.reached(record["derniere_valeur"])
+
+
+# --- Values as each format writes them -----------------------------------------
+
+
+def _utc(moment: datetime.datetime) -> str:
+    # The Table Schema's default datetime format: UTC, to the second.
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _plain_decimal(value: Decimal) -> Decimal:
+    # 120.00 is written 120 and 1250.50 1250.5, as a reader types them; still a
+    # Decimal, so that the formula guard leaves a negative number alone.
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def csv_value(value: Any) -> Any:
+    """``value`` as a CSV cell (before the formula guard, which the writer applies)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return _utc(value)
+    if isinstance(value, Decimal):
+        return _plain_decimal(value)
+    return value
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as JSON reads it: numbers as numbers, dates as ISO 8601 text."""
+    if isinstance(value, datetime.datetime):
+        return _utc(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        plain = _plain_decimal(value)
+        return int(plain) if plain == plain.to_integral_value() else float(plain)
+    return value
+
+
+def json_record(record: dict) -> dict:
+    return {name: json_value(value) for name, value in record.items()}
+
+
+# --- The datasets -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One published table: its rows, its fields and how the files name it."""
+
+    slug: str
+    title: StrOrPromise
+    description: StrOrPromise
+    fields: tuple[Field, ...]
+    rows: Callable[[], QuerySet]  # everything the public may read, in a stable order
+    prepare: Callable[[QuerySet], QuerySet] = lambda queryset: queryset
+    complete: Callable[[dict], None] | None = None
+    primary_key: str | None = "id"
+    # (field, dataset slug, field of that dataset)
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def records(self, queryset: QuerySet | None = None) -> Iterator[dict]:
+        """The records of ``queryset`` (all the dataset's rows by default), streamed."""
+        queryset = self.prepare(self.rows() if queryset is None else queryset)
+        read = [(f.name, f.path) for f in self.fields if f.path is not None]
+        rows = queryset.values_list(*(path for _name, path in read)).iterator(chunk_size=CHUNK_SIZE)
+        for row in rows:
+            record = {f.name: None for f in self.fields}
+            record.update(zip((name for name, _path in read), row, strict=True))
+            if self.complete is not None:
+                self.complete(record)
+            yield record
+
+    def csv_lines(self, queryset=None, *, separator=FRENCH_SEPARATOR) -> Iterator[str]:
+        """The CSV file of ``queryset`` (all the dataset's rows by default)."""
+        return self.csv_of(self.records(queryset), separator=separator)
+
+    def json_chunks(self, queryset=None) -> Iterator[str]:
+        """The JSON file of ``queryset`` (all the dataset's rows by default)."""
+        return self.json_of(self.records(queryset))
+
+    def csv_of(self, records, *, separator=FRENCH_SEPARATOR) -> Iterator[str]:
+        """``records`` as CSV: a header row, then one row per record.
+
+        The French convention (``;``, with a BOM so that Excel reads UTF-8) by
+        default; with ``,`` the file has no BOM, as most tools other than
+        spreadsheets expect. Every field is quoted and every cell neutralised
+        (``qualicoop.spreadsheets``), whichever separator opens the file.
+        """
+        rows = ([csv_value(value) for value in record.values()] for record in records)
+        return spreadsheets.csv_lines(
+            chain([self.field_names], rows),
+            delimiter=separator,
+            bom=separator == FRENCH_SEPARATOR,
+        )
+
+    def json_of(self, records) -> Iterator[str]:
+        """``records`` as JSON: the licence and the Table Schema, then the records, as read."""
+        header = {
+            "licence": LICENCE,
+            "schema": absolute_url(reverse("discovery:opendata_schema", args=[self.slug])),
+        }
+        # The header object, left open for the records that follow it.
+        yield json.dumps(header, ensure_ascii=False)[:-1] + ', "donnees": ['
+        separator = "\n"
+        for record in records:
+            yield separator + json.dumps(json_record(record), ensure_ascii=False)
+            separator = ",\n"
+        yield "\n]}\n"
+
+
+PROJECTS = Dataset(
+    slug="projets",
+    title=_("Projets"),
+    description=_(
+        "Les projets des sélections publiées, un par ligne : ce que chaque coopérative "
+        "s'engage à faire, sous quel engagement, et où il en est."
+    ),
+    fields=FIELDS,
+    rows=published_projects,
+    prepare=with_progress,
+)
+INDICATORS = Dataset(
+    slug="indicateurs",
+    title=_("Indicateurs"),
+    description=_(
+        "Les indicateurs chiffrés des projets publiés, un par ligne : valeur de départ, "
+        "cible, dernière valeur mesurée et cible atteinte ou non."
+    ),
+    fields=INDICATOR_FIELDS,
+    rows=published_indicators,
+    complete=_reached,
+    foreign_keys=(("projet_id", "projets", "id"),),
+)
+MEASUREMENTS = Dataset(
+    slug="mesures",
+    title=_("Mesures"),
+    description=_(
+        "Les valeurs mesurées des indicateurs, une par ligne, avec leur date et leur source."
+    ),
+    fields=MEASUREMENT_FIELDS,
+    rows=public_measurements,
+    primary_key=None,
+    foreign_keys=(
+        ("indicateur_id", "indicateurs", "id"),
+        ("projet_id", "projets", "id"),
+        ("point_etape_id", "points-etape", "id"),
+    ),
+)
+UPDATES = Dataset(
+    slug="points-etape",
+    title=_("Points d'étape"),
+    description=_(
+        "Les points d'étape publiés par les coopératives sur leurs projets, un par ligne : "
+        "où en est le projet à cette date et ce qui s'est passé."
+    ),
+    fields=UPDATE_FIELDS,
+    rows=published_updates,
+    foreign_keys=(("projet_id", "projets", "id"),),
+)
+DATASETS = {dataset.slug: dataset for dataset in (PROJECTS, INDICATORS, MEASUREMENTS, UPDATES)}
+
 
 def records(projects):
     """The open data records of ``projects``, one dict each, streamed from the database."""
-    rows = projects.values_list(*(field.path for field in FIELDS)).iterator(chunk_size=CHUNK_SIZE)
-    for row in rows:
-        yield dict(zip(FIELD_NAMES, row, strict=True))
+    return PROJECTS.records(projects)
 
 
-def csv_lines(projects):
+def csv_lines(projects, *, separator=FRENCH_SEPARATOR):
     """The CSV download of ``projects``: a header row, then one row per project."""
-    rows = (record.values() for record in records(projects))
-    return spreadsheets.csv_lines(chain([FIELD_NAMES], rows))
+    return PROJECTS.csv_lines(projects, separator=separator)
 
 
 def json_chunks(projects):
-    """The JSON download of ``projects``: an array of records, written as it is read."""
-    yield "["
-    separator = "\n"
-    for record in records(projects):
-        yield separator + json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False)
-        separator = ",\n"
-    yield "\n]\n"
+    """The JSON download of ``projects``: the licence, then the records, written as read."""
+    return PROJECTS.json_chunks(projects)
+
+
+# --- A project's progress, within its API object ----------------------------------
+
+# What a project's own object leaves out of its indicators, values and updates:
+# the project they belong to, which is the object itself.
+NESTED_OMITTED = {
+    INDICATORS.slug: ("projet_id",),
+    MEASUREMENTS.slug: ("indicateur_id", "projet_id"),
+    UPDATES.slug: ("projet_id", "cooperative_slug"),
+}
+
+
+def nested_fields(dataset: Dataset) -> tuple[Field, ...]:
+    return tuple(f for f in dataset.fields if f.name not in NESTED_OMITTED[dataset.slug])
+
+
+def _nested(dataset: Dataset, record: dict) -> dict:
+    return {
+        name: json_value(value)
+        for name, value in record.items()
+        if name not in NESTED_OMITTED[dataset.slug]
+    }
+
+
+def progress_records(project_ids) -> dict[int, dict]:
+    """For each published project of ``project_ids``, its indicators and published updates.
+
+    ``{"indicateurs_chiffres": [indicator, with its "mesures"], "points_etape": [...]}``,
+    the records of the datasets without the project's own keys, oldest first;
+    three queries whatever the number of projects.
+    """
+    ids = list(project_ids)
+    found: dict[int, dict] = {pk: {"indicateurs_chiffres": [], "points_etape": []} for pk in ids}
+    if not ids:
+        return found
+    values: dict[int, list] = {}
+    for record in MEASUREMENTS.records(public_measurements().filter(indicator__project_id__in=ids)):
+        values.setdefault(record["indicateur_id"], []).append(_nested(MEASUREMENTS, record))
+    for record in INDICATORS.records(published_indicators().filter(project_id__in=ids)):
+        indicator = _nested(INDICATORS, record)
+        indicator["mesures"] = values.get(record["id"], [])
+        found[record["projet_id"]]["indicateurs_chiffres"].append(indicator)
+    lineages = Project.objects.filter(pk__in=ids).values("lineage")
+    for record in UPDATES.records(published_updates().filter(lineage__in=lineages)):
+        if record["projet_id"] in found:
+            found[record["projet_id"]]["points_etape"].append(_nested(UPDATES, record))
+    return found
+
+
+# --- Table Schema ------------------------------------------------------------------
+
+_TABLE_SCHEMA_TYPES = {
+    ("integer", None): "integer",
+    ("number", None): "number",
+    ("boolean", None): "boolean",
+    ("string", None): "string",
+    ("string", "date"): "date",
+    ("string", "date-time"): "datetime",
+}
+
+
+def table_schema(dataset: Dataset) -> dict:
+    """The Table Schema (Frictionless, as schema.data.gouv.fr writes them) of a dataset's CSV."""
+    fields = []
+    for f in dataset.fields:
+        described: dict[str, Any] = {
+            "name": f.name,
+            "type": _TABLE_SCHEMA_TYPES[(f.type, f.format)],
+            "description": str(f.description),
+        }
+        if f.type == "boolean":
+            described |= {"trueValues": ["true"], "falseValues": ["false"]}
+        constraints: dict[str, Any] = {}
+        if f.required:
+            constraints["required"] = True
+        if f.enum:
+            constraints["enum"] = list(f.enum)
+        if constraints:
+            described["constraints"] = constraints
+        fields.append(described)
+    schema: dict[str, Any] = {
+        "$schema": TABLE_SCHEMA_URL,
+        "name": dataset.slug,
+        "title": str(dataset.title),
+        "description": str(dataset.description),
+        "licenses": [{"name": LICENCE_ID, "title": LICENCE_NAME, "path": LICENCE_URL}],
+        "missingValues": [""],
+        "fields": fields,
+    }
+    if dataset.primary_key:
+        schema["primaryKey"] = dataset.primary_key
+    if dataset.foreign_keys:
+        schema["foreignKeys"] = [
+            {"fields": name, "reference": {"resource": target, "fields": target_field}}
+            for name, target, target_field in dataset.foreign_keys
+        ]
+    return schema
 
 
 # --- Figures for the statistics page ------------------------------------------------

@@ -1,15 +1,19 @@
-"""The open data records, their CSV and JSON forms, and the published figures."""
+"""The open data records, their CSV and JSON forms, their Table Schema, the published figures."""
 
 import csv
+import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
-from commitments.models import Project
+from commitments import workflow
+from commitments.models import Project, ProjectStatus
 from qualicoop import spreadsheets
 from qualicoop.public import opendata
 from tests import factories
+from tests.opendata_support import make_indicator, post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +36,9 @@ def test_it_neutralises_what_a_spreadsheet_would_run(value, expected):
 
 
 def read_csv(projects):
-    return list(csv.DictReader(io.StringIO("".join(opendata.csv_lines(projects)))))
+    text = "".join(opendata.csv_lines(projects))
+    assert text.startswith(spreadsheets.BOM)
+    return list(csv.DictReader(io.StringIO(text.removeprefix(spreadsheets.BOM)), delimiter=";"))
 
 
 def test_it_writes_every_published_project_as_csv(seed):
@@ -62,15 +68,20 @@ def test_it_neutralises_formulas_in_the_csv(reference, reviewer):
 
 
 def test_it_writes_the_same_records_as_json(seed):
-    records = json.loads("".join(opendata.json_chunks(opendata.published_projects())))
+    document = json.loads("".join(opendata.json_chunks(opendata.published_projects())))
+    records = document["donnees"]
 
+    assert document["licence"]["id"] == "etalab-2.0"
+    assert document["schema"].endswith("/donnees/projets.schema.json")
     assert len(records) == 67
     assert all(tuple(record) == opendata.FIELD_NAMES for record in records)
     assert {record["id"] for record in records} == set(Project.objects.values_list("pk", flat=True))
 
 
 def test_it_writes_an_empty_json_array_when_nothing_is_published(db):
-    assert json.loads("".join(opendata.json_chunks(opendata.published_projects()))) == []
+    document = json.loads("".join(opendata.json_chunks(opendata.published_projects())))
+
+    assert document["donnees"] == []
 
 
 def test_it_leaves_unpublished_projects_out(reference, reviewer):
@@ -130,7 +141,196 @@ def test_it_neutralises_a_trigger_after_a_separator_or_a_line_break(value, expec
 
 
 def test_every_field_of_the_csv_is_quoted(seed):
-    lines = "".join(opendata.csv_lines(opendata.published_projects())).splitlines()
+    text = "".join(opendata.csv_lines(opendata.published_projects()))
+    lines = text.removeprefix(spreadsheets.BOM).splitlines()
 
-    assert lines[0].startswith('"id","titre"')
+    assert lines[0].startswith('"id";"titre"')
     assert all(line.startswith('"') and line.endswith('"') for line in lines if line)
+
+
+# --- Where the projects stand, and the datasets of their progress ------------------
+
+
+@pytest.fixture
+def published(reference, campaign, coop_a, reviewer):
+    return factories.make_published(coop_a, campaign, reviewer)
+
+
+def _projects(selection):
+    return list(Project.objects.filter(choice__selection=selection).order_by("pk"))
+
+
+def test_the_stage_of_the_records_is_the_one_of_the_project_page(published, reviewer):
+    first, second, third, *_ = _projects(published)
+    Project.objects.filter(pk=second.pk).update(progress=Project.Progress.DONE)
+    Project.objects.filter(pk=third.pk).update(progress=Project.Progress.IN_PROGRESS)
+    post_update(first, status=ProjectStatus.IN_PROGRESS, reviewer=reviewer)
+    post_update(
+        first,
+        status=ProjectStatus.POSTPONED,
+        reason="Permis refusé.",
+        happened_on=datetime.date(2025, 9, 1),
+        reviewer=reviewer,
+    )
+    post_update(third, status=ProjectStatus.ABANDONED, reason="x", submit=False)
+
+    records = {record["id"]: record for record in opendata.records(opendata.published_projects())}
+    pages = {project.pk: project for project in opendata.published_projects().with_stage()}
+
+    assert {pk: record["etape"] for pk, record in records.items()} == {
+        pk: project.stage for pk, project in pages.items()
+    }
+    assert records[first.pk]["etape"] == "postponed"
+    assert records[first.pk]["derniere_mise_a_jour"] == datetime.date(2025, 9, 1)
+    assert records[second.pk]["etape"] == "done"
+    # A draft says nothing to the public: the declared progress still does.
+    assert records[third.pk]["etape"] == "in_progress"
+    assert records[third.pk]["derniere_mise_a_jour"] is None
+
+
+def test_the_exemplary_flag_is_a_true_or_false_cell(published):
+    project = _projects(published)[0]
+    Project.objects.filter(pk=project.pk).update(is_exemplary=True)
+
+    rows = {row["id"]: row for row in read_csv(opendata.published_projects())}
+
+    assert rows[str(project.pk)]["exemplaire"] == "true"
+    assert {row["exemplaire"] for row in rows.values()} == {"true", "false"}
+
+
+def test_an_indicator_gives_its_latest_public_value_and_whether_it_reached_its_target(
+    published, reviewer
+):
+    going_up, going_down, *_ = _projects(published)
+    housing = make_indicator(going_up, values=[(datetime.date(2025, 3, 1), "30.50")])
+    post_update(going_up, values=[(housing, "125", datetime.date(2025, 6, 30))], reviewer=reviewer)
+    # A value sent with an update that is not published yet stays out.
+    post_update(going_up, values=[(housing, "10", datetime.date(2025, 12, 1))])
+    energy = make_indicator(
+        going_down, name="kWh par logement", baseline=200, target=150, values=[]
+    )
+    post_update(
+        going_down, values=[(energy, "149.99", datetime.date(2025, 6, 1))], reviewer=reviewer
+    )
+
+    indicators = {record["id"]: record for record in opendata.INDICATORS.records()}
+
+    assert indicators[housing.pk]["derniere_valeur"] == Decimal("125")
+    assert indicators[housing.pk]["date_derniere_valeur"] == datetime.date(2025, 6, 30)
+    assert indicators[housing.pk]["atteint"] is True
+    assert indicators[energy.pk]["atteint"] is True
+    values = [record["valeur"] for record in opendata.MEASUREMENTS.records()]
+    assert sorted(values) == [Decimal("30.50"), Decimal("125"), Decimal("149.99")]
+
+
+def test_only_published_updates_are_records(published, reviewer):
+    project = _projects(published)[0]
+    shown = post_update(project, text="Chantier lancé.", reviewer=reviewer)
+    post_update(project, text="SECRET brouillon", submit=False)
+    post_update(project, text="SECRET envoyé")
+
+    records = list(opendata.UPDATES.records())
+
+    assert [record["id"] for record in records] == [shown.pk]
+    assert records[0]["projet_id"] == project.pk
+    assert records[0]["cooperative_slug"] == "cooperative-alpha"
+    assert records[0]["statut"] == "in_progress"
+
+
+def test_an_update_of_an_earlier_version_belongs_to_the_published_one(published, reviewer):
+    old_project = _projects(published)[0]
+    post_update(old_project, text="Avant la révision.", reviewer=reviewer)
+    draft = workflow.reopen_selection(selection=published, by=reviewer)
+    workflow.submit_selection(selection=draft, by=None)
+    workflow.validate_selection(selection=draft, by=reviewer)
+    new_project = Project.objects.get(choice__selection=draft, lineage=old_project.lineage)
+
+    [record] = opendata.UPDATES.records()
+
+    assert record["projet_id"] == new_project.pk
+
+
+@pytest.mark.parametrize(
+    ("value", "as_csv", "as_json"),
+    [
+        (Decimal("120.00"), "120", 120),
+        (Decimal("1250.50"), "1250.5", 1250.5),
+        (Decimal("-3.25"), "-3.25", -3.25),
+        (True, "true", True),
+        (datetime.date(2025, 6, 30), "2025-06-30", "2025-06-30"),
+        (
+            datetime.datetime(2025, 6, 30, 14, 5, 9, 123, tzinfo=datetime.UTC),
+            "2025-06-30T14:05:09Z",
+            "2025-06-30T14:05:09Z",
+        ),
+    ],
+)
+def test_values_are_written_as_each_format_reads_them(value, as_csv, as_json):
+    line = "".join(spreadsheets.csv_lines([[opendata.csv_value(value)]]))
+
+    # A negative number is a number, not a formula: no apostrophe before it.
+    assert line.strip() == f'"{as_csv}"'
+    assert opendata.json_value(value) == as_json
+
+
+@pytest.mark.parametrize("dataset", opendata.DATASETS.values(), ids=lambda d: d.slug)
+def test_each_csv_opens_with_its_separator(published, reviewer, dataset):
+    project = _projects(published)[0]
+    indicator = make_indicator(project, values=[(datetime.date(2025, 3, 1), "30")])
+    post_update(
+        project,
+        text="Texte ; avec = signes, et virgules",
+        values=[(indicator, "40", datetime.date(2025, 4, 1))],
+        reviewer=reviewer,
+    )
+
+    french = "".join(dataset.csv_lines())
+    comma = "".join(dataset.csv_lines(separator=","))
+
+    assert french.startswith(spreadsheets.BOM)
+    assert not comma.startswith(spreadsheets.BOM)
+    read_french = list(
+        csv.reader(io.StringIO(french.removeprefix(spreadsheets.BOM)), delimiter=";")
+    )
+    read_comma = list(csv.reader(io.StringIO(comma), delimiter=","))
+    assert read_french == read_comma
+    assert tuple(read_french[0]) == dataset.field_names
+    assert len(read_french) == 1 + len(list(dataset.records())) >= 2
+    assert all(len(row) == len(dataset.fields) for row in read_french)
+
+
+@pytest.mark.parametrize("dataset", opendata.DATASETS.values(), ids=lambda d: d.slug)
+def test_the_table_schema_describes_the_csv(dataset):
+    schema = opendata.table_schema(dataset)
+
+    assert [field["name"] for field in schema["fields"]] == list(dataset.field_names)
+    assert schema["name"] == dataset.slug
+    assert schema["licenses"] == [
+        {"name": "etalab-2.0", "title": opendata.LICENCE_NAME, "path": opendata.LICENCE_URL}
+    ]
+    allowed = {"integer", "number", "string", "boolean", "date", "datetime"}
+    assert {field["type"] for field in schema["fields"]} <= allowed
+    for field in schema["fields"]:
+        assert field["description"]
+        if field["type"] == "boolean":
+            assert field["trueValues"] == ["true"] and field["falseValues"] == ["false"]
+    names = set(dataset.field_names)
+    for key in schema.get("foreignKeys", []):
+        assert key["fields"] in names
+        assert key["reference"]["resource"] in opendata.DATASETS
+    if "primaryKey" in schema:
+        assert schema["primaryKey"] in names
+
+
+def test_the_stage_is_documented_as_an_enum():
+    schema = opendata.table_schema(opendata.PROJECTS)
+    stage = next(field for field in schema["fields"] if field["name"] == "etape")
+
+    assert stage["constraints"]["enum"] == [
+        "intention",
+        "not_started",
+        "in_progress",
+        "done",
+        "postponed",
+        "abandoned",
+    ]

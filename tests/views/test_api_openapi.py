@@ -1,13 +1,16 @@
 """The OpenAPI description matches the API it describes (discovery:openapi, api_docs)."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from commitments.models import Project
+from commitments.models import Project, ProjectStatus
 from tests import factories
+from tests.opendata_support import make_indicator, post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +101,7 @@ def test_the_documented_filters_are_the_accepted_ones(client, reference, reviewe
     factories.make_published(factories.make_coop("Coop Alpha"), factories.make_campaign(), reviewer)
     parameters = inline(schema["paths"]["/api/projets/"]["get"]["parameters"], schema)
     values = {"q": "projet", "pilier": 1, "engagement": 2, "cooperative": "coop-alpha"}
-    values |= {"page": 1, "page_size": 5}
+    values |= {"exemplaire": 0, "etape": "intention", "page": 1, "page_size": 5}
 
     documented = {parameter["name"] for parameter in parameters}
     response = client.get("/api/projets/", values)
@@ -106,6 +109,30 @@ def test_the_documented_filters_are_the_accepted_ones(client, reference, reviewe
     assert documented == set(values)
     assert response.status_code == 200
     assert [item["engagement_numero"] for item in response.json()["results"]] == [2]
+
+
+def test_a_project_with_its_progress_answers_as_documented(client, reference, reviewer, schema):
+    published = factories.make_published(
+        factories.make_coop("Coop Alpha"), factories.make_campaign(), reviewer
+    )
+    project = Project.objects.filter(choice__selection=published).first()
+    indicator = make_indicator(project, baseline=None, values=[(datetime.date(2025, 3, 1), "12.5")])
+    post_update(
+        project,
+        status=ProjectStatus.POSTPONED,
+        reason="Permis en attente.",
+        values=[(indicator, "40", datetime.date(2025, 4, 1))],
+        reviewer=reviewer,
+    )
+
+    one = client.get(f"/api/projets/{project.pk}/").json()
+    page = client.get("/api/projets/", {"etape": "postponed"}).json()
+
+    assert_matches(one, response_schema(schema, "/api/projets/{id}/", "200"))
+    assert_matches(page, response_schema(schema, "/api/projets/", "200"))
+    assert one["indicateurs_chiffres"][0]["mesures"]
+    assert one["points_etape"][0]["raison"] == "Permis en attente."
+    assert [item["id"] for item in page["results"]] == [project.pk]
 
 
 def test_the_documentation_page_is_rendered_from_the_description(client, db, schema):
@@ -122,4 +149,8 @@ def test_the_documentation_page_is_rendered_from_the_description(client, db, sch
             shown = shown["properties"]["results"]["items"]
         for name in shown["properties"]:
             assert f"<code>{name}</code>" in html
+    for name in ("IndicateurChiffre", "Mesure", "PointEtape"):
+        assert f'id="{name}"' in html
+        for field in schema["components"]["schemas"][name]["properties"]:
+            assert f"<code>{field}</code>" in html
     assert 'href="/api/openapi.json"' in html

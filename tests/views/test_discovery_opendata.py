@@ -1,28 +1,45 @@
-"""The open data page and downloads (discovery:opendata, opendata_csv, opendata_json)."""
+"""The open data page and downloads (discovery:opendata, opendata_csv, opendata_json, …)."""
 
 import csv
+import datetime
 import io
 import json
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from commitments.models import Project
 from qualicoop.public import opendata
 from tests import factories
+from tests.opendata_support import make_indicator, opendata_root, post_update
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(opendata_root.__name__)]
 
 CSV_URL = reverse("discovery:opendata_csv")
 JSON_URL = reverse("discovery:opendata_json")
 
 
-def read_csv(response):
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+def body_of(response):
+    """The body, read once (a file or a stream is consumed as it is read)."""
+    if not hasattr(response, "read_body"):
+        response.read_body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
+    return response.read_body
+
+
+def read_csv(response, separator=";"):
+    text = body_of(response).decode("utf-8")
+    if separator == ";":
+        assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator))
 
 
 def read_json(response):
-    return json.loads(b"".join(response.streaming_content))
+    document = json.loads(body_of(response))
+    assert document["licence"] == opendata.LICENCE
+    return document["donnees"]
 
 
 def test_it_presents_the_downloads_the_licence_and_the_fields(client, db):
@@ -36,9 +53,35 @@ def test_it_presents_the_downloads_the_licence_and_the_fields(client, db):
     assert 'href="/api/"' in html
     for field in opendata.FIELDS:
         assert f"<code>{field.name}</code>" in html
+    for dataset in opendata.DATASETS.values():
+        for name in ("opendata_dataset_csv", "opendata_dataset_csv_comma", "opendata_dataset_json"):
+            assert f'href="{reverse(f"discovery:{name}", args=[dataset.slug])}"' in html
+        assert f'href="{reverse("discovery:opendata_schema", args=[dataset.slug])}"' in html
+        for field in dataset.fields:
+            assert f"<code>{field.name}</code>" in html
+    assert f'href="{reverse("discovery:opendata_catalogue")}"' in html
+    assert "etalab-2.0" in html
+    assert "-virgule.csv" in html
 
 
-def test_it_streams_every_published_project_as_csv(client, seed):
+def test_it_marks_up_every_dataset_for_search_engines(client, db):
+    html = client.get(reverse("discovery:opendata")).content.decode()
+
+    start = html.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    markup = json.loads(html[start : html.index("</script>", start)])
+    datasets = markup["@graph"]
+    assert markup["@context"] == "https://schema.org"
+    assert [dataset["@type"] for dataset in datasets] == ["Dataset"] * len(opendata.DATASETS)
+    for dataset in datasets:
+        assert dataset["license"] == opendata.LICENCE_URL
+        assert len(dataset["description"]) >= 50
+        for download in dataset["distribution"]:
+            assert download["contentUrl"].startswith(settings.SITE_URL + "/donnees/")
+
+
+def test_it_serves_every_published_project_as_csv(client, seed):
     response = client.get(CSV_URL)
 
     assert response.status_code == 200
@@ -51,7 +94,7 @@ def test_it_streams_every_published_project_as_csv(client, seed):
     assert {int(row["id"]) for row in rows} == set(Project.objects.values_list("pk", flat=True))
 
 
-def test_it_streams_every_published_project_as_json(client, seed):
+def test_it_serves_every_published_project_as_json(client, seed):
     response = client.get(JSON_URL)
 
     assert response.status_code == 200
@@ -71,6 +114,8 @@ def test_it_applies_the_filters_of_the_projects_page(client, seed):
 
     assert {int(row["id"]) for row in read_csv(client.get(CSV_URL, query))} == expected
     assert {record["id"] for record in read_json(client.get(JSON_URL, query))} == expected
+    comma = client.get(reverse("discovery:opendata_dataset_csv_comma", args=["projets"]), query)
+    assert {int(row["id"]) for row in read_csv(comma, ",")} == expected
     searched = read_json(client.get(JSON_URL, {"q": "cooperateurs", "pilier": "2"}))
     assert searched
     assert {record["pilier_numero"] for record in searched} == {2}
@@ -120,3 +165,105 @@ def test_it_runs_a_constant_number_of_queries(client, seed, django_assert_max_nu
         read_csv(client.get(CSV_URL, {"q": "coopérateurs"}))
     with django_assert_max_num_queries(3):
         read_json(client.get(JSON_URL))
+
+
+# --- The datasets of the projects' progress ---------------------------------------
+
+
+@pytest.fixture
+def progress(reference, reviewer):
+    """A published project with an indicator, a published update, and work not yet public."""
+    campaign = factories.make_campaign()
+    published = factories.make_published(factories.make_coop("Coop Alpha"), campaign, reviewer)
+    project = Project.objects.filter(choice__selection=published).order_by("pk").first()
+    indicator = make_indicator(project, values=[(datetime.date(2025, 3, 1), "30")])
+    shown = post_update(
+        project,
+        text="Les fondations sont coulées.",
+        values=[(indicator, "60", datetime.date(2025, 6, 30))],
+        reviewer=reviewer,
+    )
+    post_update(project, text="SECRET brouillon", values=[(indicator, "999", shown.happened_on)])
+    post_update(project, text="SECRET jamais envoyé", submit=False)
+    draft = factories.make_selection(factories.make_coop("Coop Brouillon"), campaign, numbers=[1])
+    make_indicator(Project.objects.get(choice__selection=draft), name="SECRET indicateur")
+    return project, indicator, shown
+
+
+def dataset_url(name, slug):
+    return reverse(f"discovery:{name}", args=[slug])
+
+
+@pytest.mark.parametrize("slug", ["indicateurs", "mesures", "points-etape"])
+def test_it_serves_the_progress_datasets_without_what_is_not_public(client, progress, slug):
+    responses = {
+        "csv": client.get(dataset_url("opendata_dataset_csv", slug)),
+        "comma": client.get(dataset_url("opendata_dataset_csv_comma", slug)),
+        "json": client.get(dataset_url("opendata_dataset_json", slug)),
+    }
+
+    for response in responses.values():
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert "SECRET" not in body_of(response).decode()
+        assert "999" not in body_of(response).decode()
+    french = read_csv(responses["csv"])
+    assert read_csv(responses["comma"], ",") == french
+    assert [tuple(row) for row in french[:1]] == [opendata.DATASETS[slug].field_names]
+    records = read_json(responses["json"])
+    assert len(records) == len(french) >= 1
+    assert responses["csv"]["Content-Disposition"] == f'attachment; filename="qualicoop-{slug}.csv"'
+
+
+def test_the_progress_datasets_say_what_was_published(client, progress):
+    project, indicator, shown = progress
+
+    [indicator_row] = read_json(client.get(dataset_url("opendata_dataset_json", "indicateurs")))
+    values = read_json(client.get(dataset_url("opendata_dataset_json", "mesures")))
+    [update] = read_json(client.get(dataset_url("opendata_dataset_json", "points-etape")))
+    [project_row] = [r for r in read_json(client.get(JSON_URL)) if r["id"] == project.pk]
+
+    assert indicator_row["projet_id"] == project.pk
+    assert (indicator_row["derniere_valeur"], indicator_row["atteint"]) == (60, False)
+    assert [(value["valeur"], value["point_etape_id"]) for value in values] == [
+        (30, None),
+        (60, shown.pk),
+    ]
+    assert update["texte"] == "Les fondations sont coulées."
+    assert update["cooperative_slug"] == "coop-alpha"
+    assert (project_row["etape"], project_row["derniere_mise_a_jour"]) == (
+        "in_progress",
+        "2025-06-30",
+    )
+
+
+@pytest.mark.parametrize("slug", list(opendata.DATASETS))
+def test_it_serves_the_table_schema_of_each_csv(client, db, slug):
+    response = client.get(dataset_url("opendata_schema", slug))
+
+    schema = json.loads(body_of(response))
+    assert response.status_code == 200
+    assert schema == opendata.table_schema(opendata.DATASETS[slug])
+    assert schema["licenses"][0]["name"] == "etalab-2.0"
+
+
+@pytest.mark.parametrize("slug", list(opendata.DATASETS))
+@pytest.mark.parametrize("size", [1, 10])
+def test_each_dataset_is_written_in_a_constant_number_of_queries(
+    client, reference, reviewer, django_assert_max_num_queries, slug, size
+):
+    campaign = factories.make_campaign()
+    for index in range(size):
+        published = factories.make_published(
+            factories.make_coop(f"Coop {index}"), campaign, reviewer, numbers=range(1, 9)
+        )
+        for project in Project.objects.filter(choice__selection=published):
+            indicator = make_indicator(project, values=[(datetime.date(2025, 3, 1), "30")])
+            post_update(
+                project, values=[(indicator, "40", datetime.date(2025, 4, 1))], reviewer=reviewer
+            )
+
+    with django_assert_max_num_queries(2):
+        response = client.get(dataset_url("opendata_dataset_json", slug))
+
+    assert len(read_json(response)) >= size * 2

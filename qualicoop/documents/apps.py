@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentsConfig(AppConfig):
+    """The documents made from the domain: an app of its own for what it keeps (the files)."""
+
+    name = "qualicoop.documents"
+    label = "documents"
+    verbose_name = _("Documents")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The domain knows nothing of its documents: they listen to its saves
+        # and deletions instead, and remake a cooperative's PDF once they commit.
+        from . import triggers  # noqa: F401 - connects the receivers

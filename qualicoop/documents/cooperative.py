@@ -1,0 +1,149 @@
+"""A cooperative's Quali'Coop PDF: made, kept per published version, and found again.
+
+``refresh`` makes the PDF of a published selection from what it says now and
+keeps it (``CooperativeDocument``); the task queue calls it when a selection
+is published or a published update changes it, and the public download once
+if it finds none. ``working_pdf`` makes the members' working document, marked
+as such on every page, kept a while in the cache under its content's digest.
+"""
+
+import datetime
+import logging
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from commitments.models import Selection
+from coops.models import Cooperative
+from qualicoop.absolute_urls import absolute_url
+
+from .content import cooperative_content
+from .models import CooperativeDocument
+from .rendering import Rendered, render_html, to_pdf
+
+logger = logging.getLogger("qualicoop.documents")
+
+TEMPLATE = "documents/cooperative.html"
+# A working document changes with every edit: kept long enough for the
+# members reading it now, and found again only while its content is the same.
+WORKING_TIMEOUT = 60 * 30
+
+
+def _rendered(selection: Selection, *, draft: bool, today: datetime.date) -> Rendered:
+    content = cooperative_content(selection, draft=draft)
+    return render_html(
+        TEMPLATE,
+        {
+            "content": content,
+            "selection": selection,
+            "cooperative": selection.cooperative,
+            "campaign": selection.campaign,
+            "draft": draft,
+            # The day, not the time: the same content on the same day is the same
+            # document, and a save that changed nothing printed makes no new PDF.
+            "today": today,
+            "profile_url": absolute_url(selection.cooperative.get_absolute_url())
+            if not draft
+            else "",
+        },
+    )
+
+
+def published_selection(cooperative: Cooperative) -> Selection | None:
+    return (
+        Selection.objects.published()
+        .filter(cooperative=cooperative)
+        .select_related("cooperative", "campaign")
+        .first()
+    )
+
+
+def refresh(selection_id: int) -> CooperativeDocument | None:
+    """The PDF of the published selection ``selection_id``, made again if its content changed.
+
+    A selection no longer published keeps the PDF it had (the record of what
+    was public) and is not made again; nor is one never published.
+    """
+    selection = (
+        Selection.objects.published()
+        .select_related("cooperative", "campaign")
+        .filter(pk=selection_id)
+        .first()
+    )
+    if selection is None:
+        return None
+    as_of = timezone.now()
+    rendered = _rendered(selection, draft=False, today=timezone.localdate(as_of))
+    existing = CooperativeDocument.objects.filter(selection=selection).first()
+    if existing is not None and existing.digest == rendered.digest:
+        return existing
+    pdf, duration = to_pdf(rendered)
+    return _keep(selection, rendered.digest, pdf, duration, as_of)
+
+
+def _keep(
+    selection: Selection, digest: str, pdf: bytes, duration: float, as_of: datetime.datetime
+) -> CooperativeDocument:
+    """Store the PDF unless a PDF made from newer content got there first."""
+    values = {
+        "pdf": pdf,
+        "size": len(pdf),
+        "digest": digest,
+        "content_as_of": as_of,
+        "generated_at": timezone.now(),
+        "duration": duration,
+    }
+    try:
+        with transaction.atomic():
+            current = (
+                CooperativeDocument.objects.select_for_update().filter(selection=selection).first()
+            )
+            if current is None:
+                return CooperativeDocument.objects.create(selection=selection, **values)
+            if current.content_as_of > as_of:
+                return current
+            for name, value in values.items():
+                setattr(current, name, value)
+            current.save()
+            return current
+    except IntegrityError:
+        # Two first PDFs of the same selection at once: the other one is kept.
+        logger.info("pdf_race selection=%s", selection.pk)
+        return CooperativeDocument.objects.get(selection=selection)
+
+
+def document_for(selection: Selection) -> CooperativeDocument | None:
+    """The PDF of the published ``selection``, made now if it has none yet.
+
+    None when the selection is not published: no other selection ever has a
+    public PDF made for it.
+    """
+    document = CooperativeDocument.objects.filter(selection=selection).first()
+    if document is None:
+        # Published before the worker made its PDF (or while it was down):
+        # made once here, then kept for every later download.
+        document = refresh(selection.pk)
+    return document
+
+
+def document_of(cooperative: Cooperative) -> CooperativeDocument | None:
+    """The PDF of the cooperative's published selection; None when nothing is published."""
+    selection = published_selection(cooperative)
+    return document_for(selection) if selection is not None else None
+
+
+def working_pdf(selection: Selection) -> bytes:
+    """The working document of ``selection``, "Document de travail — non validé" on every page."""
+    rendered = _rendered(selection, draft=True, today=timezone.localdate())
+    key = f"documents:working:{selection.pk}:{rendered.digest}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf, _duration = to_pdf(rendered)
+        cache.set(key, pdf, WORKING_TIMEOUT)
+    return bytes(pdf)
+
+
+def filename(selection: Selection, *, draft: bool = False) -> str:
+    suffix = "-document-de-travail" if draft else ""
+    return f"quali-coop-{selection.campaign.slug}-{selection.cooperative.slug}{suffix}.pdf"

@@ -1,0 +1,104 @@
+"""The files the portal hands out, kept in the database.
+
+The PDF bytes live in a ``BinaryField`` rather than in files on disk: several
+app servers and task workers share the database, not a disk, so a PDF made by
+a worker on one machine is served at once by every other, and backups carry
+the files with the rest. The files are small (tens to hundreds of kilobytes),
+their number is bounded (one per published version, a few syntheses per
+campaign), and reading one is one query on its primary key.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models import Campaign, Selection
+
+
+class CooperativeDocument(models.Model):
+    """The PDF of one published version of a cooperative's selection.
+
+    One per selection: a new published version gets its own, and the older
+    ones are kept as the record of what was public. A published progress
+    update changes what the PDF says, so the PDF of the published version is
+    made again then (``qualicoop.documents.cooperative``).
+    """
+
+    selection = models.OneToOneField(
+        Selection,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("sélection"),
+    )
+    pdf = models.BinaryField(_("PDF"), editable=False)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    # The SHA-256 of the HTML the PDF was made from: the same content again
+    # (a save that changed nothing printed) makes no new PDF.
+    digest = models.CharField(_("empreinte du contenu"), max_length=64, editable=False)
+    # When the content was read: a slower worker holding older content never
+    # overwrites a PDF made from newer content.
+    content_as_of = models.DateTimeField(_("contenu lu le"))
+    generated_at = models.DateTimeField(_("produit le"), default=timezone.now)
+    duration = models.FloatField(_("durée de production (s)"), default=0)
+
+    class Meta:
+        ordering = ["-generated_at"]
+        verbose_name = _("PDF d'une coopérative")
+        verbose_name_plural = _("PDF des coopératives")
+
+    def __str__(self) -> str:
+        return str(self.selection)
+
+
+class SynthesisJob(models.Model):
+    """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        READY = "ready", _("Prête")
+        FAILED = "failed", _("Échec")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
+    state = models.CharField(
+        _("état"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    error = models.CharField(_("erreur"), max_length=500, blank=True)
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
+    xlsx = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("synthèse de campagne")
+        verbose_name_plural = _("synthèses de campagne")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
+                name="synthesis_job_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="synthesis_job_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_under_way(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)

@@ -1,0 +1,206 @@
+"""Downloads of the documents: a cooperative's PDF, and the federation's synthesis.
+
+* ``/cooperatives/<slug>/quali-coop.pdf`` — anyone: the PDF of the published
+  selection, a 404 when nothing is published.
+* ``/espace/<slug>/document.pdf`` and ``document-de-travail.pdf`` — members of
+  the cooperative (``@workspace_view``: anyone else a 404): the published PDF,
+  and the working document of the selection they are preparing.
+* ``/federation/synthese/…`` — reviewers (``@reviewer_required``: anyone else a
+  404): ask for a campaign's synthesis, follow it, download it.
+
+The workspace and federation addresses sit in namespaces named after their
+area, so that the area's rules (no browser stores them) hold for them too.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from commitments.models import Campaign, Status
+from coops.models import Cooperative
+from qualicoop.federation.forms import CampaignFilterForm
+from qualicoop.federation.views import reviewer_required
+from qualicoop.workspace.access import Workspace, refused, workspace_view
+
+from . import cooperative as cooperative_documents
+from . import synthesis as synthesis_documents
+from .models import SynthesisJob
+from .tasks import make_synthesis
+
+PDF_TYPE = "application/pdf"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Ready syntheses kept on the page; older ones stay downloadable from the admin.
+JOBS_SHOWN = 10
+
+
+def _file_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# --- The public -----------------------------------------------------------------------
+
+
+@require_safe
+def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """Anyone: the cooperative's Quali'Coop PDF, of its published selection only.
+
+    Made in the background when the selection is published; made here once
+    if the worker has not made it yet.
+    """
+    cooperative = get_object_or_404(Cooperative, slug=slug)
+    selection = cooperative_documents.published_selection(cooperative)
+    document = cooperative_documents.document_for(selection) if selection else None
+    if selection is None or document is None:
+        raise Http404
+    return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
+
+
+# --- The workspace --------------------------------------------------------------------
+
+
+@workspace_view()
+def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Members of the cooperative: the PDF of its published selection, as the public gets it."""
+    selection = cooperative_documents.published_selection(workspace.cooperative)
+    document = cooperative_documents.document_for(selection) if selection else None
+    if selection is None or document is None:
+        return refused(
+            request,
+            workspace,
+            _("La coopérative n'a pas encore de sélection validée : son PDF viendra avec elle."),
+        )
+    return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
+
+
+@workspace_view()
+def working_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Members of the cooperative: the selection being prepared, "Document de travail — non validé".
+
+    A validated selection has its own PDF: they are sent to it.
+    """
+    selection = workspace.selection
+    if selection is None:
+        return refused(
+            request, workspace, _("Commencez d'abord la sélection : le document la reprendra.")
+        )
+    if selection.status == Status.VALIDATED:
+        return redirect("documents:workspace:pdf", workspace.slug)
+    selection.cooperative = workspace.cooperative
+    return _file_response(
+        cooperative_documents.working_pdf(selection),
+        cooperative_documents.filename(selection, draft=True),
+        PDF_TYPE,
+    )
+
+
+# --- The federation -------------------------------------------------------------------
+
+
+class SynthesisRequestForm(forms.Form):
+    campagne = forms.ModelChoiceField(
+        queryset=Campaign.objects.all(),
+        to_field_name="slug",
+        error_messages={
+            "required": gettext_lazy("Choisissez la campagne."),
+            "invalid_choice": gettext_lazy("Cette campagne n'existe pas."),
+        },
+    )
+
+
+def _campaign_of(request: HttpRequest) -> tuple[CampaignFilterForm, Campaign | None]:
+    form = CampaignFilterForm(request.GET)
+    campaign = form.cleaned_data["campagne"] if form.is_valid() else None
+    return form, campaign or Campaign.objects.current()
+
+
+@reviewer_required
+def synthesis(request: HttpRequest) -> HttpResponse:
+    """Reviewers only: a campaign's syntheses, the one being made with its progress, the button."""
+    form, campaign = _campaign_of(request)
+    jobs = []
+    if campaign is not None:
+        jobs = list(
+            SynthesisJob.objects.filter(campaign=campaign)
+            .select_related("requested_by")
+            .defer("pdf", "xlsx")
+            .order_by("-requested_at", "-pk")[:JOBS_SHOWN]
+        )
+    now = timezone.now()
+    current = synthesis_documents.under_way(campaign, now) if campaign else None
+    return render(
+        request,
+        "documents/synthesis_page.html",
+        {
+            "active": "synthesis",
+            "form": form,
+            "campaign": campaign,
+            "jobs": jobs,
+            "current": current,
+            "stale_after": synthesis_documents.STALE_AFTER,
+            "stale_before": now - synthesis_documents.STALE_AFTER,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@reviewer_required
+@require_POST
+def synthesis_request(request: HttpRequest) -> HttpResponse:
+    """Reviewers only: queue a campaign's synthesis (one at a time per campaign)."""
+    form = SynthesisRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors["campagne"]))
+        return redirect("documents:federation:synthesis")
+    campaign = form.cleaned_data["campagne"]
+    page = reverse("documents:federation:synthesis") + f"?campagne={campaign.slug}"
+    with transaction.atomic():
+        # Two clicks at once: the campaign's row lock makes the second one find the first job.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        if synthesis_documents.under_way(campaign) is not None:
+            messages.info(request, _("Une synthèse de cette campagne est déjà en préparation."))
+            return redirect(page)
+        job = SynthesisJob.objects.create(campaign=campaign, requested_by=request.user)
+        # Queued once the job is saved: the worker must find it.
+        transaction.on_commit(lambda: make_synthesis.enqueue(job_id=job.pk))
+    messages.success(
+        request,
+        _("Synthèse demandée : elle se prépare en arrière-plan, cette page suit son avancement."),
+    )
+    return redirect(page)
+
+
+def _ready_job(pk: int) -> SynthesisJob:
+    return get_object_or_404(
+        SynthesisJob.objects.select_related("campaign"), pk=pk, state=SynthesisJob.State.READY
+    )
+
+
+@reviewer_required
+@require_safe
+def synthesis_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers only: a ready synthesis, as PDF."""
+    job = _ready_job(pk)
+    return _file_response(bytes(job.pdf or b""), _synthesis_filename(job, "pdf"), PDF_TYPE)
+
+
+@reviewer_required
+@require_safe
+def synthesis_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers only: a ready synthesis, as a spreadsheet (one sheet per table)."""
+    job = _ready_job(pk)
+    return _file_response(bytes(job.xlsx or b""), _synthesis_filename(job, "xlsx"), XLSX_TYPE)
+
+
+def _synthesis_filename(job: SynthesisJob, extension: str) -> str:
+    stamp = timezone.localtime(job.finished_at or job.requested_at).strftime("%Y-%m-%d")
+    return f"quali-coop-synthese-{job.campaign.slug}-{stamp}.{extension}"

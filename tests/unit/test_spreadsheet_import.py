@@ -1,0 +1,343 @@
+"""The selection's spreadsheet: exported, filled offline, read back, compared, applied (or not).
+
+Each bad file is refused with a French message, and the selection is left as it was.
+"""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from commitments import spreadsheet_import as sheet
+from commitments import workflow
+from commitments.models import TEXT_MAX, TITLE_MAX, Campaign, Choice, Project, Selection
+from tests import factories
+
+
+@pytest.fixture
+def draft(campaign, coop_a):
+    selection = factories.make_selection(coop_a, campaign, numbers=[1, 2, 7], projects_per=2)
+    project = Project.objects.filter(choice__selection=selection).order_by("pk").first()
+    Project.objects.filter(pk=project.pk).update(
+        objectives="Cent familles.\nAvant l'hiver.",
+        indicators="=1+2 familles",
+        target_date=datetime.date(2027, 12, 31),
+        progress="in_progress",
+    )
+    return Selection.objects.get(pk=selection.pk)
+
+
+def exported(selection):
+    return load_workbook(io.BytesIO(sheet.workbook(selection)))
+
+
+def saved(book, name="selection.xlsx"):
+    output = io.BytesIO()
+    book.save(output)
+    data = output.getvalue()
+    return name, io.BytesIO(data), len(data)
+
+
+def read(book, name="selection.xlsx"):
+    return sheet.read_workbook(*saved(book, name))
+
+
+def state(selection):
+    """Everything an import could change, to compare before and after."""
+    return (
+        sorted(
+            Project.objects.filter(choice__selection=selection).values_list(
+                "pk", "version", "updated_at", *Project.EDITABLE_FIELDS
+            )
+        ),
+        sorted(Choice.objects.filter(selection=selection).values_list("engagement__number")),
+        Project.history.count(),
+        Selection.objects.get(pk=selection.pk).updated_at,
+    )
+
+
+def header(book):
+    return [cell.value for cell in book.worksheets[0][1]]
+
+
+def row_of(book, project):
+    for row in book.worksheets[0].iter_rows(min_row=2):
+        if row[0].value == project.pk:
+            return row
+    raise AssertionError(project)
+
+
+def test_it_exports_one_row_per_project_and_a_sheet_of_engagements_and_limits(draft):
+    book = exported(draft)
+
+    assert book.sheetnames == ["Projets", "Engagements et limites"]
+    assert header(book) == [
+        "Référence",
+        "Engagement",
+        "Intitulé de l'engagement",
+        "Titre du projet",
+        "Description",
+        "Objectifs",
+        "Indicateurs de suivi",
+        "Échéance visée",
+        "Avancement",
+    ]
+    rows = list(book.worksheets[0].iter_rows(min_row=2))
+    assert len(rows) == 6
+    first = row_of(book, Project.objects.filter(choice__selection=draft).order_by("pk").first())
+    assert first[1].value == 1
+    assert first[5].value == "Cent familles.\nAvant l'hiver."
+    # Text typed like a formula stays text (the formula guard).
+    assert first[6].value == "=1+2 familles" and first[6].data_type == "s"
+    assert first[7].value.date() == datetime.date(2027, 12, 31)
+    assert first[8].value == "En cours"
+    guide = list(book["Engagements et limites"].iter_rows(values_only=True))
+    assert len([row for row in guide[1:13] if isinstance(row[0], int)]) == 12
+    chosen = {row[0] for row in guide[1:13] if row[3] == "oui"}
+    assert chosen == {1, 2, 7}
+    text = str(guide)
+    assert f"{TITLE_MAX} caractères au plus" in text and f"{TEXT_MAX} caractères au plus" in text
+
+
+def test_exporting_then_importing_the_same_file_changes_nothing(draft):
+    before = state(draft)
+    rows = read(exported(draft))
+
+    plan = sheet.plan(draft, rows)
+    assert plan.summary == {
+        "created": 0,
+        "changed": 0,
+        "unchanged": 6,
+        "removed": 0,
+        "refused": 0,
+    }
+    assert not plan.changes_anything
+    sheet.apply(draft, rows, expected=plan.fingerprint(), by=None)
+
+    assert state(draft) == before
+
+
+def test_it_creates_changes_and_removes_as_the_dry_run_said(draft, staff_a):
+    book = exported(draft)
+    projects = list(Project.objects.filter(choice__selection=draft).order_by("pk"))
+    row_of(book, projects[0])[3].value = "Titre revu hors ligne"
+    row_of(book, projects[0])[8].value = "réalisé"
+    row_of(book, projects[1])[7].value = "15/06/2028"
+    book.worksheets[0].delete_rows(row_of(book, projects[2])[0].row)
+    book.worksheets[0].append(
+        [None, 9, None, "Nouveau projet", "Une description.", "", "", None, "Prévu"]
+    )
+    rows = read(book)
+    before_history = Project.history.count()
+
+    plan = sheet.plan(draft, rows)
+    assert plan.summary == {
+        "created": 1,
+        "changed": 2,
+        "unchanged": 3,
+        "removed": 1,
+        "refused": 0,
+    }
+    assert plan.engagements_added == [9]
+    changed = {line.project.pk: line.change_labels for line in plan.lines if line.changes}
+    assert changed == {projects[0].pk: ["titre", "avancement"], projects[1].pk: ["échéance visée"]}
+    assert [line.project.pk for line in plan.removed] == [projects[2].pk]
+
+    sheet.apply(draft, rows, expected=plan.fingerprint(), by=staff_a)
+
+    first = Project.objects.get(pk=projects[0].pk)
+    assert first.title == "Titre revu hors ligne" and first.progress == "done"
+    assert Project.objects.get(pk=projects[1].pk).target_date == datetime.date(2028, 6, 15)
+    assert not Project.objects.filter(pk=projects[2].pk).exists()
+    created = Project.objects.get(choice__selection=draft, title="Nouveau projet")
+    assert created.choice.engagement.number == 9
+    # Recorded in the history like any edit: two changes, one creation, one deletion.
+    assert Project.history.count() == before_history + 4
+    assert Choice.history.filter(engagement__number=9, history_user=staff_a).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            "title_too_long",
+            f"Titre du projet : {TITLE_MAX + 1} caractères, pour {TITLE_MAX} au plus.",
+        ),
+        ("text_too_long", f"Description : {TEXT_MAX + 1} caractères, pour {TEXT_MAX} au plus."),
+        ("no_such_engagement", "l'engagement « 13 » n'existe pas"),
+        ("not_a_number", "l'engagement « sept » n'existe pas"),
+        ("unknown_reference", "n'est pas un projet de cette sélection"),
+        ("bad_date", "Échéance visée illisible : « l'an prochain »"),
+        ("bad_progress", "Avancement inconnu : « bientôt »"),
+        ("no_description", "description manquante"),
+        ("formula", "formule refusée dans : Titre du projet"),
+        ("stray", "hors des colonnes prévues"),
+        ("moved", "ce projet relève de l'engagement 1"),
+        ("twice", "figure déjà à la ligne 2"),
+    ],
+)
+def test_it_refuses_a_bad_row_and_imports_nothing(draft, change, reason):
+    book = exported(draft)
+    first = book.worksheets[0][2]
+    if change == "title_too_long":
+        first[3].value = "t" * (TITLE_MAX + 1)
+    elif change == "text_too_long":
+        first[4].value = "d" * (TEXT_MAX + 1)
+    elif change == "no_such_engagement":
+        first[1].value = 13
+    elif change == "not_a_number":
+        first[1].value = "sept"
+    elif change == "unknown_reference":
+        first[0].value = 999999
+    elif change == "bad_date":
+        first[7].value = "l'an prochain"
+    elif change == "bad_progress":
+        first[8].value = "bientôt"
+    elif change == "no_description":
+        first[4].value = "  "
+    elif change == "formula":
+        first[3].value = "=A1&B1"
+    elif change == "stray":
+        book.worksheets[0].cell(row=2, column=12, value="note")
+    elif change == "moved":
+        first[1].value = 2
+    elif change == "twice":
+        book.worksheets[0].append([cell.value for cell in first])
+    before = state(draft)
+    rows = read(book)
+
+    plan = sheet.plan(draft, rows)
+
+    refused = [line for line in plan.lines if line.outcome == sheet.Outcome.REFUSED]
+    assert [line.line for line in refused] == [8 if change == "twice" else 2]
+    assert any(reason in text for text in refused[0].reasons), refused[0].reasons
+    # A refused row's project is kept, never taken as removed.
+    assert plan.removed == [] or change == "unknown_reference"
+    with pytest.raises(sheet.ImportFileError, match="Des lignes sont refusées"):
+        sheet.apply(draft, rows, expected=plan.fingerprint(), by=None)
+    assert state(draft) == before
+
+
+def _refused(draft, filename, data):
+    before = state(draft)
+    with pytest.raises(sheet.ImportFileError) as refusal:
+        sheet.read_workbook(filename, io.BytesIO(data), len(data))
+    assert state(draft) == before
+    return str(refusal.value)
+
+
+def test_it_refuses_other_columns(draft):
+    book = exported(draft)
+    book.worksheets[0]["D1"] = "Nom du projet"
+
+    message = _refused(draft, "selection.xlsx", saved(book)[1].getvalue())
+
+    assert "Colonnes inconnues : Nom du projet" in message
+    assert "Colonnes attendues : Référence, Engagement" in message
+
+
+def test_it_refuses_a_missing_column(draft):
+    book = exported(draft)
+    book.worksheets[0].delete_cols(5)
+
+    assert "Colonnes manquantes : Description" in _refused(
+        draft, "selection.xlsx", saved(book)[1].getvalue()
+    )
+
+
+def test_it_refuses_merged_cells(draft):
+    book = exported(draft)
+    book.worksheets[0].merge_cells("D2:E2")
+
+    assert "cellules fusionnées (D2:E2)" in _refused(
+        draft, "selection.xlsx", saved(book)[1].getvalue()
+    )
+
+
+def test_it_refuses_a_macro_enabled_workbook(draft):
+    data = saved(exported(draft))[1].getvalue()
+    assert "macros (.xlsm)" in _refused(draft, "selection.xlsm", data)
+
+    with_macros = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(with_macros, "w") as target:
+        for entry in source.infolist():
+            target.writestr(entry, source.read(entry))
+        target.writestr("xl/vbaProject.bin", b"\x00macro")
+    assert "contient des macros" in _refused(draft, "selection.xlsx", with_macros.getvalue())
+
+
+def test_it_refuses_an_oversized_file(draft):
+    message = _refused(draft, "selection.xlsx", b"PK" + b"\x00" * (sheet.MAX_BYTES + 1))
+
+    assert "dépasse 2 Mo" in message
+
+
+def test_it_refuses_a_workbook_that_swells_once_unpacked(draft, monkeypatch):
+    monkeypatch.setattr(sheet, "MAX_UNPACKED_BYTES", 1000)
+
+    message = _refused(draft, "selection.xlsx", saved(exported(draft))[1].getvalue())
+
+    assert "trop volumineux une fois décompressé" in message
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("selection.xlsx", b"Reference;Engagement\n1;2\n"),
+        ("selection.xlsx", b"PK\x03\x04 not really a zip"),
+        ("selection.csv", b"Reference;Engagement\n1;2\n"),
+        ("selection.pdf", b"%PDF-1.7"),
+    ],
+)
+def test_it_refuses_what_is_not_an_xlsx_file(draft, filename, data):
+    message = _refused(draft, filename, data)
+
+    assert "xlsx" in message
+
+
+def test_it_refuses_an_empty_sheet(draft):
+    message = _refused(draft, "selection.xlsx", saved(Workbook())[1].getvalue())
+
+    assert "titres des colonnes" in message
+
+
+def test_it_refuses_a_plan_the_selection_moved_away_from(draft):
+    book = exported(draft)
+    book.worksheets[0][2][3].value = "Titre du fichier"
+    rows = read(book)
+    plan = sheet.plan(draft, rows)
+    project = Project.objects.get(pk=book.worksheets[0][2][0].value)
+    Project.objects.filter(pk=project.pk).update(
+        version=project.version + 1, title="Saisi en ligne"
+    )
+
+    with pytest.raises(sheet.PlanChanged) as changed:
+        sheet.apply(draft, rows, expected=plan.fingerprint(), by=None)
+
+    assert Project.objects.get(pk=project.pk).title == "Saisi en ligne"
+    assert changed.value.plan.fingerprint() != plan.fingerprint()
+
+
+def test_it_refuses_to_import_into_a_submitted_selection(draft, reviewer):
+    Campaign.objects.filter(pk=draft.campaign_id).update(min_engagements=3)
+    workflow.submit_selection(selection=draft, by=None)
+    book = exported(draft)
+    book.worksheets[0][2][3].value = "Changé après la soumission"
+    rows = read(book)
+    plan = sheet.plan(draft, rows)
+    before = state(draft)
+
+    with pytest.raises(workflow.WorkflowError, match="ne peut pas être modifiée"):
+        sheet.apply(draft, rows, expected=plan.fingerprint(), by=None)
+
+    assert state(draft) == before
+
+
+def test_the_dry_run_travels_as_plain_data(draft):
+    rows = read(exported(draft))
+
+    again = sheet.rows_from_data(sheet.rows_to_data(rows))
+
+    assert sheet.plan(draft, again).fingerprint() == sheet.plan(draft, rows).fingerprint()
