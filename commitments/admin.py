@@ -8,7 +8,7 @@ be rewritten, only deleted along with what it records.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +18,11 @@ from .models import (
     Campaign,
     Choice,
     Engagement,
+    FollowUp,
     Indicator,
+    Measurement,
     Pillar,
+    ProgressUpdate,
     Project,
     Remark,
     Selection,
@@ -53,7 +56,14 @@ class EngagementAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "opens_on", "closes_on", "min_engagements", "is_open_now"]
+    list_display = [
+        "name",
+        "opens_on",
+        "closes_on",
+        "min_engagements",
+        "publish_updates_directly",
+        "is_open_now",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "opens_on"
@@ -140,7 +150,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """django-simple-history's pages, answering 404 to an id that is no id.
 
     Its URLs take any text as the object's and the version's id, and the
-    database lookup then failed (a 500) on one that is not a number.
+    database lookup then failed (a 500) on one that is not a number. A model
+    the admin may not change cannot be reverted to a past version either.
     """
 
     def history_view(self, request, object_id, extra_context=None):
@@ -150,6 +161,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         _id_or_404(self.model._meta.pk, object_id)
         _id_or_404(self.model.history.model._meta.pk, version_id)
+        # Its POST saves the old version back without asking for the change
+        # permission: a read-only model's past versions stay read-only.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -243,3 +258,57 @@ class RemarkAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["name", "campaign", "opens_on", "due_on", "is_open_now"]
+    list_filter = ["campaign"]
+    search_fields = ["name"]
+    date_hierarchy = "opens_on"
+
+    @admin.display(description=_("ouverte"), boolean=True)
+    def is_open_now(self, follow_up):
+        return follow_up.is_open()
+
+
+class UpdateMeasurementInline(ReadOnlyInline):
+    model = Measurement
+    fields = ["indicator", "value", "measured_on", "comment"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(HistoryAdmin):
+    """Read-only: updates move through ``commitments.progress``, from the workspace and the queue.
+
+    Deleting stays possible (a message posted by mistake); the history keeps it.
+    """
+
+    list_display = ["project", "cooperative", "status", "state", "happened_on", "author"]
+    list_filter = ["state", "status", "project__choice__engagement"]
+    search_fields = ["text", "project__title", "project__choice__selection__cooperative__name"]
+    list_select_related = ["project__choice__selection__cooperative", "author"]
+    date_hierarchy = "happened_on"
+    inlines = [UpdateMeasurementInline]
+
+    @admin.display(description=_("coopérative"))
+    def cooperative(self, update):
+        return update.project.choice.selection.cooperative
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(HistoryAdmin):
+    """Measured values: corrected here by administrators if a figure was mistyped."""
+
+    list_display = ["indicator", "value", "measured_on", "update", "created_at"]
+    list_filter = ["indicator__project__choice__engagement"]
+    search_fields = ["indicator__name", "indicator__project__title", "comment"]
+    list_select_related = ["indicator__project", "update"]
+    raw_id_fields = ["indicator", "update"]
+    date_hierarchy = "measured_on"

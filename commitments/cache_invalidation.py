@@ -15,7 +15,17 @@ from django.dispatch import receiver
 from coops.models import Cooperative
 from qualicoop.public_cache import bump_public_version
 
-from .models import Campaign, Choice, Engagement, Pillar, Project, Selection
+from .models import (
+    Campaign,
+    Choice,
+    Engagement,
+    Indicator,
+    Measurement,
+    Pillar,
+    ProgressUpdate,
+    Project,
+    Selection,
+)
 
 
 def bump_on_commit() -> None:
@@ -46,4 +56,25 @@ def choice_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=Project)
 def project_changed(sender, instance, **kwargs):
     if Selection.objects.published().filter(choices__pk=instance.choice_id).exists():
+        bump_on_commit()
+
+
+@receiver([post_save, post_delete], sender=ProgressUpdate)
+def update_changed(sender, instance, **kwargs):
+    # Once published, an update's edit or deletion changes what the public sees
+    # (an edited one leaves the pages until it is published again).
+    if instance.published_at is not None:
+        bump_on_commit()
+
+
+@receiver([post_save, post_delete], sender=Indicator)
+def indicator_changed(sender, instance, **kwargs):
+    if Project.objects.published().filter(pk=instance.project_id).exists():
+        bump_on_commit()
+
+
+@receiver([post_save, post_delete], sender=Measurement)
+def measurement_changed(sender, instance, **kwargs):
+    # An administrator's correction of a published figure.
+    if Project.objects.published().filter(indicator_set__pk=instance.indicator_id).exists():
         bump_on_commit()

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -141,6 +141,28 @@ class Campaign(models.Model):
         default=8,
         help_text=_("Nombre d'engagements qu'une coopérative doit choisir, entre 1 et 12."),
     )
+    # The federation decides whether cooperatives' progress updates are read
+    # before they are public; either way a draft never is.
+    publish_updates_directly = models.BooleanField(
+        _("publier les points d'étape sans relecture"),
+        default=False,
+        help_text=_(
+            "Les points d'étape envoyés par les coopératives sont publiés aussitôt, "
+            "sans passer par la relecture de la fédération."
+        ),
+    )
+
+    # The cycle: how long a validated selection holds, and when it is due for renewal.
+    validity_years = models.PositiveSmallIntegerField(
+        _("durée de validité (années)"),
+        default=3,
+        help_text=_("Durée pendant laquelle une sélection validée engage la coopérative."),
+    )
+    renewal_months = models.PositiveSmallIntegerField(
+        _("préavis de renouvellement (mois)"),
+        default=6,
+        help_text=_("Une coopérative est « à renouveler » pendant ces derniers mois."),
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -156,6 +178,10 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_on__gte=models.F("opens_on")),
                 name="campaign_closes_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(validity_years__gte=1, validity_years__lte=10),
+                name="campaign_validity_1_10_years",
             ),
         ]
 
@@ -215,6 +241,9 @@ class Selection(models.Model):
     updated_at = models.DateTimeField(_("dernière activité"), default=timezone.now)
     submitted_at = models.DateTimeField(_("soumise le"), null=True, blank=True)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    # Set when validated, from the campaign's validity: the cooperative's
+    # standing reads it (``commitments.cycles``).
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
 
     objects = SelectionQuerySet.as_manager()
 
@@ -281,6 +310,9 @@ class Choice(models.Model):
         Engagement, on_delete=models.PROTECT, related_name="choices", verbose_name=_("engagement")
     )
     created_at = models.DateTimeField(_("choisi le"), default=timezone.now)
+    # After a partial send-back, the engagements the reviewers did not send
+    # back stay locked for the staff.
+    is_locked = models.BooleanField(_("verrouillé"), default=False)
 
     objects = ChoiceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -302,6 +334,35 @@ class Choice(models.Model):
 class ProjectQuerySet(models.QuerySet["Project"]):
     def published(self) -> "ProjectQuerySet":
         return self.filter(published("choice__selection"))
+
+    def with_stage(self) -> "ProjectQuerySet":
+        """Each project annotated with its stage (``stage_key``), in SQL.
+
+        The stage is what the latest published update reports or, without
+        one, the progress declared with the selection (a planned project is
+        an intention). One subquery, so that a list of projects says which
+        are intentions and which are under way at no extra query; filters,
+        roll-ups and downloads group on the same expression.
+        """
+        latest = ProgressUpdate.objects.filter(
+            lineage=models.OuterRef("lineage"), state=UpdateState.PUBLISHED
+        ).order_by("-happened_on", "-pk")
+        declared = models.Case(
+            models.When(progress=Project.Progress.IN_PROGRESS, then=models.Value("in_progress")),
+            models.When(progress=Project.Progress.DONE, then=models.Value("done")),
+            default=models.Value(INTENTION),
+            output_field=models.CharField(),
+        )
+        return self.annotate(
+            stage_key=Coalesce(models.Subquery(latest.values("status")[:1]), declared)
+        )
+
+
+class Carry(models.TextChoices):
+    """What became of a project carried from the previous cycle's selection."""
+
+    RENEWED = "renewed", _("Reconduit")
+    MODIFIED = "modified", _("Modifié")
 
 
 class Project(models.Model):
@@ -341,6 +402,11 @@ class Project(models.Model):
     # The same project across the selection's versions: a new version's copy keeps
     # it, so that the project's public address leads to its current version.
     lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    # Carried from the previous cycle: staff say whether it is renewed as it
+    # was or modified (empty: a new project, or not marked yet).
+    carry = models.CharField(_("reconduction"), max_length=20, choices=Carry.choices, blank=True)
+    # Set by reviewers, like the federation's yearly trophies; not staff's to edit.
+    is_exemplary = models.BooleanField(_("projet exemplaire"), default=False)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
 
@@ -374,6 +440,18 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("public:project", args=[self.pk])
+
+    @property
+    def stage(self) -> str:
+        """Where the project stands for a reader (read from ``with_stage()``)."""
+        return self.stage_key  # type: ignore[attr-defined]
+
+    @property
+    def stage_label(self) -> str:
+        return str(STAGE_LABELS[self.stage])
 
 
 # Measured values: up to a billion, to the hundredth (households, euros, kWh, %).
@@ -442,6 +520,14 @@ class Indicator(models.Model):
         return value >= self.target_value
 
 
+class MeasurementQuerySet(models.QuerySet["Measurement"]):
+    def public(self) -> "MeasurementQuerySet":
+        """Values the public may see, on a project it may see."""
+        return self.filter(
+            models.Q(update__isnull=True) | models.Q(update__state=UpdateState.PUBLISHED)
+        )
+
+
 class Measurement(models.Model):
     """A dated measured value of an indicator, with where it comes from."""
 
@@ -454,8 +540,19 @@ class Measurement(models.Model):
     value = models.DecimalField(_("valeur"), max_digits=VALUE_DIGITS, decimal_places=VALUE_PLACES)
     measured_on = models.DateField(_("date de la mesure"))
     comment = models.CharField(_("commentaire ou source"), max_length=500, blank=True)
+    # A value given with a progress update is public once that update is;
+    # without one, it was part of the selection and reviewed with it.
+    update = models.ForeignKey(
+        "ProgressUpdate",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        verbose_name=_("point d'étape"),
+    )
     created_at = models.DateTimeField(_("saisie le"), default=timezone.now)
 
+    objects = MeasurementQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -465,6 +562,182 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} : {self.value} ({self.measured_on})"
+
+
+class ProjectStatus(models.TextChoices):
+    """Where a validated project stands, as its cooperative reports it."""
+
+    NOT_STARTED = "not_started", _("Pas commencé")
+    IN_PROGRESS = "in_progress", _("En cours")
+    DONE = "done", _("Réalisé")
+    POSTPONED = "postponed", _("Reporté")
+    ABANDONED = "abandoned", _("Abandonné")
+
+
+# A project nobody reported on yet is what the cooperative intends to do.
+INTENTION = "intention"
+STAGE_LABELS = {INTENTION: _("Intention"), **dict(ProjectStatus.choices)}
+
+# A postponed or abandoned project says why.
+STATUSES_WITH_REASON = (ProjectStatus.POSTPONED, ProjectStatus.ABANDONED)
+
+
+class UpdateState(models.TextChoices):
+    """Where a progress update is on its way to the public (``commitments.progress``)."""
+
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("À relire")
+    SENT_BACK = "sent_back", _("À reprendre")
+    PUBLISHED = "published", _("Publié")
+
+
+UPDATE_TEXT_MAX = 2000
+
+
+class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
+    def published(self) -> "ProgressUpdateQuerySet":
+        """Published updates of projects the public sees, whichever version they were posted on."""
+        return self.filter(
+            state=UpdateState.PUBLISHED,
+            lineage__in=Project.objects.published().values("lineage"),
+        )
+
+
+class ProgressUpdate(models.Model):
+    """A dated point on a validated project: where it stands, what happened, new values.
+
+    Posted by the cooperative's staff after validation, without reopening the
+    selection. ``state`` moves only through ``commitments.progress``.
+    """
+
+    # What staff write; the form, the service and the history read this list.
+    EDITABLE_FIELDS = ("status", "reason", "text", "happened_on")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="updates", verbose_name=_("projet")
+    )
+    # The project across the selection's versions: its public page shows every
+    # update of the lineage, whichever version it was posted on.
+    lineage = models.UUIDField(editable=False, db_index=True)
+    state = models.CharField(
+        _("état"),
+        max_length=20,
+        choices=UpdateState.choices,
+        default=UpdateState.DRAFT,
+        db_index=True,
+    )
+    status = models.CharField(_("avancement"), max_length=20, choices=ProjectStatus.choices)
+    reason = models.TextField(_("raison"), max_length=UPDATE_TEXT_MAX, blank=True)
+    text = models.TextField(_("ce qui s'est passé"), max_length=UPDATE_TEXT_MAX)
+    happened_on = models.DateField(_("date du point d'étape"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rédigé par"),
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relu par"),
+    )
+    remark = models.TextField(_("remarque de la fédération"), max_length=TEXT_MAX, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True, db_index=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-happened_on", "-pk"]
+        verbose_name = _("point d'étape")
+        verbose_name_plural = _("points d'étape")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=[state.value for state in UpdateState]),
+                name="progress_update_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[status.value for status in ProjectStatus]),
+                name="progress_update_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[s.value for s in STATUSES_WITH_REASON])
+                | ~models.Q(reason=""),
+                name="progress_update_reason_when_postponed_or_abandoned",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), UPDATE_TEXT_MAX),
+                name="progress_update_text_bounded",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("reason"), UPDATE_TEXT_MAX),
+                name="progress_update_reason_bounded",
+            ),
+        ]
+        indexes = [models.Index(fields=["lineage", "state", "happened_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project} — {self.get_status_display()} ({self.happened_on})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (UpdateState.DRAFT, UpdateState.SENT_BACK, UpdateState.PUBLISHED)
+
+
+class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def current(self, today: datetime.date | None = None) -> "FollowUp | None":
+        """The follow-up under way: the latest one already opened."""
+        today = today or timezone.localdate()
+        return self.filter(opens_on__lte=today).order_by("-opens_on", "-pk").first()
+
+
+class FollowUp(models.Model):
+    """An annual follow-up: by ``due_on``, each cooperative posts an update per validated project.
+
+    It sits inside a commitment campaign: the projects it follows are those of
+    that campaign's published selections.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("campagne d'engagement suivie"),
+    )
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    opens_on = models.DateField(_("date d'ouverture"))
+    due_on = models.DateField(
+        _("date limite"),
+        help_text=_("Date à laquelle chaque projet validé doit avoir au moins un point d'étape."),
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_on"]
+        verbose_name = _("campagne de suivi")
+        verbose_name_plural = _("campagnes de suivi")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("opens_on")),
+                name="follow_up_due_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.opens_on <= today <= self.due_on
 
 
 class Transition(models.Model):
@@ -524,3 +797,183 @@ class Remark(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class DroppedProject(models.Model):
+    """A project of the previous cycle the cooperative abandons, and why.
+
+    It leaves the new selection (the public never sees it there); this row
+    keeps what the review compares against the previous cycle.
+    """
+
+    selection = models.ForeignKey(
+        Selection,
+        on_delete=models.CASCADE,
+        related_name="dropped_projects",
+        verbose_name=_("sélection"),
+    )
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="+", verbose_name=_("engagement")
+    )
+    lineage = models.UUIDField(editable=False)
+    title = models.CharField(_("titre"), max_length=TITLE_MAX)
+    reason = models.TextField(_("raison"), max_length=TEXT_MAX)
+    dropped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        ordering = ["engagement__number", "pk"]
+        verbose_name = _("projet abandonné")
+        verbose_name_plural = _("projets abandonnés")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReopeningRequest(models.Model):
+    """Staff ask the federation to reopen a validated selection; reviewers accept or decline."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        DECLINED = "declined", _("Refusée")
+
+    selection = models.ForeignKey(
+        Selection,
+        on_delete=models.CASCADE,
+        related_name="reopening_requests",
+        verbose_name=_("sélection"),
+    )
+    state = models.CharField(
+        _("état"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    message = models.TextField(_("message"), max_length=TEXT_MAX)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    reason = models.TextField(_("raison du refus"), max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("demande de réouverture")
+        verbose_name_plural = _("demandes de réouverture")
+        constraints = [
+            # One open request at a time per selection.
+            models.UniqueConstraint(
+                fields=["selection"],
+                condition=models.Q(state="pending"),
+                name="one_pending_reopening_request_per_selection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection} — {self.get_state_display()}"
+
+
+class ReviewDraft(models.Model):
+    """A reviewer's review in progress: saved, not sent, until the decision."""
+
+    selection = models.ForeignKey(
+        Selection,
+        on_delete=models.CASCADE,
+        related_name="review_drafts",
+        verbose_name=_("sélection"),
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("relecteur"),
+    )
+    decision = models.CharField(_("décision envisagée"), max_length=30, blank=True)
+    message = models.TextField(_("message"), max_length=TEXT_MAX, blank=True)
+    # Engagement number (as text) -> remark.
+    remarks = models.JSONField(_("remarques"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("enregistrée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("examen en cours")
+        verbose_name_plural = _("examens en cours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["selection", "reviewer"], name="one_review_draft_per_reviewer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection} — {self.reviewer}"
+
+
+class InternalNote(models.Model):
+    """A reviewers' note on a selection: never shown to the cooperative nor the public."""
+
+    selection = models.ForeignKey(
+        Selection,
+        on_delete=models.CASCADE,
+        related_name="internal_notes",
+        verbose_name=_("sélection"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    text = models.TextField(_("note"), max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Notification(models.Model):
+    """What happened to a person's selections and reviews, in the portal ("Notifications")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinataire"),
+    )
+    text = models.CharField(_("texte"), max_length=300)
+    url = models.CharField(_("lien"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

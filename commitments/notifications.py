@@ -10,6 +10,7 @@ Emails are plain text, in French, with absolute links built from
 """
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,13 +20,25 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coops import access
 from coops.models import Cooperative, Membership
+from coops.people import display_name
 from qualicoop.absolute_urls import absolute_url
 from qualicoop.mail import send_email
 
-from .models import EDITABLE_STATUSES, Campaign, Selection, Status, Transition
+from .models import (
+    EDITABLE_STATUSES,
+    Campaign,
+    FollowUp,
+    ProgressUpdate,
+    Project,
+    Selection,
+    Status,
+    Transition,
+    UpdateState,
+)
 
 logger = logging.getLogger("qualicoop.notifications")
 
@@ -116,6 +129,49 @@ def selection_validated(transition_id):
     )
 
 
+def _notify_update(template, update_id):
+    """Queue the emails of a reviewer's answer on a progress update; log any failure."""
+    try:
+        update = ProgressUpdate.objects.select_related(
+            "project__choice__selection__cooperative",
+            "project__choice__engagement",
+            "author",
+            "reviewer",
+        ).get(pk=update_id)
+        cooperative = update.project.choice.selection.cooperative
+        author = update.author
+        # The author acts on the answer; if they have left, the whole team hears of it.
+        if author is not None and author.is_active and author.email:
+            recipients = [author]
+        else:
+            recipients = list(members(cooperative))
+        reviewer = update.reviewer
+        context = {
+            "update": update,
+            "project": update.project,
+            "cooperative": cooperative,
+            "reviewer_name": display_name(reviewer) if reviewer else _("La fédération"),
+            "update_url": absolute_url(
+                reverse("workspace:update_edit", args=[cooperative.slug, update.pk])
+            ),
+            "public_url": absolute_url(update.project.get_absolute_url()),
+        }
+        return _send(_messages(template, context, recipients))
+    except Exception:
+        logger.exception("notification_failed template=%s update=%s", template, update_id)
+        return 0
+
+
+def update_published(update_id):
+    """Tell the author that their progress update is public."""
+    return _notify_update("update_published", update_id)
+
+
+def update_sent_back(update_id):
+    """Tell the author what the federation asks them to change in their update."""
+    return _notify_update("update_sent_back", update_id)
+
+
 def cooperatives_to_remind(campaign):
     """Cooperatives whose work for ``campaign`` is not in the federation's hands yet.
 
@@ -189,6 +245,62 @@ def send_deadline_reminders(*, days, today=None):
     return ReminderRun(
         campaign,
         sent,
-        _("Campagne « %(campaign)s » : %(sent)s rappel(s) mis en file d'envoi.")
+        ngettext(
+            "Campagne « %(campaign)s » : %(sent)s rappel mis en file d'envoi.",
+            "Campagne « %(campaign)s » : %(sent)s rappels mis en file d'envoi.",
+            sent,
+        )
         % {"campaign": campaign.name, "sent": sent},
+    )
+
+
+def send_follow_up_reminders(*, days, today=None):
+    """Remind cooperatives of the projects still without news, ``days`` or less before the due date.
+
+    For the current follow-up: each cooperative with a published selection of
+    its campaign and a project with no update sent since the follow-up opened.
+    """
+    today = today or timezone.localdate()
+    follow_up = FollowUp.objects.current(today)
+    if follow_up is None or not 0 <= (follow_up.due_on - today).days <= days:
+        return ReminderRun(None, 0, _("Aucune campagne de suivi proche de sa date limite."))
+    reported = ProgressUpdate.objects.filter(
+        lineage=OuterRef("lineage"),
+        state__in=[UpdateState.SUBMITTED, UpdateState.PUBLISHED],
+        happened_on__gte=follow_up.opens_on,
+    )
+    missing = (
+        Project.objects.filter(
+            choice__selection__campaign=follow_up.campaign, choice__selection__is_published=True
+        )
+        .filter(~Exists(reported))
+        .values_list("choice__selection__cooperative", flat=True)
+    )
+    counts = Counter(missing)
+    memberships = (
+        Membership.objects.filter(cooperative__in=counts.keys(), user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user", "cooperative")
+        .order_by("cooperative__name", "user__pk")
+    )
+    messages = []
+    for membership in memberships:
+        cooperative = membership.cooperative
+        context = {
+            "cooperative": cooperative,
+            "follow_up": follow_up,
+            "missing": counts[cooperative.pk],
+            "follow_up_url": absolute_url(reverse("workspace:follow_up", args=[cooperative.slug])),
+        }
+        messages += _messages("follow_up_reminder", context, [membership.user])
+    sent = _send(messages)
+    return ReminderRun(
+        follow_up.campaign,
+        sent,
+        ngettext(
+            "Suivi « %(name)s » : %(sent)s rappel mis en file d'envoi.",
+            "Suivi « %(name)s » : %(sent)s rappels mis en file d'envoi.",
+            sent,
+        )
+        % {"name": follow_up.name, "sent": sent},
     )

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coops import access
 from coops.access import AnyUser
@@ -195,9 +196,12 @@ def missing_for_submission(selection: Selection) -> list[Problem]:
     if len(choices) < minimum:
         problems.append(
             Problem(
-                _(
+                ngettext(
                     "Choisissez au moins %(minimum)s engagements "
-                    "(%(count)s choisi(s) pour l'instant)."
+                    "(%(count)s choisi pour l'instant).",
+                    "Choisissez au moins %(minimum)s engagements "
+                    "(%(count)s choisis pour l'instant).",
+                    len(choices),
                 )
                 % {"minimum": minimum, "count": len(choices)}
             )
@@ -322,6 +326,14 @@ def request_changes(
     return entry
 
 
+def valid_until(decided_on: datetime.date, years: int) -> datetime.date:
+    """The last day a selection validated on ``decided_on`` holds (29 February: 28th)."""
+    try:
+        return decided_on.replace(year=decided_on.year + years)
+    except ValueError:
+        return decided_on.replace(year=decided_on.year + years, day=28)
+
+
 def validate_selection(*, selection: Selection, by: User | None, message: str = "") -> Transition:
     """A reviewer validates: this selection becomes the cooperative's public one."""
     with transaction.atomic():
@@ -331,7 +343,13 @@ def validate_selection(*, selection: Selection, by: User | None, message: str = 
             pk=locked.pk
         ).update(is_published=False)
         entry = _move(
-            locked, Status.VALIDATED, by=by, message=message, decided_at=_NOW, is_published=True
+            locked,
+            Status.VALIDATED,
+            by=by,
+            message=message,
+            decided_at=_NOW,
+            is_published=True,
+            valid_until=valid_until(timezone.localdate(), locked.campaign.validity_years),
         )
         transaction.on_commit(partial(notifications.selection_validated, entry.pk))
     selection.refresh_from_db()
@@ -415,6 +433,7 @@ def _copy(
             choice=by_old_choice[project.choice_id],
             position=project.position,
             lineage=project.lineage,
+            is_exemplary=project.is_exemplary,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
         )
         for project in source_projects
@@ -444,6 +463,7 @@ def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
             value=measurement.value,
             measured_on=measurement.measured_on,
             comment=measurement.comment,
+            update_id=measurement.update_id,
             created_at=measurement.created_at,
         )
         for source, copy in zip(sources, created, strict=True)

@@ -20,8 +20,9 @@ def is_erased(user: User) -> bool:
     return not user.is_active and user.username == erased_username(user)
 
 
-def display_name(user: User) -> str:
-    """The full name, else the username; "ancien membre" for an erased account."""
-    if is_erased(user):
+def display_name(user: User | None) -> str:
+    """The full name, else the username; "ancien membre" for an erased or deleted account."""
+    # A deleted account leaves None behind (on_delete=SET_NULL).
+    if user is None or is_erased(user):
         return _("ancien membre")
     return user.get_full_name() or user.get_username()

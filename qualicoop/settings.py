@@ -72,10 +72,16 @@ INSTALLED_APPS = [
     "commitments",
     "qualicoop",
     "qualicoop.accounts",
+    "qualicoop.documents",
+    # After commitments: follows what it publishes (the open-data files).
+    "qualicoop.public",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that reads or writes the body: it compresses the final
+    # one (brotli, else gzip); static files and cached pages come compressed already.
+    "qualicoop.compression.CompressionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so that cached pages answer 304 too.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -179,6 +185,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The open-data files, written by a task on each publication and served from here
+# (qualicoop.public.opendata_files); every app server and the worker must share it.
+OPENDATA_ROOT = Path(env_str("OPENDATA_ROOT") or BASE_DIR / "var" / "opendata")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -215,6 +224,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Quali'Coop <qualicoop@example.org>")
 # The federation's address for questions about personal data (the privacy page).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "qualicoop@example.org")
+# Who publishes and who hosts the portal, as the legal notice must say
+# (/mentions-legales/). The publisher is the federation; a phone number or a
+# named publication director is shown only once given. With no hosting
+# provider named, the notice says the publisher hosts the portal itself.
+PUBLISHER_NAME = env_str("PUBLISHER_NAME", "Fédération nationale des sociétés coopératives d'HLM")
+PUBLISHER_ADDRESS = env_str("PUBLISHER_ADDRESS", "14 rue Lord Byron, 75008 Paris")
+PUBLISHER_PHONE = env_str("PUBLISHER_PHONE")
+PUBLICATION_DIRECTOR = env_str("PUBLICATION_DIRECTOR")
+HOSTING_PROVIDER_NAME = env_str("HOSTING_PROVIDER_NAME")
+HOSTING_PROVIDER_ADDRESS = env_str("HOSTING_PROVIDER_ADDRESS")
+HOSTING_PROVIDER_PHONE = env_str("HOSTING_PROVIDER_PHONE")
 # Seconds before a silent mail server counts as failed: the mail task then tries
 # again later instead of holding the worker.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)

@@ -14,10 +14,12 @@ from .public import discovery_urls
 
 urlpatterns = [
     path("", include("qualicoop.public.urls")),
+    path("", include("qualicoop.public.trust_urls")),
     path("", include((discovery_urls.urlpatterns + api_urls.urlpatterns, "discovery"))),
     path("compte/", include("qualicoop.accounts.urls")),
     path("espace/", include("qualicoop.workspace.urls")),
     path("federation/", include("qualicoop.federation.urls")),
+    path("", include("qualicoop.documents.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("langue/<str:code>/", switch_language, name="switch_language"),

@@ -44,7 +44,10 @@ ANONYMOUS = [
     ("/projets/?q=coop%C3%A9rateur&engagement=7&pilier=2", "Recherche + filtres"),
     ("/projets/?engagement=3&page=2", "Filtres seuls"),
     ("/statistiques/", "Statistiques"),
+    ("/projets/1/", "Page d'un projet"),
     ("/donnees/projets.json?engagement=1", "Données ouvertes JSON"),
+    # The whole file, written ahead and served as a static file (opendata_files).
+    ("/donnees/projets.json", "Données ouvertes JSON (fichier)"),
 ]
 LOGGED_IN = [
     ("demo", "/espace/cooperative-de-demonstration/engagements/", "Espace : choix (demo)"),
@@ -104,6 +107,8 @@ def server_env(url):
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         "CACHE_URL": f"file://{ROOT / 'var' / 'bench-cache'}",
+        # Emptied with the cache for each size: no file of another database is served.
+        "OPENDATA_ROOT": str(ROOT / "var" / "bench-opendata"),
         # One gunicorn, whose workers share the file cache: sessions and pages from it.
         "SINGLE_APP_SERVER": "true",
         "SITE_URL": BASE,
@@ -114,6 +119,7 @@ def prepare(size, env):
     print(f"== {size} coopératives : base {env['DATABASE_URL']}", flush=True)
     reset_database(env["DATABASE_URL"])
     shutil.rmtree(ROOT / "var" / "bench-cache", ignore_errors=True)
+    shutil.rmtree(ROOT / "var" / "bench-opendata", ignore_errors=True)
     manage(env, "migrate", "--noinput")
     manage(env, "loaddata", "reference", "cooperatives", "campaign_2024")
     manage(env, "create_demo_accounts", "--force")
@@ -244,6 +250,51 @@ def query_counts(env, paths):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+PDF_COOPERATIVE = "grand-delta-habitat"
+
+
+def pdf_seconds(env, runs=3):
+    """Seconds to make one cooperative's Quali'Coop PDF (target: under 2 s), run after run.
+
+    In-process, as the task worker does it; the first run pays WeasyPrint's
+    start (fonts, Pango), as a worker's first PDF does.
+    """
+    code = (
+        "import json, time\n"
+        "from commitments.models import Selection\n"
+        "from qualicoop.documents import cooperative\n"
+        "from qualicoop.documents.models import CooperativeDocument\n"
+        f"selection = Selection.objects.published().get(cooperative__slug={PDF_COOPERATIVE!r})\n"
+        "times = []\n"
+        f"for _ in range({runs}):\n"
+        "    CooperativeDocument.objects.filter(selection=selection).delete()\n"
+        "    start = time.perf_counter()\n"
+        "    cooperative.refresh(selection.pk)\n"
+        "    times.append(time.perf_counter() - start)\n"
+        "print(json.dumps(times))\n"
+    )
+    local = {**env, "LOG_LEVEL": "WARNING"}
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=local, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pdf_only():
+    """`make bench BENCH_ARGS=--pdf-only`: the PDF measurement alone, on the reference data."""
+    env = server_env(database_url_for("pdf"))
+    reset_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput")
+    manage(env, "loaddata", "reference", "cooperatives", "campaign_2024")
+    times = pdf_seconds(env)
+    print(
+        f"PDF de {PDF_COOPERATIVE} : "
+        + ", ".join(f"{seconds:.2f} s" for seconds in times)
+        + " (objectif : moins de 2 s)"
+    )
+
+
 def worker_rss_mb(proc):
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
@@ -305,7 +356,13 @@ def run_size(size, seconds):
                 f"  {size_bytes / 1024:6.1f} Ko  erreurs {errors}",
                 flush=True,
             )
-        return {"size": size, "rows": rows, "rss": worker_rss_mb(proc), "home": home_transfer()}
+        return {
+            "size": size,
+            "rows": rows,
+            "rss": worker_rss_mb(proc),
+            "home": home_transfer(),
+            "pdf": pdf_seconds(env),
+        }
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -360,6 +417,8 @@ def markdown(results, seconds):
             f"- Mémoire résidente maximale d'un worker gunicorn : {result['rss']:.0f} Mo.",
             f"- Transfert total de la page d'accueil (HTML + CSS + JS compressés) :"
             f" {result['home'] / 1024:.1f} Ko.",
+            f"- Un PDF de coopérative ({PDF_COOPERATIVE}) : {result['pdf'][0]:.2f} s au premier,"
+            f" {min(result['pdf'][1:] or result['pdf']):.2f} s ensuite (objectif : moins de 2 s).",
             "",
         ]
     return "\n".join(lines)
@@ -370,7 +429,11 @@ def main():
     parser.add_argument("--sizes", default="200,2000")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--pdf-only", action="store_true", help="time one cooperative's PDF only")
     args = parser.parse_args()
+    if args.pdf_only:
+        pdf_only()
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk est nécessaire : apt-get install -y wrk")
     results = [run_size(int(size), args.seconds) for size in args.sizes.split(",")]

@@ -19,7 +19,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_static(settings):
+def _fast_and_static(settings, tmp_path):
+    # Open-data files are written per test, never into the project's var/.
+    settings.OPENDATA_ROOT = tmp_path / "opendata"
     # The manifest storage needs collectstatic; tests serve static files as they are.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -39,7 +39,7 @@ class QueueFilterForm(CampaignFilterForm):
         required=False,
         choices=[
             ("", _("Tous")),
-            ("soumise", _("À examiner")),
+            ("soumise", _("Soumises")),
             ("modifications-demandees", Status.CHANGES_REQUESTED.label),
             ("brouillon", _("Brouillons")),
             ("validee", _("Validées")),

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import importing
+from . import importing, progress
 from . import views as federation
 
 app_name = "federation"
@@ -11,6 +11,10 @@ urlpatterns = [
     path("selections/<int:pk>/rouvrir/", federation.reopen, name="reopen"),
     path("tableau-de-bord/", federation.dashboard, name="dashboard"),
     path("import/", importing.import_cooperatives, name="import"),
+    path("points-etape/", progress.updates_queue, name="updates_queue"),
+    path("points-etape/<int:pk>/", progress.update_review, name="update_review"),
+    path("suivi/", progress.follow_up_dashboard, name="follow_up"),
+    path("projets/<int:pk>/exemplaire/", progress.project_exemplary, name="project_exemplary"),
     re_path(
         r"^export/(?P<kind>selections|projets)\.(?P<fmt>csv|xlsx)$",
         federation.export,

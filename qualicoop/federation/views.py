@@ -126,7 +126,7 @@ class QueueGroup:
 
 # The queue's groups, in the order a reviewer works through them.
 QUEUE_GROUPS = [
-    ("soumise", _("À examiner"), ("submitted_at", "pk")),
+    ("soumise", _("Soumises"), ("submitted_at", "pk")),
     ("modifications-demandees", _("Modifications demandées"), ("cooperative__name", "revision")),
     ("brouillon", _("Brouillons"), ("cooperative__name", "revision")),
     ("validee", _("Validées"), ("cooperative__name", "revision")),

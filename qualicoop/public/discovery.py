@@ -5,23 +5,34 @@ content only (``qualicoop.public.opendata``). Each runs a fixed number of querie
 whatever the data size.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
+from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from commitments.models import Engagement, published_cooperatives
+from commitments.models import (
+    Engagement,
+    ProgressUpdate,
+    Project,
+    UpdateState,
+    published_cooperatives,
+)
 from qualicoop.absolute_urls import absolute_url, site_domain, site_scheme
 from qualicoop.public_cache import public_page, served
 
-from . import opendata
+from . import opendata, opendata_files, rollups
+from .opendata_catalogue import distributions, schema_org_datasets
 from .search import ProjectFilterForm, highlight
 
 PROJECTS_PER_PAGE = 20
@@ -35,7 +46,7 @@ def projects(request):
     # Invalid filters are reported next to their field and left out; the
     # valid ones apply all the same.
     form.is_valid()
-    found = form.apply(opendata.published_projects()).select_related(
+    found = form.apply(opendata.published_projects().with_stage()).select_related(
         "choice__engagement__pillar",
         "choice__selection__cooperative",
     )
@@ -169,6 +180,9 @@ def statistics(request):
     stats = opendata.statistics(request.GET.get("page"))
     served(request, page=stats.page_obj.number)
     engagement_label = _("Engagement %(number)s")
+    by_pillar = rollups.rollups_by(
+        Project.objects.published(), "choice__engagement__pillar__number"
+    )
     return render(
         request,
         "discovery/statistics.html",
@@ -194,11 +208,28 @@ def statistics(request):
             ),
             "matrix": matrix_layout(stats),
             "page_obj": stats.page_obj,
+            "progress": rollups.total(by_pillar.values()),
+            "pillar_progress": [
+                (pillar, by_pillar.get(pillar.number, rollups.EMPTY)) for pillar in stats.pillars
+            ],
         },
     )
 
 
 # --- Open data -------------------------------------------------------------------
+
+# Inside <script>, a value holding "</script>" or "<!--" would end or change the
+# block: JSON may spell those characters as escapes instead.
+_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def json_ld(data):
+    """``data`` as the JSON of a ``<script type="application/ld+json">`` block.
+
+    A data block is never run, so the policy that forbids inline scripts does
+    not apply to it: it needs no nonce (which a cached page could not renew).
+    """
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_IN_HTML))  # noqa: S308
 
 
 @public_page()
@@ -210,8 +241,18 @@ def opendata_page(request):
         "discovery/opendata.html",
         {
             "fields": opendata.FIELDS,
+            "datasets": [
+                {
+                    "dataset": dataset,
+                    "downloads": distributions(dataset),
+                    "schema": reverse("discovery:opendata_schema", args=[dataset.slug]),
+                }
+                for dataset in opendata.DATASETS.values()
+            ],
             "licence_name": opendata.LICENCE_NAME,
             "licence_url": opendata.LICENCE_URL,
+            "licence_id": opendata.LICENCE_ID,
+            "structured_data": json_ld(schema_org_datasets()),
         },
     )
 
@@ -222,39 +263,106 @@ def _open_to_all(response):
     return response
 
 
-@require_safe
-def opendata_csv(request):
-    """Anyone: the published projects as CSV, with the filters of the projects page."""
+def _filtered(request):
+    return any(request.GET.get(name) for name in ProjectFilterForm.base_fields)
+
+
+def _filtered_projects(request, kind):
+    """The projects a filter of the projects page keeps, written now (a file per query
+    would be one file per search)."""
     form = ProjectFilterForm(request.GET)
     if not form.is_valid():
+        if kind == "json":
+            return _open_to_all(
+                JsonResponse(
+                    {"detail": form.error_summary()},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            )
         return HttpResponseBadRequest(
             form.error_summary(), content_type="text/plain; charset=utf-8"
         )
-    response = StreamingHttpResponse(
-        opendata.csv_lines(form.apply(opendata.published_projects())),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="qualicoop-projets.csv"'
+    projects = form.apply(opendata.published_projects())
+    if kind == "json":
+        response = StreamingHttpResponse(
+            opendata.json_chunks(projects), content_type="application/json; charset=utf-8"
+        )
+    else:
+        separator = opendata.COMMA_SEPARATOR if kind == "csv-virgule" else opendata.FRENCH_SEPARATOR
+        response = StreamingHttpResponse(
+            opendata.csv_lines(projects, separator=separator),
+            content_type="text/csv; charset=utf-8",
+        )
+        name = opendata_files.file_name(opendata.PROJECTS.slug, kind)
+        response["Content-Disposition"] = f'attachment; filename="qualicoop-{name}"'
     return _open_to_all(response)
+
+
+def _download(request, slug, kind):
+    """One file of a dataset, as written ahead (``opendata_files``).
+
+    The projects' CSV and JSON take the filters of the projects page too: with
+    one, the file is made for the request.
+    """
+    if slug == opendata.PROJECTS.slug and kind != "schema" and _filtered(request):
+        return _filtered_projects(request, kind)
+    name = opendata_files.file_name(slug, kind)
+    form = opendata_files.KINDS[kind]
+    return opendata_files.serve(
+        request,
+        slug,
+        name,
+        content_type=form.content_type,
+        download_as=f"qualicoop-{name}" if form.attachment else None,
+    )
+
+
+@require_safe
+def opendata_csv(request):
+    """Anyone: the published projects as CSV (French convention), with the page's filters."""
+    return _download(request, opendata.PROJECTS.slug, "csv")
 
 
 @require_safe
 def opendata_json(request):
-    """Anyone: the published projects as a JSON array, with the filters of the projects page."""
-    form = ProjectFilterForm(request.GET)
-    if not form.is_valid():
-        return _open_to_all(
-            JsonResponse(
-                {"detail": form.error_summary()},
-                status=400,
-                json_dumps_params={"ensure_ascii": False},
-            )
-        )
-    response = StreamingHttpResponse(
-        opendata.json_chunks(form.apply(opendata.published_projects())),
-        content_type="application/json; charset=utf-8",
+    """Anyone: the published projects as JSON, with the filters of the projects page."""
+    return _download(request, opendata.PROJECTS.slug, "json")
+
+
+@require_safe
+def opendata_dataset_csv(request, dataset):
+    """Anyone: a dataset as CSV, in the French convention (";", UTF-8 with a BOM)."""
+    return _download(request, dataset, "csv")
+
+
+@require_safe
+def opendata_dataset_csv_comma(request, dataset):
+    """Anyone: a dataset as CSV with commas (UTF-8, no BOM)."""
+    return _download(request, dataset, "csv-virgule")
+
+
+@require_safe
+def opendata_dataset_json(request, dataset):
+    """Anyone: a dataset as JSON, with its licence."""
+    return _download(request, dataset, "json")
+
+
+@require_safe
+def opendata_schema(request, dataset):
+    """Anyone: the Table Schema of a dataset's CSV files."""
+    return _download(request, dataset, "schema")
+
+
+@require_safe
+def opendata_catalogue(request):
+    """Anyone (data portals): the DCAT catalogue of every dataset, in JSON-LD."""
+    return opendata_files.serve(
+        request,
+        opendata_files.CATALOGUE,
+        opendata_files.CATALOGUE_FILE,
+        content_type=opendata_files.CATALOGUE_TYPE,
     )
-    return _open_to_all(response)
 
 
 # --- Reach -----------------------------------------------------------------------
@@ -281,6 +389,12 @@ class StaticPagesSitemap(SiteUrlSitemap):
             "discovery:statistics",
             "discovery:opendata",
             "discovery:api_docs",
+            "trust:about",
+            "trust:faq",
+            "trust:guide",
+            "trust:contact",
+            "trust:legal",
+            "trust:accessibility",
         ]
 
     def location(self, item):
@@ -310,6 +424,30 @@ class CooperativeSitemap(SiteUrlSitemap):
         return cooperative.published_on
 
 
+class ProjectSitemap(SiteUrlSitemap):
+    """The published projects' pages, in sitemaps of 50,000 addresses (the protocol's limit)."""
+
+    changefreq = "weekly"
+
+    def items(self):
+        latest = ProgressUpdate.objects.filter(
+            lineage=OuterRef("lineage"), state=UpdateState.PUBLISHED
+        ).order_by("-published_at")
+        return (
+            Project.objects.published()
+            .annotate(published_update_at=Subquery(latest.values("published_at")[:1]))
+            .only("pk", "updated_at")
+            .order_by("pk")
+        )
+
+    def lastmod(self, project):
+        # The page changes with the project and with each update published on it.
+        return max(filter(None, (project.updated_at, project.published_update_at)))
+
+
+PROJECT_SITEMAPS = {"projets": ProjectSitemap}
+
+
 SITEMAPS = {
     "pages": StaticPagesSitemap,
     "engagements": EngagementSitemap,
@@ -328,13 +466,45 @@ def sitemap(request):
     return response
 
 
+@public_page("p")
+@require_safe
+def sitemap_projects(request):
+    """Anyone (robots): the published projects' pages, "p" the page of the list."""
+    response = sitemap_views.sitemap(request, PROJECT_SITEMAPS)
+    if response.status_code == 200 and "p" in request.GET:
+        served(request, p=int(request.GET["p"]))
+    return response
+
+
+@public_page()
+@require_safe
+def sitemap_index(request):
+    """Anyone (robots): every sitemap of the site, the projects' one page by page.
+
+    Written here rather than by Django's index view, which takes its addresses
+    from the request's Host.
+    """
+    projects = absolute_url(reverse("discovery:sitemap_projects"))
+    pages = ProjectSitemap().paginator.num_pages
+    sitemaps = [SitemapIndexItem(absolute_url(reverse("discovery:sitemap")), None)]
+    sitemaps += [
+        SitemapIndexItem(projects if page == 1 else f"{projects}?p={page}", None)
+        for page in range(1, pages + 1)
+    ]
+    response = TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": sitemaps}, content_type="application/xml"
+    )
+    response["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    return response
+
+
 @public_page()
 @require_safe
 def robots(request):
-    """Anyone (robots): keep out of the private areas; here is the sitemap."""
+    """Anyone (robots): keep out of the private areas; here is the index of the sitemaps."""
     return render(
         request,
         "discovery/robots.txt",
-        {"sitemap_url": absolute_url(reverse("discovery:sitemap"))},
+        {"sitemap_url": absolute_url(reverse("discovery:sitemap_index"))},
         content_type="text/plain; charset=utf-8",
     )

@@ -1,8 +1,24 @@
 """Search, statistics, open data and the files robots read; the API joins this namespace."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import discovery
+from .opendata import DATASETS
+
+
+class DatasetConverter:
+    """The slug of a published dataset: any other name is a 404, not a view's business."""
+
+    regex = "|".join(DATASETS)
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(DatasetConverter, "dataset")
 
 urlpatterns = [
     path("projets/", discovery.projects, name="projects"),
@@ -10,6 +26,28 @@ urlpatterns = [
     path("donnees/", discovery.opendata_page, name="opendata"),
     path("donnees/projets.csv", discovery.opendata_csv, name="opendata_csv"),
     path("donnees/projets.json", discovery.opendata_json, name="opendata_json"),
+    # Every dataset, projects included, in each form; the two above come first.
+    path(
+        "donnees/<dataset:dataset>.csv", discovery.opendata_dataset_csv, name="opendata_dataset_csv"
+    ),
+    path(
+        "donnees/<dataset:dataset>-virgule.csv",
+        discovery.opendata_dataset_csv_comma,
+        name="opendata_dataset_csv_comma",
+    ),
+    path(
+        "donnees/<dataset:dataset>.json",
+        discovery.opendata_dataset_json,
+        name="opendata_dataset_json",
+    ),
+    path(
+        "donnees/<dataset:dataset>.schema.json",
+        discovery.opendata_schema,
+        name="opendata_schema",
+    ),
+    path("donnees/catalogue.jsonld", discovery.opendata_catalogue, name="opendata_catalogue"),
     path("sitemap.xml", discovery.sitemap, name="sitemap"),
+    path("sitemap-projets.xml", discovery.sitemap_projects, name="sitemap_projects"),
+    path("sitemap-index.xml", discovery.sitemap_index, name="sitemap_index"),
     path("robots.txt", discovery.robots, name="robots"),
 ]

@@ -21,15 +21,19 @@ from django.shortcuts import get_object_or_404
 from commitments.models import (
     Choice,
     Engagement,
+    Measurement,
     Pillar,
+    ProgressUpdate,
     Project,
     Selection,
+    UpdateState,
     published,
     published_cooperatives,
 )
 from coops.models import Cooperative
 
 from .project_chart import chart
+from .rollups import EMPTY, Rollup, rollups_by
 
 # An engagement chosen by hundreds of cooperatives is read page by page.
 ENGAGEMENT_COOPERATIVES_PER_PAGE = 20
@@ -88,14 +92,16 @@ class EngagementPage:
     page_obj: object
     project_count: int
     groups: list = field(default_factory=list)
+    progress: Rollup | None = None
 
 
 def engagement_page(number, page=None):
     """One engagement, its neighbours, and one page of its cooperatives with their projects.
 
-    Five queries whatever the data: the twelve engagements (to find this one
+    Eight queries whatever the data: the twelve engagements (to find this one
     and its neighbours), the number of cooperatives and of projects, one page
-    of cooperatives, and their projects under this engagement.
+    of cooperatives, their projects under this engagement with their stage,
+    and the engagement's progress roll-up (three aggregates).
     Raises ``Http404`` for a number that is not an engagement.
     """
     engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
@@ -112,6 +118,7 @@ def engagement_page(number, page=None):
     on_page = list(page_obj.object_list)
     projects = (
         Project.objects.published()
+        .with_stage()
         .filter(
             choice__engagement=engagement,
             choice__selection__cooperative__in=on_page,
@@ -139,6 +146,10 @@ def engagement_page(number, page=None):
         page_obj=page_obj,
         project_count=Project.objects.published().filter(choice__engagement=engagement).count(),
         groups=groups,
+        progress=rollups_by(
+            Project.objects.published().filter(choice__engagement=engagement),
+            "choice__engagement__number",
+        ).get(number, EMPTY),
     )
 
 
@@ -202,7 +213,9 @@ def cooperative_page(slug):
     choices = (
         Choice.objects.filter(selection=selection)
         .select_related("engagement__pillar")
-        .prefetch_related(Prefetch("projects", to_attr="projects_shown"))
+        .prefetch_related(
+            Prefetch("projects", queryset=Project.objects.with_stage(), to_attr="projects_shown")
+        )
         .order_by("engagement__number")
     )
     pillars = [
@@ -216,29 +229,42 @@ def cooperative_page(slug):
 class ProjectPage:
     project: Project
     charts: list = field(default_factory=list)
+    # Its published updates, newest first, whichever version they were posted on.
+    updates: list = field(default_factory=list)
 
 
 def project_page(pk):
     """A published project with its indicators and their measured values, or where it went.
 
-    Three queries: the project with its engagement, cooperative and campaign,
-    its indicators, and their measured values. Returns a ``ProjectPage``, or
+    Four queries: the project with its engagement, cooperative, campaign and
+    stage, its indicators, their public measured values, and its published
+    updates. Returns a ``ProjectPage``, or
     the published version of the same project when ``pk`` is an older version
     (a redirect); raises ``Http404`` when nothing of it is published.
     """
     project = (
         Project.objects.published()
+        .with_stage()
         .select_related(
             "choice__engagement__pillar",
             "choice__selection__cooperative",
             "choice__selection__campaign",
         )
-        .prefetch_related("indicator_set__measurements")
+        .prefetch_related(
+            Prefetch("indicator_set__measurements", queryset=Measurement.objects.public())
+        )
         .filter(pk=pk)
         .first()
     )
     if project is not None:
-        return ProjectPage(project=project, charts=[chart(i) for i in project.indicator_set.all()])
+        updates = ProgressUpdate.objects.filter(
+            lineage=project.lineage, state=UpdateState.PUBLISHED
+        ).order_by("-happened_on", "-pk")
+        return ProjectPage(
+            project=project,
+            charts=[chart(i) for i in project.indicator_set.all()],
+            updates=list(updates),
+        )
     successor = (
         Project.objects.published()
         .filter(lineage__in=Project.objects.filter(pk=pk).values("lineage"))

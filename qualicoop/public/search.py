@@ -16,6 +16,10 @@ Full-text search works on both databases:
   on the connection, folds accents, case and punctuation, and each query word,
   lightly stemmed, must begin a word of the text.
 
+A project is also found by the text of its published updates and the names
+of its indicators, which no index covers: there, on both databases, each word
+must begin a word of the text (see ``Search._progress_match``).
+
 Matched words are highlighted with ``highlight()``, which escapes everything
 first.
 """
@@ -28,14 +32,21 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import F, Func, TextField, Value
+from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Engagement, published_cooperatives
+from commitments.models import (
+    STAGE_LABELS,
+    Engagement,
+    Indicator,
+    ProgressUpdate,
+    Project,
+    published_cooperatives,
+)
 
 QUERY_MAX = 200
 # More words than this add nothing to a search but cost one condition each.
@@ -158,14 +169,21 @@ class Search:
         return cls(text=text, stems=tuple(dict.fromkeys(stems)))
 
     def apply(self, projects):
-        """``projects`` narrowed to those matching every word, best first on PostgreSQL."""
+        """``projects`` narrowed to those matching every word, best first on PostgreSQL.
+
+        A project matches by its own text, or by the text of one of its
+        published updates, or by the name of one of its indicators, each of
+        which must hold every word.
+        """
         if not self.stems:
             return projects
         if connection.vendor == "postgresql":
             query = _postgres_query(self.text)
+            # The indexed document in a subquery of its own: beside the OR
+            # below, a filter on the outer query would be read row by row.
+            indexed = Project.objects.alias(document=Document()).filter(document=query)
             return (
-                projects.alias(document=Document())
-                .filter(document=query)
+                projects.filter(Q(pk__in=indexed.values("pk")) | self._progress_match())
                 .annotate(rank=SearchRank(Document(), query))
                 .order_by("-rank", *projects.query.order_by)
             )
@@ -178,10 +196,36 @@ class Search:
             function="qualicoop_fold",
             output_field=TextField(),
         )
-        projects = projects.alias(folded=folded)
+        own_text = Q()
         for stem in self.stems:
-            projects = projects.filter(folded__contains=" " + stem)
-        return projects
+            own_text &= Q(folded__contains=" " + stem)
+        return projects.alias(folded=folded).filter(own_text | self._progress_match())
+
+    def _progress_match(self):
+        """The projects whose published updates or indicators hold every word.
+
+        No index covers these texts (the search index is the projects'), so
+        the rule is the SQLite one on both databases: each stem begins a word
+        of the text, accents and case aside. Both are subqueries of the one
+        search query: the number of queries does not change.
+        """
+        updates = self._holding_every_stem(ProgressUpdate.objects.published(), "text")
+        indicators = self._holding_every_stem(Indicator.objects.all(), "name")
+        return Q(lineage__in=updates.values("lineage")) | Q(pk__in=indicators.values("project_id"))
+
+    def _holding_every_stem(self, queryset, field):
+        if connection.vendor == "postgresql":
+            plain = Func(F(field), function="qualicoop_unaccent", output_field=TextField())
+            queryset = queryset.alias(searched=plain)
+            for stem in self.stems:
+                # \m: the start of a word, in PostgreSQL's regular expressions.
+                queryset = queryset.filter(searched__iregex=r"\m" + re.escape(stem))
+            return queryset
+        folded = Func(F(field), function="qualicoop_fold", output_field=TextField())
+        queryset = queryset.alias(searched=folded)
+        for stem in self.stems:
+            queryset = queryset.filter(searched__contains=" " + stem)
+        return queryset
 
 
 def highlight(text, stems):
@@ -228,6 +272,29 @@ class ProjectFilterForm(forms.Form):
         label=_("Engagement"), coerce=int, empty_value=None, required=False, widget=_select()
     )
     cooperative = forms.ChoiceField(label=_("Coopérative"), required=False, widget=_select())
+    etape = forms.ChoiceField(
+        label=_("Étape"),
+        required=False,
+        choices=[("", _("Toutes les étapes")), *STAGE_LABELS.items()],
+        widget=_select(),
+        error_messages={
+            "invalid_choice": _("Choisissez parmi %(stages)s.")
+            % {"stages": ", ".join(STAGE_LABELS)}
+        },
+    )
+    exemplaire = forms.TypedChoiceField(
+        label=_("Projets exemplaires"),
+        required=False,
+        choices=[
+            ("", _("Tous les projets")),
+            ("1", _("Les projets exemplaires seulement")),
+            ("0", _("Les autres projets")),
+        ],
+        coerce=int,
+        empty_value=None,
+        widget=_select(),
+        error_messages={"invalid_choice": _("1 pour les projets exemplaires, 0 pour les autres.")},
+    )
 
     def __init__(self, data, **kwargs):
         super().__init__(data, **kwargs)
@@ -274,6 +341,12 @@ class ProjectFilterForm(forms.Form):
             projects = projects.filter(choice__engagement__number=filters["engagement"])
         if filters.get("cooperative"):
             projects = projects.filter(choice__selection__cooperative__slug=filters["cooperative"])
+        if filters.get("etape"):
+            if "stage_key" not in projects.query.annotations:
+                projects = projects.with_stage()
+            projects = projects.filter(stage_key=filters["etape"])
+        if filters.get("exemplaire") is not None:
+            projects = projects.filter(is_exemplary=filters["exemplaire"] == 1)
         if filters.get("q"):
             self.search = Search.parse(filters["q"])
             projects = self.search.apply(projects)

@@ -1,13 +1,19 @@
 """Small presentation helpers shared by every page."""
 
+import datetime
+import re
+
 from django import template
+from django.conf import settings
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from commitments import indicators
-from commitments.models import Status
+from commitments.models import INTENTION, STAGE_LABELS, ProjectStatus, Status, UpdateState
 from coops.people import display_name
 from qualicoop.absolute_urls import absolute_url
 
@@ -43,6 +49,51 @@ def status_badge(status):
     css, icon_name = STATUS_LOOK[status]
     return format_html(
         '<span class="badge status-badge {}">{} {}</span>', css, icon(icon_name), status.label
+    )
+
+
+# Where a project stands, told apart at a glance from an intention.
+STAGE_LOOK = {
+    INTENTION: ("stage-intention", "lightbulb"),
+    ProjectStatus.NOT_STARTED: ("stage-not-started", "circle"),
+    ProjectStatus.IN_PROGRESS: ("stage-in-progress", "play-circle"),
+    ProjectStatus.DONE: ("stage-done", "check2-circle"),
+    ProjectStatus.POSTPONED: ("stage-postponed", "pause-circle"),
+    ProjectStatus.ABANDONED: ("stage-abandoned", "x-circle"),
+}
+
+UPDATE_STATE_LOOK = {
+    UpdateState.DRAFT: ("status-draft", "pencil-square"),
+    UpdateState.SUBMITTED: ("status-submitted", "hourglass-split"),
+    UpdateState.SENT_BACK: ("status-changes", "exclamation-triangle-fill"),
+    UpdateState.PUBLISHED: ("status-validated", "check-circle-fill"),
+}
+
+
+@register.simple_tag
+def stage_badge(stage):
+    """Where a project stands ("Intention", "En cours"…) as a badge: icon + words + colour."""
+    css, icon_name = STAGE_LOOK[stage]
+    return format_html(
+        '<span class="badge stage-badge {}">{} {}</span>', css, icon(icon_name), STAGE_LABELS[stage]
+    )
+
+
+@register.simple_tag
+def update_state_badge(state):
+    """Where a progress update is on its way to the public, as a badge."""
+    state = UpdateState(state)
+    css, icon_name = UPDATE_STATE_LOOK[state]
+    return format_html(
+        '<span class="badge status-badge {}">{} {}</span>', css, icon(icon_name), state.label
+    )
+
+
+@register.simple_tag
+def exemplary_badge():
+    """The federation's mark on an exemplary project."""
+    return format_html(
+        '<span class="badge exemplary-badge">{} {}</span>', icon("award-fill"), _("Exemplaire")
     )
 
 
@@ -132,3 +183,60 @@ def french_number(value):
 def describe_indicator(indicator):
     """An indicator in one French sentence: its start, its target and their dates."""
     return indicators.describe(indicator)
+
+
+@register.filter(expects_localtime=True)
+def iso_datetime(value):
+    """A date or time as ``<time datetime>`` wants it: ISO 8601, to the second.
+
+    ``date:"c"`` keeps the microseconds, which HTML does not accept (three
+    decimals at most); a second is precise enough for a history.
+    """
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return ""
+
+
+@register.simple_tag
+def content_lang():
+    """`` lang="fr"`` on an element of the federation's own text, in a page in another language.
+
+    Pillars, engagements, projects and cooperatives' texts exist in French only:
+    in the English interface, screen readers must read them as French.
+    """
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return ""
+    return format_html(' lang="{}"', settings.LANGUAGE_CODE)
+
+
+@register.filter
+def french_text(value):
+    """The federation's own ``value``, in ``<span lang="fr">`` on a page in another language.
+
+    For French text inside a translated sentence ("Pillar 2 · Notre gouvernance
+    coopérative"); element content only, never an attribute.
+    """
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return value
+    return format_html('<span lang="{}">{}</span>', settings.LANGUAGE_CODE, value)
+
+
+@register.simple_tag
+def absolute_static(path):
+    """A static file's absolute address, on SITE_URL (for og:image, which must be absolute)."""
+    url = static(path)
+    return url if url.startswith(("http://", "https://")) else absolute_url(url)
+
+
+# Django's French admin says "Ajout de utilisateur", "Modification de engagement".
+_ELISION = re.compile(r"\bde (?=[aeiouyàâäéèêëîïôöûü])", re.IGNORECASE)
+
+
+@register.filter
+def french_elision(title):
+    """An admin title with French elision: "Modification d’engagement" (French only)."""
+    if not title or translation.get_language() != "fr":
+        return title
+    return _ELISION.sub("d’", str(title))

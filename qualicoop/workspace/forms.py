@@ -12,9 +12,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments import indicators
+from commitments import indicators, progress
 from commitments.editing import DOWN, UP
-from commitments.models import TEXT_MAX, TITLE_MAX, VALUE_DIGITS, VALUE_PLACES, Engagement, Project
+from commitments.models import (
+    STATUSES_WITH_REASON,
+    TEXT_MAX,
+    TITLE_MAX,
+    UPDATE_TEXT_MAX,
+    VALUE_DIGITS,
+    VALUE_PLACES,
+    Engagement,
+    Project,
+    ProjectStatus,
+)
 
 
 class EngagementNumbersField(forms.ModelMultipleChoiceField):
@@ -262,3 +272,112 @@ class MeasurementForm(forms.Form):
         if measured_on > timezone.localdate():
             raise forms.ValidationError(_("Une mesure ne peut pas être datée dans le futur."))
         return measured_on
+
+
+class ProgressUpdateForm(forms.Form):
+    """A progress update on a validated project, with a new value for any of its indicators.
+
+    The values are dated by the update itself: one date for what the
+    cooperative reports at that point. Fields named ``value_<id>`` and
+    ``comment_<id>`` are added for each of the project's indicators.
+    """
+
+    status = forms.ChoiceField(
+        label=_("Où en est le projet ?"),
+        choices=ProjectStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Dites où en est le projet.")},
+    )
+    reason = forms.CharField(
+        label=_("Raison"),
+        max_length=UPDATE_TEXT_MAX,
+        required=False,
+        help_text=_("Obligatoire si le projet est reporté ou abandonné."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    text = forms.CharField(
+        label=_("Ce qui s'est passé"),
+        max_length=UPDATE_TEXT_MAX,
+        help_text=_("Obligatoire. Quelques phrases : ce qui a été fait, ce qui reste à faire."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Décrivez en quelques phrases où en est le projet.")},
+    )
+    happened_on = forms.DateField(
+        label=_("Date du point d'étape"),
+        input_formats=_DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Obligatoire. Les valeurs saisies ci-dessous sont datées de ce jour."),
+        error_messages={"required": _("Datez le point d'étape."), "invalid": _DATE_INVALID},
+    )
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
+        for indicator in self.indicators:
+            self.fields[f"value_{indicator.pk}"] = FrenchDecimalField(
+                label=indicator.name,
+                max_digits=VALUE_DIGITS,
+                decimal_places=VALUE_PLACES,
+                required=False,
+                help_text=_("Facultatif. Nouvelle valeur mesurée, par exemple 1 250,5."),
+            )
+            self.fields[f"comment_{indicator.pk}"] = forms.CharField(
+                label=_("Source de la valeur « %(name)s »") % {"name": indicator.name},
+                max_length=500,
+                required=False,
+                help_text=_("Facultatif. D'où vient le chiffre (bilan annuel, enquête…)."),
+            )
+
+    def indicator_rows(self):
+        """Each indicator with its two bound fields, for the template."""
+        return [
+            (indicator, self[f"value_{indicator.pk}"], self[f"comment_{indicator.pk}"])
+            for indicator in self.indicators
+        ]
+
+    def clean_happened_on(self):
+        happened_on = self.cleaned_data["happened_on"]
+        if happened_on > timezone.localdate():
+            raise forms.ValidationError(_("Un point d'étape ne peut pas être daté dans le futur."))
+        return happened_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") in STATUSES_WITH_REASON and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Indiquez pourquoi le projet est reporté ou abandonné."))
+        for indicator in self.indicators:
+            comment = cleaned.get(f"comment_{indicator.pk}")
+            if comment and cleaned.get(f"value_{indicator.pk}") is None:
+                self.add_error(
+                    f"value_{indicator.pk}", _("Donnez la valeur dont vous indiquez la source.")
+                )
+        return cleaned
+
+    def update_data(self):
+        return {
+            name: self.cleaned_data[name] for name in ("status", "reason", "text", "happened_on")
+        }
+
+    def values(self):
+        """The measured values given, for ``commitments.progress``."""
+        return [
+            progress.Value(
+                indicator=indicator,
+                value=self.cleaned_data[f"value_{indicator.pk}"],
+                measured_on=self.cleaned_data["happened_on"],
+                comment=self.cleaned_data[f"comment_{indicator.pk}"],
+            )
+            for indicator in self.indicators
+            if self.cleaned_data.get(f"value_{indicator.pk}") is not None
+        ]
+
+    @classmethod
+    def initial_for(cls, update):
+        """The form's initial data for an existing update, its values included."""
+        initial = {
+            name: getattr(update, name) for name in ("status", "reason", "text", "happened_on")
+        }
+        for measurement in update.measurements.all():
+            initial[f"value_{measurement.indicator_id}"] = measurement.value
+            initial[f"comment_{measurement.indicator_id}"] = measurement.comment
+        return initial

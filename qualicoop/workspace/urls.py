@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import indicators, team
+from . import indicators, progress, spreadsheet, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -41,6 +41,34 @@ urlpatterns = [
         name="measurement_create",
     ),
     path("<slug:slug>/soumettre/", workspace.submit, name="submit"),
+    path("<slug:slug>/tableur/", spreadsheet.spreadsheet, name="spreadsheet"),
+    path(
+        "<slug:slug>/tableur/export.xlsx",
+        spreadsheet.spreadsheet_export,
+        name="spreadsheet_export",
+    ),
+    path(
+        "<slug:slug>/tableur/import/",
+        spreadsheet.spreadsheet_import_view,
+        name="spreadsheet_import",
+    ),
+    path("<slug:slug>/suivi/", progress.follow_up, name="follow_up"),
+    path(
+        "<slug:slug>/suivi/projets/<int:pk>/nouveau/",
+        progress.update_create,
+        name="update_create",
+    ),
+    path("<slug:slug>/suivi/points-etape/<int:pk>/", progress.update_edit, name="update_edit"),
+    path(
+        "<slug:slug>/suivi/points-etape/<int:pk>/envoyer/",
+        progress.update_submit,
+        name="update_submit",
+    ),
+    path(
+        "<slug:slug>/suivi/points-etape/<int:pk>/supprimer/",
+        progress.update_delete,
+        name="update_delete",
+    ),
     path("<slug:slug>/equipe/", team.team_page, name="team"),
     path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),

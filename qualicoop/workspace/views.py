@@ -305,13 +305,13 @@ def _saved_message(count, added, removed):
         count,
     ) % {"count": count}
     if removed:
-        message += " " + _("Retiré(s) : %(numbers)s.") % {
-            "numbers": ", ".join(str(number) for number in removed)
-        }
+        message += " " + ngettext(
+            "Engagement retiré : %(numbers)s.", "Engagements retirés : %(numbers)s.", len(removed)
+        ) % {"numbers": ", ".join(str(number) for number in removed)}
     if added:
-        message += " " + _("Ajouté(s) : %(numbers)s.") % {
-            "numbers": ", ".join(str(number) for number in added)
-        }
+        message += " " + ngettext(
+            "Engagement ajouté : %(numbers)s.", "Engagements ajoutés : %(numbers)s.", len(added)
+        ) % {"numbers": ", ".join(str(number) for number in added)}
     return message
 
 

@@ -58,9 +58,7 @@ def test_it_prepares_and_submits_a_selection(page, live_server, demo):
     page.get_by_role("button", name="Confirmer la soumission").click()
     refusal = page.locator(".alert-danger")
     expect(refusal).to_contain_text("La sélection n'a pas été soumise.")
-    expect(refusal).to_contain_text(
-        "Choisissez au moins 8 engagements (7 choisi(s) pour l'instant)."
-    )
+    expect(refusal).to_contain_text("Choisissez au moins 8 engagements (7 choisis pour l'instant).")
 
     # An eighth engagement, a project for each, then submission goes through.
     page.goto(f"{live_server.url}/espace/")

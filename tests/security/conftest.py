@@ -25,10 +25,19 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from commitments import workflow
-from commitments.models import Engagement, Indicator, Project, Selection
+from commitments import progress, workflow
+from commitments.models import (
+    Engagement,
+    FollowUp,
+    Indicator,
+    Measurement,
+    Project,
+    ProjectStatus,
+    Selection,
+)
 from coops import invitations
 from coops.models import Membership
+from qualicoop.documents.models import CooperativeDocument, SynthesisJob
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -45,6 +54,9 @@ class World:
     submitted: object  # A's submitted selection, in an earlier campaign
     validated: object  # A's validated and published selection, in an older campaign
     draft_b: object
+    followed: object  # A's project in the validated selection: its progress journal
+    draft_update: object  # a draft update of ``followed``
+    submitted_update: object  # an update of ``followed`` waiting for the reviewers
     users: dict  # role -> user; nobody for "anonymous"
     admin_objects: dict  # model label -> an object of A (or about A) to open in the admin
 
@@ -95,6 +107,24 @@ def build_world():
     project = Project.objects.filter(choice__selection=draft, choice__engagement__number=1).first()
     Indicator.objects.create(project=project, name="Logements livrés", target_value=120)
 
+    followed = Project.objects.get(choice__selection=validated)
+    followed_indicator = Indicator.objects.create(project=followed, name="Ménages", target_value=40)
+    update_data = {
+        "status": ProjectStatus.IN_PROGRESS,
+        "reason": "",
+        "text": "Premières réunions tenues.",
+        "happened_on": current.opens_on,
+    }
+    draft_update = progress.create_update(
+        project=followed,
+        data=update_data,
+        values=[progress.Value(followed_indicator, 12, current.opens_on)],
+        by=referent_a,
+    )
+    submitted_update = progress.create_update(
+        project=followed, data=update_data, by=referent_a, submit=True
+    )
+
     attempt = {"user_agent": "navigateur", "ip_address": "127.0.0.1", "username": "alice"}
     attempt.update(http_accept="text/html", path_info="/compte/connexion/")
     second_factor_user = factories.make_user("deux-facteurs")
@@ -126,6 +156,32 @@ def build_world():
         "commitments.project": project,
         "commitments.transition": transition,
         "commitments.remark": transition.remarks.get(),
+        # The PDF of A's published selection, and a campaign's synthesis, as kept
+        # once made (their content is not what the matrix looks at).
+        "documents.cooperativedocument": CooperativeDocument.objects.create(
+            selection=validated,
+            pdf=b"%PDF-1.7 matrice",
+            size=16,
+            digest="0" * 64,
+            content_as_of=validated.decided_at,
+        ),
+        "documents.synthesisjob": SynthesisJob.objects.create(
+            campaign=current,
+            requested_by=reviewer,
+            state=SynthesisJob.State.READY,
+            progress=100,
+            pdf=b"%PDF-1.7 synthese",
+            xlsx=b"PK synthese",
+        ),
+        "commitments.progressupdate": draft_update,
+        # Typed in the admin, hence with a history (values given with an update
+        # are written in bulk, without one).
+        "commitments.measurement": Measurement.objects.create(
+            indicator=followed_indicator, value=3, measured_on=older.opens_on
+        ),
+        "commitments.followup": FollowUp.objects.create(
+            campaign=older, name="Suivi annuel", opens_on=current.opens_on, due_on=current.closes_on
+        ),
         # Someone's second factor (not a role of the matrix's: whoever holds one is
         # asked for a code at each sign-in): an authenticator app, recovery codes.
         "otp_totp.totpdevice": TOTPDevice.objects.create(
@@ -153,6 +209,9 @@ def build_world():
         submitted=Selection.objects.get(pk=submitted.pk),
         validated=Selection.objects.get(pk=validated.pk),
         draft_b=draft_b,
+        followed=followed,
+        draft_update=draft_update,
+        submitted_update=submitted_update,
         users=users,
         admin_objects=admin_objects,
     )

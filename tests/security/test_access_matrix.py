@@ -27,11 +27,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
 from coops import importing
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
 from qualicoop.federation.importing import signed_plan
+from qualicoop.workspace import spreadsheet
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -121,6 +123,47 @@ def _import_plan(world):
     rows = importing.read_table("cooperatives.csv", BytesIO(IMPORT_FILE.encode()), 100)
     plan = importing.plan(rows)
     return {"plan": signed_plan(world.users["admin"].pk, rows, plan, "cooperatives.csv")}
+
+
+def FOLLOWED(world):
+    return world.followed.pk
+
+
+def DRAFT_UPDATE(world):
+    return world.draft_update.pk
+
+
+def SUBMITTED_UPDATE(world):
+    return world.submitted_update.pk
+
+
+UPDATE_DATA = {
+    "status": "in_progress",
+    "reason": "",
+    "text": "Les travaux avancent.",
+    "happened_on": "2026-01-15",
+}
+
+
+def _spreadsheet_bytes(world):
+    return spreadsheet_import.workbook(world.draft)
+
+
+def _spreadsheet_upload(world):
+    return {"fichier": SimpleUploadedFile("selection.xlsx", _spreadsheet_bytes(world))}
+
+
+def _spreadsheet_plan(world):
+    """The dry run of A's own export, signed for Alice as the page signs it (Arthur's differs)."""
+    data = _spreadsheet_bytes(world)
+    rows = spreadsheet_import.read_workbook("selection.xlsx", BytesIO(data), len(data))
+    plan = spreadsheet_import.plan(world.draft, rows)
+    referent = world.users["referent_a"]
+    return {"plan": spreadsheet.signed_plan(referent.pk, world.draft, rows, plan, "selection.xlsx")}
+
+
+def SYNTHESIS_JOB(world):
+    return world.admin_objects["documents.synthesisjob"].pk
 
 
 def SUBMITTED(world):
@@ -259,12 +302,93 @@ PORTAL_CASES = [
     ),
     _case("workspace:team_remove", GET, REFERENTS, A, CONTRIBUTOR_MEMBERSHIP),
     _case("workspace:team_remove", POST, REFERENTS_DONE, A, CONTRIBUTOR_MEMBERSHIP),
+    # The progress journal of A's validated project.
+    _case("workspace:follow_up", GET, MEMBERS, A),
+    _case("workspace:update_create", GET, MEMBERS, A, FOLLOWED),
+    _case(
+        "workspace:update_create",
+        POST,
+        MEMBERS_DONE,
+        A,
+        FOLLOWED,
+        data=lambda world: {**UPDATE_DATA, "send": ""},
+    ),
+    _case("workspace:update_edit", GET, MEMBERS, A, DRAFT_UPDATE),
+    _case(
+        "workspace:update_edit",
+        POST,
+        MEMBERS_DONE,
+        A,
+        DRAFT_UPDATE,
+        data=lambda world: {**UPDATE_DATA, "save": ""},
+    ),
+    _case("workspace:update_submit", GET, POST_ONLY, A, DRAFT_UPDATE),
+    _case("workspace:update_submit", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
+    _case("workspace:update_delete", GET, MEMBERS, A, DRAFT_UPDATE),
+    _case("workspace:update_delete", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
+    # A's working selection in a spreadsheet: download, dry run, import. A dry run
+    # is applied by the member who read it: Arthur sending Alice's is told it is not valid.
+    _case("workspace:spreadsheet", GET, MEMBERS, A),
+    _case("workspace:spreadsheet_export", GET, MEMBERS, A),
+    _case("workspace:spreadsheet_import", GET, MEMBERS, A),
+    _case(
+        "workspace:spreadsheet_import", POST, MEMBERS, A, label="essai", data=_spreadsheet_upload
+    ),
+    _case(
+        "workspace:spreadsheet_import",
+        POST,
+        outcomes(LOGIN, OK, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        A,
+        label="import",
+        data=_spreadsheet_plan,
+    ),
+    # A's PDFs in its workspace: the published one, and the working document.
+    _case("documents:workspace:pdf", GET, MEMBERS, A),
+    _case("documents:workspace:working_pdf", GET, MEMBERS, A),
+    # The federation's synthesis of a campaign.
+    _case("documents:federation:synthesis", GET, REVIEWERS),
+    _case("documents:federation:synthesis_request", GET, REVIEWERS_POST_ONLY),
+    _case(
+        "documents:federation:synthesis_request",
+        POST,
+        REVIEWERS_DONE,
+        data=lambda world: {"campagne": world.campaign.slug},
+    ),
+    _case("documents:federation:synthesis_pdf", GET, REVIEWERS, SYNTHESIS_JOB),
+    _case("documents:federation:synthesis_xlsx", GET, REVIEWERS, SYNTHESIS_JOB),
     # The federation's pages, on A's submitted and validated selections.
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
     _case("federation:import", GET, FEDERATION_ADMINS),
     _case("federation:import", POST, FEDERATION_ADMINS, label="essai", data=_import_upload),
     _case("federation:import", POST, FEDERATION_ADMINS, label="import", data=_import_plan),
+    _case("federation:updates_queue", GET, REVIEWERS),
+    _case("federation:update_review", GET, REVIEWERS, SUBMITTED_UPDATE),
+    _case(
+        "federation:update_review",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED_UPDATE,
+        label="publier",
+        data=lambda world: {"publish": "", "remark": ""},
+    ),
+    _case(
+        "federation:update_review",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED_UPDATE,
+        label="renvoyer",
+        data=lambda world: {"send_back": "", "remark": "Chiffrez l'avancée."},
+    ),
+    _case("federation:follow_up", GET, REVIEWERS),
+    _case("federation:project_exemplary", GET, REVIEWERS_POST_ONLY, FOLLOWED),
+    _case(
+        "federation:project_exemplary",
+        POST,
+        REVIEWERS_DONE,
+        FOLLOWED,
+        data=lambda world: {"exemplaire": "1"},
+    ),
     _case("federation:review", GET, REVIEWERS, SUBMITTED),
     _case("federation:decide", GET, REVIEWERS_POST_ONLY, SUBMITTED),
     _case(
@@ -371,6 +495,11 @@ ADMIN_REFUSES = {
     # The record of who moved what, and the remarks given with it, is never rewritten.
     "commitments.transition": {"add", "change"},
     "commitments.remark": {"add", "change"},
+    # Progress updates move through their state machine, from the workspace and the queue.
+    "commitments.progressupdate": {"add", "change"},
+    # Documents are made by the code from published content: read, or deleted (remade).
+    "documents.cooperativedocument": {"add", "change"},
+    "documents.synthesisjob": {"add", "change"},
     # Login attempts are recorded by django-axes, not typed in.
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
@@ -490,7 +619,7 @@ ADMIN_CASES = [
     _admin_case("admin:auth_user_password_change", POST, OK, _admin_object("auth.user")),
     *[
         case
-        for label in ("commitments.project", "commitments.choice")
+        for label in ("commitments.project", "commitments.choice", "commitments.measurement")
         for case in (
             _admin_case(
                 f"admin:{label.replace('.', '_')}_simple_history",
@@ -501,6 +630,18 @@ ADMIN_CASES = [
             )
             for method in (GET, POST)
         )
+    ],
+    # Progress updates are read-only in the admin: a past version is shown,
+    # never saved back.
+    *[
+        _admin_case(
+            "admin:commitments_progressupdate_simple_history",
+            method,
+            outcome,
+            _admin_object("commitments.progressupdate"),
+            _admin_history_id("commitments.progressupdate"),
+        )
+        for method, outcome in ((GET, OK), (POST, FORBIDDEN))
     ],
     *[case for model in admin.site._registry for case in _model_admin_cases(model)],
 ]
@@ -513,6 +654,7 @@ CASES = PORTAL_CASES + ADMIN_CASES
 _PUBLISHED = "published content only, open to anyone (DESIGN.md: the public)"
 _OPEN_DATA = "open data of the published projects, read-only, under an open licence"
 _ACCOUNT = "reaching one's account starts before logging in"
+_TRUST = "who runs the portal and how, for anyone, before any account (legal notice, RGAA)"
 
 # Every URL open to anyone, and why.
 PUBLIC = {
@@ -521,11 +663,17 @@ PUBLIC = {
     "public:cooperatives": _PUBLISHED,
     "public:cooperative": _PUBLISHED,
     "public:project": _PUBLISHED,
+    "documents:cooperative_pdf": _PUBLISHED + " (the PDF of the published selection)",
     "discovery:projects": _PUBLISHED,
     "discovery:statistics": _PUBLISHED,
     "discovery:opendata": _OPEN_DATA,
     "discovery:opendata_csv": _OPEN_DATA,
     "discovery:opendata_json": _OPEN_DATA,
+    "discovery:opendata_dataset_csv": _OPEN_DATA,
+    "discovery:opendata_dataset_csv_comma": _OPEN_DATA,
+    "discovery:opendata_dataset_json": _OPEN_DATA,
+    "discovery:opendata_schema": _OPEN_DATA + " (the Table Schema of each CSV)",
+    "discovery:opendata_catalogue": _OPEN_DATA + " (the DCAT catalogue data portals harvest)",
     "discovery:api_docs": _OPEN_DATA,
     "discovery:openapi": _OPEN_DATA,
     "discovery:api_engagements": _OPEN_DATA,
@@ -536,7 +684,16 @@ PUBLIC = {
     "discovery:api_project": _OPEN_DATA,
     "discovery:api_not_found": "the API's JSON 404 for any other address under /api/",
     "discovery:sitemap": "search engines: the public pages' addresses",
+    "discovery:sitemap_projects": "search engines: the published projects' pages",
+    "discovery:sitemap_index": "search engines: where every sitemap is",
     "discovery:robots": "search engines: which areas to keep out of",
+    "trust:about": _TRUST,
+    "trust:faq": _TRUST,
+    "trust:guide": _TRUST,
+    "trust:legal": _TRUST,
+    "trust:contact": _TRUST,
+    "trust:accessibility": _TRUST,
+    "trust:favicon": "browsers fetch the site's mark unprompted, for any page",
     "accounts:login": _ACCOUNT,
     "accounts:logout": "anyone may end their session",
     "accounts:privacy": "what the portal keeps about people is told before one has an account",
@@ -565,11 +722,33 @@ PUBLIC_VISITS = [
     ("public:cooperatives", named("public:cooperatives"), GET),
     ("public:cooperative", named("public:cooperative", A), GET),
     ("public:project", named("public:project", _published_project), GET),
+    ("documents:cooperative_pdf", named("documents:cooperative_pdf", A), GET),
     ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),
     ("discovery:statistics", named("discovery:statistics"), GET),
     ("discovery:opendata", named("discovery:opendata"), GET),
     ("discovery:opendata_csv", named("discovery:opendata_csv"), GET),
     ("discovery:opendata_json", named("discovery:opendata_json"), GET),
+    (
+        "discovery:opendata_dataset_csv",
+        named("discovery:opendata_dataset_csv", lambda world: "points-etape"),
+        GET,
+    ),
+    (
+        "discovery:opendata_dataset_csv_comma",
+        named("discovery:opendata_dataset_csv_comma", lambda world: "indicateurs"),
+        GET,
+    ),
+    (
+        "discovery:opendata_dataset_json",
+        named("discovery:opendata_dataset_json", lambda world: "mesures"),
+        GET,
+    ),
+    (
+        "discovery:opendata_schema",
+        named("discovery:opendata_schema", lambda world: "projets"),
+        GET,
+    ),
+    ("discovery:opendata_catalogue", named("discovery:opendata_catalogue"), GET),
     ("discovery:api_docs", named("discovery:api_docs"), GET),
     ("discovery:openapi", named("discovery:openapi"), GET),
     ("discovery:api_engagements", named("discovery:api_engagements"), GET),
@@ -580,7 +759,16 @@ PUBLIC_VISITS = [
     ("discovery:api_project", named("discovery:api_project", _published_project), GET),
     ("discovery:api_not_found", named("discovery:api_not_found", lambda world: "rien/"), GET),
     ("discovery:sitemap", named("discovery:sitemap"), GET),
+    ("discovery:sitemap_projects", named("discovery:sitemap_projects"), GET),
+    ("discovery:sitemap_index", named("discovery:sitemap_index"), GET),
     ("discovery:robots", named("discovery:robots"), GET),
+    ("trust:about", named("trust:about"), GET),
+    ("trust:faq", named("trust:faq"), GET),
+    ("trust:guide", named("trust:guide"), GET),
+    ("trust:legal", named("trust:legal"), GET),
+    ("trust:contact", named("trust:contact"), GET),
+    ("trust:accessibility", named("trust:accessibility"), GET),
+    ("trust:favicon", named("trust:favicon"), GET),
     ("accounts:login", named("accounts:login"), GET),
     ("accounts:logout", named("accounts:logout"), POST),
     ("accounts:privacy", named("accounts:privacy"), GET),

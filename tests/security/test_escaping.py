@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from commitments import workflow
 from commitments.models import Engagement, Project, Remark, Selection, Transition
 from coops.models import Cooperative
+from tests.opendata_support import opendata_root
 
 
 def hostile(source):
@@ -359,11 +360,12 @@ def test_it_exports_hostile_text_verbatim_in_xlsx(as_role, hostile_world):
     assert all(cell.data_type != "f" for cell in ours[0])
 
 
+@pytest.mark.usefixtures(opendata_root.__name__)
 def test_it_publishes_hostile_text_verbatim_in_valid_json(as_role, hostile_world):
     download = as_role("anonymous").get(reverse("discovery:opendata_json"))
     api = as_role("anonymous").get(reverse("discovery:api_projects"))
 
-    records = json.loads(b"".join(download.streaming_content))
+    records = json.loads(b"".join(download.streaming_content))["donnees"]
     listed = json.loads(api.content)["results"]
     for found in (records, listed):
         ours = [record for record in found if record["cooperative_nom"] == hostile("coop")]
@@ -372,9 +374,17 @@ def test_it_publishes_hostile_text_verbatim_in_valid_json(as_role, hostile_world
         assert ours[0]["description"] == FORMULAS["description"] + hostile("description")
 
 
-def test_it_publishes_hostile_text_neutralised_in_csv(as_role, hostile_world):
-    response = as_role("anonymous").get(reverse("discovery:opendata_csv"))
+@pytest.mark.parametrize(
+    ("address", "separator"),
+    [
+        (reverse("discovery:opendata_csv"), ";"),
+        (reverse("discovery:opendata_dataset_csv_comma", args=["projets"]), ","),
+    ],
+)
+@pytest.mark.usefixtures(opendata_root.__name__)
+def test_it_publishes_hostile_text_neutralised_in_csv(as_role, hostile_world, address, separator):
+    response = as_role("anonymous").get(address)
 
-    ours = [row for row in _csv_rows(response, ",") if hostile("coop") in row]
+    ours = [row for row in _csv_rows(response, separator) if hostile("coop") in row]
     assert ours
     _assert_neutralised(ours[0])

@@ -13,17 +13,24 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-AUDIENCES = ("accounts", "workspace", "federation", "public", "api")
+AUDIENCES = ("accounts", "workspace", "federation", "public", "api", "documents")
 # qualicoop's modules that sit below the domain: settings, caches, mail, files.
 INFRASTRUCTURE = {
     "qualicoop.absolute_urls",
+    "qualicoop.compression",
     "qualicoop.env",
     "qualicoop.i18n",
     "qualicoop.public_cache",
     "qualicoop.spreadsheets",
     "qualicoop.mail",
 }
-ALLOWED_BETWEEN_AUDIENCES = {("api", "public")}
+# The documents' downloads are declared with the workspace's and the federation's
+# own access decorators, so that who may download what is written once.
+ALLOWED_BETWEEN_AUDIENCES = {
+    ("api", "public"),
+    ("documents", "workspace"),
+    ("documents", "federation"),
+}
 
 
 def _modules(package):

@@ -15,6 +15,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 5
+# The engagement page adds its progress roll-up: three aggregates.
+MAX_QUERIES_OF = {"engagement": 8}
 EXTRA_COOPERATIVES = 72
 
 PAGES = {
@@ -67,7 +69,7 @@ def test_it_runs_the_same_few_queries_with_ten_times_the_data(client, seed, camp
     add_tenfold_content(campaign)
     after = queries_of(client, url)
 
-    assert before <= MAX_QUERIES, f"{name}: {before} queries"
+    assert before <= MAX_QUERIES_OF.get(name, MAX_QUERIES), f"{name}: {before} queries"
     assert after == before, f"{name}: {before} queries on the seed, {after} with 10× data"
 
 

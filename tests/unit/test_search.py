@@ -13,6 +13,8 @@ from qualicoop.public.search import (
     normalise,
     python_stems,
 )
+from tests import factories
+from tests.opendata_support import make_indicator, post_update
 
 
 def projects_mentioning(word):
@@ -124,3 +126,56 @@ def test_it_highlights_what_the_postgresql_stemmer_matched(seed):
 
     assert search.stems == ("cooper",)
     assert "<mark>coopératives</mark>" in highlight("Les coopératives", search.stems)
+
+
+# --- Progress updates and indicators --------------------------------------------------
+
+
+@pytest.fixture
+def reported(reference, reviewer):
+    """A published project with a published update and an indicator; work not yet public."""
+    campaign = factories.make_campaign()
+    published = factories.make_published(factories.make_coop("Coop Alpha"), campaign, reviewer)
+    project, other, *_ = Project.objects.filter(choice__selection=published).order_by("pk")
+    post_update(project, text="Inauguration de la chaufferie à biomasse.", reviewer=reviewer)
+    make_indicator(project, name="Tonnes de CO₂ évitées")
+    post_update(other, text="Géothermie envisagée, à relire.")
+    post_update(other, text="Photovoltaïque en brouillon.", submit=False)
+    draft = factories.make_selection(factories.make_coop("Coop Brouillon"), campaign, numbers=[1])
+    make_indicator(Project.objects.get(choice__selection=draft), name="Hectares reboisés")
+    return project
+
+
+@pytest.mark.django_db
+def test_it_finds_a_project_by_the_text_of_its_published_updates(reported):
+    assert found("chaufferie biomasse") == {reported.pk}
+    assert found("CHAUFFERIES") == {reported.pk}
+
+
+@pytest.mark.django_db
+def test_it_finds_a_project_by_the_name_of_its_indicators(reported):
+    assert found("tonnes evitees") == {reported.pk}
+
+
+@pytest.mark.django_db
+def test_it_never_finds_by_what_is_not_public(reported):
+    assert found("géothermie") == set()
+    assert found("photovoltaïque") == set()
+    assert found("hectares") == set()
+
+
+@pytest.mark.django_db
+def test_an_update_or_an_indicator_must_hold_every_word(reported):
+    # One word in the update, the other in the indicator: neither holds both.
+    assert found("chaufferie tonnes") == set()
+    assert found("chaufferie zygomatique") == set()
+
+
+@pytest.mark.django_db
+def test_it_searches_the_updates_in_the_same_query(reported, django_assert_num_queries):
+    search = Search.parse("chaufferie")
+
+    with django_assert_num_queries(1):
+        assert [project.pk for project in search.apply(opendata.published_projects())] == [
+            reported.pk
+        ]

@@ -68,7 +68,7 @@ def test_it_reminds_cooperatives_that_have_not_submitted(late_and_done):
         "beta@example.org",
         "gamma@example.org",
     ]
-    assert "3 rappel(s) mis en file d'envoi" in output
+    assert "3 rappels mis en file d'envoi" in output
     by_recipient = {message.to[0]: message for message in mail.outbox}
     alpha = by_recipient["alpha@example.org"]
     assert alpha.subject.startswith("[Quali'Coop] Rappel : la campagne Campagne 2027 se clôt le")
@@ -100,7 +100,7 @@ def test_it_reminds_on_the_closing_day(reference):
 
     output = _run()
 
-    assert "1 rappel(s) mis en file d'envoi" in output
+    assert "1 rappel mis en file d'envoi" in output
     assert "se clôt aujourd'hui" in mail.outbox[0].body
 
 

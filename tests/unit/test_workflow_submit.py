@@ -94,7 +94,7 @@ def test_it_refuses_fewer_engagements_than_the_campaign_minimum(campaign, coop_a
         workflow.submit_selection(selection=selection, by=staff_a)
 
     assert [problem.message for problem in refused.value.problems] == [
-        "Choisissez au moins 8 engagements (7 choisi(s) pour l'instant)."
+        "Choisissez au moins 8 engagements (7 choisis pour l'instant)."
     ]
     selection.refresh_from_db()
     assert selection.status == Status.DRAFT
@@ -128,7 +128,7 @@ def test_it_names_every_missing_thing_at_once(campaign, coop_a, staff_a):
         workflow.submit_selection(selection=selection, by=staff_a)
 
     assert [(p.message, p.engagement_number) for p in refused.value.problems] == [
-        ("Choisissez au moins 8 engagements (2 choisi(s) pour l'instant).", None),
+        ("Choisissez au moins 8 engagements (2 choisis pour l'instant).", None),
         ("Engagement 1 : décrivez au moins un projet.", 1),
         ("Engagement 2 : décrivez au moins un projet.", 2),
     ]

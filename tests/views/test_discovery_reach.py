@@ -1,4 +1,4 @@
-"""How search engines find the public pages: sitemap.xml and robots.txt."""
+"""How search engines find the public pages: the sitemaps, their index and robots.txt."""
 
 import re
 
@@ -6,7 +6,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from commitments.models import Project
+from qualicoop.public import discovery
 from tests import factories
+from tests.opendata_support import post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -51,4 +54,71 @@ def test_it_keeps_robots_out_of_the_private_areas(client, db):
     lines = response.content.decode().splitlines()
     for area in ["/espace/", "/federation/", "/admin/", "/compte/"]:
         assert f"Disallow: {area}" in lines
-    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in lines
+    assert f"Sitemap: {settings.SITE_URL}/sitemap-index.xml" in lines
+
+
+def test_the_index_leads_to_every_sitemap(client, seed):
+    response = client.get(reverse("discovery:sitemap_index"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    assert "<sitemapindex" in response.content.decode()
+    assert locations(response) == ["/sitemap.xml", "/sitemap-projets.xml"]
+
+
+def test_it_lists_every_published_project_page(client, reference, reviewer):
+    campaign = factories.make_campaign()
+    published = factories.make_published(factories.make_coop("Coop Publiée"), campaign, reviewer)
+    draft = factories.make_selection(factories.make_coop("Coop Brouillon"), campaign, numbers=[1])
+    project = Project.objects.filter(choice__selection=published).order_by("pk").first()
+    update = post_update(project, reviewer=reviewer)
+
+    response = client.get(reverse("discovery:sitemap_projects"))
+
+    listed = locations(response)
+    assert listed == [
+        f"/projets/{pk}/"
+        for pk in Project.objects.filter(choice__selection=published)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ]
+    assert f"/projets/{Project.objects.get(choice__selection=draft).pk}/" not in listed
+    assert (
+        f"<lastmod>{update.published_at.date().isoformat()}</lastmod>" in response.content.decode()
+    )
+
+
+def test_the_index_pages_the_projects_by_the_protocols_limit(
+    client, reference, reviewer, monkeypatch
+):
+    monkeypatch.setattr(discovery.ProjectSitemap, "limit", 3)
+    factories.make_published(factories.make_coop("Coop A"), factories.make_campaign(), reviewer)
+
+    index = locations(client.get(reverse("discovery:sitemap_index")))
+    pages = [client.get(reverse("discovery:sitemap_projects"), {"p": p}) for p in (1, 2, 3)]
+
+    assert index == [
+        "/sitemap.xml",
+        "/sitemap-projets.xml",
+        "/sitemap-projets.xml?p=2",
+        "/sitemap-projets.xml?p=3",
+    ]
+    assert [len(locations(page)) for page in pages] == [3, 3, 2]
+    assert client.get(reverse("discovery:sitemap_projects"), {"p": 4}).status_code == 404
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_the_sitemaps_run_a_constant_number_of_queries(
+    client, reference, reviewer, django_assert_max_num_queries, size
+):
+    campaign = factories.make_campaign()
+    for index in range(size):
+        factories.make_published(factories.make_coop(f"Coop {index}"), campaign, reviewer)
+
+    # The count of the pages, then the page.
+    with django_assert_max_num_queries(2):
+        projects = client.get(reverse("discovery:sitemap_projects"))
+    with django_assert_max_num_queries(1):
+        client.get(reverse("discovery:sitemap_index"))
+
+    assert len(locations(projects)) == size * 8

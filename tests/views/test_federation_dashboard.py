@@ -43,7 +43,7 @@ def test_it_shows_the_coverage_matrix(client, reviewer, campaign_in_progress):
     assert beta.count("✓") == 8
     assert "Engagement 3 choisi" in beta and "Engagement 11 non choisi" in beta
     assert "status-submitted" in beta
-    assert 'class="pillar-1 is-chosen"' in _row(html, "Coopérative Alpha")
+    assert 'class="fed-matrix-cell pillar-1 is-chosen"' in _row(html, "Coopérative Alpha")
     delta = _row(html, "Delta")
     assert "✓" not in delta and "Non commencée" in delta
     assert '<th scope="row">' in html

@@ -72,7 +72,7 @@ def test_it_groups_selections_in_review_order(client, reviewer, landscape):
     assert [coop.name for coop in groups["non-commencee"].rows] == ["Êta"]
     assert [group.count for group in groups.values()] == [2, 1, 1, 1, 1]
     html = response.content.decode()
-    titles = ["À examiner", "Modifications demandées", "Brouillons", "Validées", "sans sélection"]
+    titles = ["Soumises", "Modifications demandées", "Brouillons", "Validées", "sans sélection"]
     positions = [html.index(f'class="h4 d-flex align-items-center gap-2">{t}') for t in titles[:4]]
     assert positions == sorted(positions)
     assert html.index("Coopératives sans sélection") > positions[-1]
@@ -87,8 +87,10 @@ def test_it_shows_deadline_activity_and_counts(client, reviewer, landscape, camp
     assert f"Clôture le {campaign.closes_on.day} " in html
     epsilon = html.split(">Epsilon</a>")[1].split("</tr>")[0]
     # Two engagements, six projects, and the warning that 2 is below the minimum.
-    assert '<td class="text-end counter">2 <span class="fed-short"' in epsilon
-    assert '<td class="text-end counter">6</td>' in epsilon
+    assert '<td class="text-end counter" data-label="Engagements">2 <span class="fed-short"' in (
+        epsilon
+    )
+    assert '<td class="text-end counter" data-label="Projets">6</td>' in epsilon
     assert "en dessous du minimum" in epsilon
     assert (
         landscape["Epsilon"]

@@ -90,9 +90,11 @@ def test_it_shows_project_details_when_filled(client, reference, campaign):
     assert "<dt>Objectifs</dt><dd>Loger 200 ménages modestes</dd>" in with_details
     assert "<dt>Indicateurs de suivi</dt><dd>Nombre de ventes en PSLA</dd>" in with_details
     assert "<dt>Échéance visée</dt><dd>31 décembre 2026</dd>" in with_details
-    assert "<dt>Avancement</dt><dd>En cours</dd>" in with_details
+    # The declared progress shows as the stage badge: under way, not an intention.
+    assert 'stage-in-progress">' in with_details
     assert "Projet 2.1 de Coop Détaillée" in without_details
-    assert "Avancement" not in without_details
+    assert 'stage-intention">' in without_details
+    assert 'stage-in-progress">' not in without_details
 
 
 def test_it_says_when_no_cooperative_has_published_a_project(client, reference):

@@ -106,7 +106,7 @@ def test_it_runs_a_constant_number_of_queries(
             ],
         )
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("public:project", args=[project.pk]))
 
     assert response.content.decode().count('class="indicator-chart') == size

@@ -38,7 +38,7 @@ def test_it_shows_the_12_engagements_by_pillar_with_the_chosen_ones_ticked(
     assert 'class="ws-pillar pillar-2"' in content
     assert content.count(" checked") == 3
     assert 'value="2" id="engagement-2" checked' in content
-    assert "<strong data-count>3</strong> engagement(s) choisi(s) sur 8 minimum" in content
+    assert "<strong data-count>3</strong> engagements choisis sur 8 minimum" in content
     assert "2 projets décrits : le décocher les supprimera" in content
     assert 'src="/static/js/workspace.js"' in content
     assert "<script>" not in content

@@ -41,7 +41,7 @@ def test_it_lists_what_is_missing_with_links(client, campaign, coop_a, staff_a):
     content = response.content.decode()
     choose = reverse("workspace:choose", args=[coop_a.slug])
     engagement_4 = reverse("workspace:engagement", args=[coop_a.slug, 4])
-    assert f'<a href="{choose}">Choisissez au moins 8 engagements (7 choisi(s)' in content
+    assert f'<a href="{choose}">Choisissez au moins 8 engagements (7 choisis' in content
     assert f'<a href="{engagement_4}">Engagement 4 : décrivez au moins un projet.</a>' in content
 
 

@@ -27,7 +27,7 @@ def test_it_shows_the_checklist_and_a_confirm_button(client, campaign, coop_a, s
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "Choisissez au moins 8 engagements (7 choisi(s) pour l&#x27;instant)." in content
+    assert "Choisissez au moins 8 engagements (7 choisis pour l&#x27;instant)." in content
     assert "Confirmer la soumission" in content
 
 
@@ -59,7 +59,7 @@ def test_it_names_each_missing_thing_with_links(client, campaign, coop_a, staff_
     assert "La sélection n'a pas été soumise." in content
     choose = reverse("workspace:choose", args=[coop_a.slug])
     assert (
-        f'<a href="{choose}">Choisissez au moins 8 engagements (7 choisi(s) pour l&#x27;instant).'
+        f'<a href="{choose}">Choisissez au moins 8 engagements (7 choisis pour l&#x27;instant).'
         in content
     )
     engagement_3 = reverse("workspace:engagement", args=[coop_a.slug, 3])

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.notifications import send_deadline_reminders
+from commitments.notifications import send_deadline_reminders, send_follow_up_reminders
 
 
 class Command(BaseCommand):
@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "choisit donc dans la crontab (hebdomadaire avec --days 7 : un ou deux rappels "
         "par coopérative en retard). Les rappels partent par la file des tâches : le worker "
         "(« manage.py db_worker ») les envoie, réessaie en cas d'échec et journalise ceux "
-        "qu'il n'a pas pu remettre."
+        "qu'il n'a pas pu remettre. La même commande rappelle aussi, avant la date limite "
+        "de la campagne de suivi en cours, les projets validés encore sans point d'étape."
     )
 
     def add_arguments(self, parser):
@@ -32,3 +33,4 @@ class Command(BaseCommand):
         if days < 0:
             raise CommandError("--days doit être un nombre de jours positif ou nul.")
         self.stdout.write(send_deadline_reminders(days=days).explanation)
+        self.stdout.write(send_follow_up_reminders(days=days).explanation)

@@ -1,0 +1,136 @@
+"""Progress roll-ups of published projects: where they stand, targets reached, recent news.
+
+Shown on the engagement pages and ``/statistiques/``. Three aggregate queries
+for any set of published projects, whatever its size, grouped by engagement or
+pillar: the projects per stage, the indicators whose latest public value
+reached their target, and the published updates of the last 12 months.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+
+from commitments.models import (
+    INTENTION,
+    STAGE_LABELS,
+    Indicator,
+    Measurement,
+    ProgressUpdate,
+    Project,
+    ProjectStatus,
+    UpdateState,
+)
+
+# The order a reader expects: from the idea to the outcome, then the setbacks.
+STAGE_ORDER = (
+    INTENTION,
+    ProjectStatus.NOT_STARTED,
+    ProjectStatus.IN_PROGRESS,
+    ProjectStatus.DONE,
+    ProjectStatus.POSTPONED,
+    ProjectStatus.ABANDONED,
+)
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return str(STAGE_LABELS[self.stage])
+
+
+@dataclass(frozen=True)
+class Rollup:
+    project_count: int
+    stages: list[StageCount]
+    indicator_count: int
+    indicators_reached: int
+    recent_updates: int
+
+    @property
+    def under_way(self) -> int:
+        """Projects past the intention: reported on, or declared under way with the selection."""
+        return self.project_count - self.count_of(INTENTION)
+
+    def count_of(self, stage: str) -> int:
+        return next((row.count for row in self.stages if row.stage == stage), 0)
+
+
+def rollups_by(projects: QuerySet[Project], key: str) -> dict[object, Rollup]:
+    """One roll-up per value of ``key`` (a path from the project), in three queries."""
+    per_stage: dict = {}
+    for group, stage, count in (
+        projects.with_stage().order_by().values_list(key, "stage_key").annotate(count=Count("pk"))
+    ):
+        per_stage.setdefault(group, {})[stage] = count
+    latest_value = (
+        Measurement.objects.public()
+        .filter(indicator=OuterRef("pk"))
+        .order_by("-measured_on", "-pk")
+        .values("value")[:1]
+    )
+    # Reaching a target depends on the side it is approached from: downwards
+    # when the baseline is above it (Indicator.reached says the same in Python).
+    descending = Q(baseline_value__gt=F("target_value"))
+    reached = (descending & Q(latest__lte=F("target_value"))) | (
+        (~descending | Q(baseline_value__isnull=True)) & Q(latest__gte=F("target_value"))
+    )
+    indicators = {
+        group: (total, count)
+        for group, total, count in Indicator.objects.filter(project__in=projects.values("pk"))
+        .annotate(latest=Subquery(latest_value))
+        .order_by()
+        .values_list(f"project__{key}")
+        .annotate(total=Count("pk"), reached=Count("pk", filter=reached))
+    }
+    year_ago = timezone.now() - datetime.timedelta(days=365)
+    recent = dict(
+        ProgressUpdate.objects.filter(
+            state=UpdateState.PUBLISHED,
+            published_at__gte=year_ago,
+            project__in=Project.objects.filter(lineage__in=projects.values("lineage")),
+        )
+        .order_by()
+        .values_list(f"project__{key}")
+        .annotate(count=Count("pk"))
+    )
+    return {
+        group: Rollup(
+            project_count=sum(stages.values()),
+            stages=[StageCount(stage, stages.get(stage, 0)) for stage in STAGE_ORDER],
+            indicator_count=indicators.get(group, (0, 0))[0],
+            indicators_reached=indicators.get(group, (0, 0))[1],
+            recent_updates=recent.get(group, 0),
+        )
+        for group, stages in per_stage.items()
+    }
+
+
+def total(rollups: Iterable[Rollup]) -> Rollup:
+    """The roll-up of several groups' together."""
+    rollups = list(rollups)
+    return Rollup(
+        project_count=sum(r.project_count for r in rollups),
+        stages=[
+            StageCount(stage, sum(r.count_of(stage) for r in rollups)) for stage in STAGE_ORDER
+        ],
+        indicator_count=sum(r.indicator_count for r in rollups),
+        indicators_reached=sum(r.indicators_reached for r in rollups),
+        recent_updates=sum(r.recent_updates for r in rollups),
+    )
+
+
+EMPTY = total([])
