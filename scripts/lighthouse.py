@@ -1,4 +1,4 @@
-"""`make lighthouse`: Lighthouse scores of the home page and an engagement page.
+"""`make lighthouse`: Lighthouse scores of the public pages (home, engagement, project…).
 
 Serves the app with production settings on loopback (gunicorn, the database of
 DATABASE_URL or the development SQLite file, which `make setup` fills), runs
@@ -20,7 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = "lighthouse@12.8.2"
 PORT = 8766
-PAGES = ["/", "/engagements/1/"]
+PAGES = [
+    "/",
+    "/engagements/1/",
+    "/projets/1/",
+    "/cooperatives/",
+    "/statistiques/",
+    "/a-propos/",
+    "/accessibilite/",
+]
+# Lighthouse itself sometimes fails to record a page load on a busy machine
+# ("NO_NAVSTART: please run Lighthouse again"): it is run again, twice at most.
+ATTEMPTS = 3
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
@@ -85,12 +96,16 @@ def main():
         for page in PAGES:
             with tempfile.TemporaryDirectory() as tmp:
                 report = Path(tmp) / "report.json"
-                subprocess.run(
-                    [str(binary), f"http://127.0.0.1:{PORT}{page}", "--quiet",
-                     "--output=json", f"--output-path={report}", f"--chrome-flags={CHROME_FLAGS}",
-                     "--only-categories=" + ",".join(CATEGORIES)],
-                    check=True, env={**os.environ, "CHROME_PATH": CHROMIUM},
-                )  # fmt: skip
+                for attempt in range(1, ATTEMPTS + 1):
+                    run = subprocess.run(
+                        [str(binary), f"http://127.0.0.1:{PORT}{page}", "--quiet",
+                         "--output=json", f"--output-path={report}",
+                         f"--chrome-flags={CHROME_FLAGS}",
+                         "--only-categories=" + ",".join(CATEGORIES)],
+                        check=attempt == ATTEMPTS, env={**os.environ, "CHROME_PATH": CHROMIUM},
+                    )  # fmt: skip
+                    if run.returncode == 0:
+                        break
                 data = json.loads(report.read_text())
             scores = {name: round(data["categories"][name]["score"] * 100) for name in CATEGORIES}
             print(page, "  ".join(f"{name} {score}" for name, score in scores.items()))

@@ -17,7 +17,9 @@ from django.db.models import Count, Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from commitments import cycles
 from commitments.models import (
     Choice,
     Engagement,
@@ -60,8 +62,9 @@ class HomePage:
 def home_page():
     """The pillars, their engagements with their published counts, and the key figures.
 
-    Four queries: the pillars, their engagements (annotated), and one
-    aggregate each for the cooperatives and the projects.
+    Seven queries: the pillars, their engagements (annotated), one aggregate
+    each for the cooperatives and the projects, and the pillars' progress
+    roll-ups (three aggregates).
     """
     engagements = Engagement.objects.with_published_counts().order_by("number")
     pillars = list(
@@ -73,6 +76,9 @@ def home_page():
         cooperatives=Selection.objects.published().count(),
         projects=Project.objects.published().count(),
     )
+    progress = rollups_by(Project.objects.published(), "choice__engagement__pillar__number")
+    for pillar in pillars:
+        pillar.progress = progress.get(pillar.number, EMPTY)
     return HomePage(figures=figures, pillars=pillars)
 
 
@@ -153,21 +159,25 @@ def engagement_page(number, page=None):
     )
 
 
-def cooperative_directory():
+def cooperative_directory(standing=None, today=None):
     """Every cooperative with a published selection, alphabetical, with its counts.
 
-    A queryset (one query per page once paginated, plus the paginator's count).
+    A queryset (one query per page once paginated, plus the paginator's
+    count), each row with its standing (``cycles.with_standing``);
+    ``standing`` keeps only that one.
     """
     # The filter comes before the annotations so that they count only the
     # published selection's rows.
-    return (
-        published_cooperatives()
-        .annotate(
+    rows = cycles.with_standing(
+        published_cooperatives().annotate(
             engagement_count=Count("selections__choices", distinct=True),
             project_count=Count("selections__choices__projects", distinct=True),
-        )
-        .order_by(Lower("name"), "pk")
-    )
+        ),
+        today or timezone.localdate(),
+    ).order_by(Lower("name"), "pk")
+    if standing is not None:
+        rows = rows.filter(standing_key=standing)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,10 @@ class CooperativePage:
     cooperative: Cooperative
     selection: Selection | None
     pillars: list = field(default_factory=list)
+    # Its cycles, oldest first (each a validated selection with its campaign),
+    # and its standing today.
+    timeline: list = field(default_factory=list)
+    standing: cycles.Standing | None = None
 
     @property
     def engagement_count(self):
@@ -196,20 +210,20 @@ class CooperativePage:
 def cooperative_page(slug):
     """A cooperative's public profile: its published selection, grouped by pillar.
 
-    Four queries: the cooperative, its published selection with its campaign,
+    Four queries: the cooperative, its cycles with their campaigns (the
+    published selection is the latest of them),
     the chosen engagements with their pillars, and their projects. Without a
     published selection, ``selection`` is None and nothing else is read, so
     that no draft content can leak. Raises ``Http404`` for an unknown slug.
     """
     cooperative = get_object_or_404(Cooperative, slug=slug)
-    selection = (
-        Selection.objects.published()
-        .filter(cooperative=cooperative)
-        .select_related("campaign")
-        .first()
-    )
+    # The cycles hold the published selection too: one query for both.
+    timeline = cycles.timeline(cooperative)
+    selection = next((cycle for cycle in timeline if cycle.is_published), None)
     if selection is None:
-        return CooperativePage(cooperative=cooperative, selection=None)
+        return CooperativePage(
+            cooperative=cooperative, selection=None, standing=cycles.standing(None)
+        )
     choices = (
         Choice.objects.filter(selection=selection)
         .select_related("engagement__pillar")
@@ -222,7 +236,51 @@ def cooperative_page(slug):
         PillarChoices(pillar=pillar, choices=list(rows))
         for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
     ]
-    return CooperativePage(cooperative=cooperative, selection=selection, pillars=pillars)
+    return CooperativePage(
+        cooperative=cooperative,
+        selection=selection,
+        pillars=pillars,
+        timeline=timeline,
+        standing=cycles.standing(selection, timezone.localdate()),
+    )
+
+
+@dataclass(frozen=True)
+class CyclePage:
+    cooperative: Cooperative
+    selection: Selection
+    timeline: list
+    pillars: list = field(default_factory=list)
+
+
+def cycle_page(slug, campaign_slug):
+    """One of a cooperative's cycles: the last validated revision of that campaign.
+
+    Four queries: the cooperative, its cycles (the timeline, which holds this
+    one), the chosen engagements and their projects. Only a validated
+    selection is a cycle (``cycles.cycle_selections``): a campaign where the
+    cooperative has none, or an unknown slug, is a 404.
+    """
+    cooperative = get_object_or_404(Cooperative, slug=slug)
+    timeline = cycles.timeline(cooperative)
+    selection = next((c for c in timeline if c.campaign.slug == campaign_slug), None)
+    if selection is None:
+        raise Http404
+    choices = (
+        Choice.objects.filter(selection=selection)
+        .select_related("engagement__pillar")
+        .prefetch_related(
+            Prefetch("projects", queryset=Project.objects.with_stage(), to_attr="projects_shown")
+        )
+        .order_by("engagement__number")
+    )
+    pillars = [
+        PillarChoices(pillar=pillar, choices=list(rows))
+        for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
+    ]
+    return CyclePage(
+        cooperative=cooperative, selection=selection, timeline=timeline, pillars=pillars
+    )
 
 
 @dataclass(frozen=True)

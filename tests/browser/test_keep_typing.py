@@ -95,3 +95,22 @@ def test_a_notice_comes_before_the_session_ends_and_keeps_it_alive(
     expect(warning).to_be_hidden()
     session = Session.objects.get()
     assert session.get_decoded()["qualicoop_expires_at"] > expires_before + 3000
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_long_fields_count_their_characters_live(page, live_server, editing):
+    project = editing["project"]
+    edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
+    page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
+    _sign_in(page, live_server.url, "alice")
+    counter = page.locator("#id_description-longueur")
+    described = page.locator("#id_description").get_attribute("aria-describedby")
+
+    page.fill("#id_description", "Douze lettres")
+
+    assert "id_description-longueur" in described.split()
+    expect(counter).to_have_text("Longueur : 13 / 5\u202f000 caractères")
+    expect(counter).not_to_have_attribute("aria-live", "polite")
+    page.fill("#id_description", "x" * 4600)
+    expect(counter).to_have_attribute("aria-live", "polite")

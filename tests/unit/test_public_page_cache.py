@@ -1,5 +1,6 @@
 """Anonymous public pages come from the cache, and changes show at once."""
 
+import datetime
 import threading
 
 import pytest
@@ -8,10 +9,12 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from commitments import workflow
+from commitments import progress, workflow
 from commitments.models import Engagement, Project
 from qualicoop import public_cache
 from tests import factories
+
+TODAY = datetime.date.today()
 
 
 @pytest.fixture
@@ -60,6 +63,24 @@ def test_it_shows_an_admin_edit_immediately(client, seed, page_cache):
     project.description = "Description corrigée dans l'administration."
     project.save()
     assert "corrigée dans l&#x27;administration" in client.get("/engagements/2/").content.decode()
+
+
+# Committed for real: the cache is refreshed once the change is committed.
+@pytest.mark.django_db(transaction=True)
+def test_a_progress_update_shows_once_published_and_not_before(client, seed, page_cache, reviewer):
+    project = Project.objects.published().first()
+    url = f"/projets/{project.pk}/"
+    data = {"status": "in_progress", "reason": "", "text": "Chantier lancé", "happened_on": TODAY}
+    assert "Chantier lancé" not in client.get(url).content.decode()
+
+    update = progress.create_update(project=project, data=data, by=None, submit=True)
+    assert "Chantier lancé" not in client.get(url).content.decode()
+    progress.publish_update(update=update, by=reviewer)
+    assert "Chantier lancé" in client.get(url).content.decode()
+
+    progress.edit_update(update, data={**data, "text": "Chantier relancé"}, by=None)
+    html = client.get(url).content.decode()
+    assert "Chantier" not in html.split('id="titre-points-etape"')[1]
 
 
 @pytest.mark.django_db

@@ -15,8 +15,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 5
-# The engagement page adds its progress roll-up: three aggregates.
-MAX_QUERIES_OF = {"engagement": 8}
+# The home and engagement pages add their progress roll-ups: three aggregates.
+MAX_QUERIES_OF = {"home": 8, "engagement": 8}
 EXTRA_COOPERATIVES = 72
 
 PAGES = {

@@ -415,3 +415,12 @@ def test_the_projects_page_filters_the_exemplary_and_by_stage(client, project, p
     assert other.title in intentions and project.title not in intentions
     refused = client.get(url, {"etape": "finie"})
     assert "Choisissez parmi intention" in refused.content.decode()
+
+
+def test_the_home_page_rolls_up_each_pillar(client, project, reviewer):
+    _update(project, state=UpdateState.PUBLISHED, reviewer=reviewer)
+
+    html = client.get(reverse("public:home")).content.decode()
+    pillar_1 = html.split('id="pilier-1"')[1].split('id="pilier-2"')[0]
+
+    assert "1 point d'étape publié ces 12 derniers mois" in pillar_1
