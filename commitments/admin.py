@@ -20,11 +20,15 @@ from .models import (
     Engagement,
     FollowUp,
     Indicator,
+    InternalNote,
     Measurement,
+    Notification,
     Pillar,
     ProgressUpdate,
     Project,
     Remark,
+    ReopeningRequest,
+    ReviewDraft,
     Selection,
     Transition,
 )
@@ -312,3 +316,63 @@ class MeasurementAdmin(HistoryAdmin):
     list_select_related = ["indicator__project", "update"]
     raw_id_fields = ["indicator", "update"]
     date_hierarchy = "measured_on"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written with the emails (``commitments.notifications``).
+
+    Deleting stays possible, as for any message sent by mistake.
+    """
+
+    list_display = ["text", "user", "created_at", "read_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text", "user__username", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the review moves (``commitments.workflow``): read, or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReopeningRequest)
+class ReopeningRequestAdmin(_ReadOnlyAdmin):
+    """Staff's requests to reopen a validated selection; decided from the federation's pages."""
+
+    list_display = ["selection", "state", "requested_by", "created_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["selection__cooperative__name", "message", "reason"]
+    list_select_related = ["selection__cooperative", "selection__campaign", "requested_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReviewDraft)
+class ReviewDraftAdmin(_ReadOnlyAdmin):
+    """Reviews in progress, saved unsent; the decision deletes them."""
+
+    list_display = ["selection", "reviewer", "decision", "updated_at"]
+    search_fields = ["selection__cooperative__name", "reviewer__username"]
+    list_select_related = ["selection__cooperative", "selection__campaign", "reviewer"]
+
+
+@admin.register(InternalNote)
+class InternalNoteAdmin(_ReadOnlyAdmin):
+    """The reviewers' notes on selections, never shown to the cooperatives."""
+
+    list_display = ["__str__", "selection", "author", "created_at"]
+    search_fields = ["selection__cooperative__name", "text"]
+    list_select_related = ["selection__cooperative", "selection__campaign", "author"]
+    date_hierarchy = "created_at"

@@ -9,6 +9,7 @@ the changed words. ``edit_history`` reads the django-simple-history records of
 the selection's choices and projects: who changed what, and when.
 """
 
+import copy
 import datetime
 import difflib
 import re
@@ -22,7 +23,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from .models import Choice, Engagement, Project, Status, Transition
+from .models import Choice, Engagement, Project, Selection, Status, Transition
+from .workflow import snapshot_of
 
 
 # Field of a project snapshot -> its label, in the order a reader expects.
@@ -210,6 +212,69 @@ def latest_submissions_diff(selection, transitions=None):
     result = diff_snapshots(previous.snapshot, latest.snapshot)
     result.previous, result.latest = previous, latest
     return result
+
+
+@dataclass
+class PublishedDiff(SelectionDiff):
+    """``SelectionDiff`` against the published version: ``published`` is that selection."""
+
+    published: Any = None
+
+
+def _by_lineage(snapshot, lineages):
+    """The snapshot with each project's id replaced by its lineage.
+
+    A reopened version's projects are copies with new ids; the lineage is
+    what a project keeps from one version to the next.
+    """
+    for engagement in snapshot.get("engagements", {}).values():
+        for project in engagement.get("projects", []):
+            project["id"] = str(lineages.get(project["id"], project["id"]))
+    return snapshot
+
+
+def published_diff(selection):
+    """The selection's content against the cooperative's published version, or None.
+
+    None when the selection is itself the published one or nothing is
+    published. The content compared is the latest submission's snapshot when
+    the selection is submitted (what the reviewers decide on), else the
+    content as it stands.
+    """
+    if selection.status == Status.VALIDATED:
+        # A validated version is either the published one or one it replaced.
+        return None
+    published = (
+        Selection.objects.published()
+        .filter(cooperative=selection.cooperative_id)
+        .exclude(pk=selection.pk)
+        .first()
+    )
+    if published is None:
+        return None
+    lineages = dict(
+        Project.objects.filter(choice__selection__in=[selection, published]).values_list(
+            "pk", "lineage"
+        )
+    )
+    submission = (
+        selection.transitions.filter(to_status=Status.SUBMITTED, snapshot__isnull=False)
+        .order_by("-created_at", "-pk")
+        .first()
+        if selection.status == Status.SUBMITTED
+        else None
+    )
+    new = submission.snapshot if submission is not None else snapshot_of(selection)
+    # Copies: the stored snapshot must not change under the caller.
+    old = _by_lineage(copy.deepcopy(snapshot_of(published)), lineages)
+    new = _by_lineage(copy.deepcopy(new), lineages)
+    diff = diff_snapshots(old, new)
+    return PublishedDiff(
+        added_engagements=diff.added_engagements,
+        removed_engagements=diff.removed_engagements,
+        engagements=diff.engagements,
+        published=published,
+    )
 
 
 # Project fields whose change is worth telling a reviewer (not the bookkeeping).

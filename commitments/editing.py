@@ -17,8 +17,19 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Choice, Engagement, Indicator, Measurement, Project, Selection
+from . import cycles
+from .models import (
+    Carry,
+    Choice,
+    DroppedProject,
+    Engagement,
+    Indicator,
+    Measurement,
+    Project,
+    Selection,
+)
 from .workflow import WorkflowError
 
 UP, DOWN = "up", "down"
@@ -45,6 +56,40 @@ def check_editable(selection: Selection) -> None:
                 "Aucune modification n'a été enregistrée."
             )
             % {"status": selection.get_status_display()}
+        )
+
+
+LOCKED_BY_FEDERATION = gettext_lazy(
+    "L'engagement %(number)s est verrouillé par la fédération : elle n'a demandé des "
+    "modifications que sur d'autres engagements. Aucune modification n'a été enregistrée."
+)
+
+
+def check_choice_unlocked(choice_id: int) -> None:
+    """Refuse any change to an engagement the reviewers did not send back.
+
+    Read again inside the caller's transaction (after the selection's lock):
+    the flag on an object loaded earlier may be stale.
+    """
+    locked = (
+        Choice.objects.filter(pk=choice_id, is_locked=True)
+        .values_list("engagement__number", flat=True)
+        .first()
+    )
+    if locked is not None:
+        raise WorkflowError(LOCKED_BY_FEDERATION % {"number": locked})
+
+
+def check_no_locked_removed(removed: Iterable[Choice]) -> None:
+    """Refuse unticking an engagement locked by the federation."""
+    numbers = sorted(choice.engagement.number for choice in removed if choice.is_locked)
+    if numbers:
+        raise WorkflowError(
+            _(
+                "L'engagement %(numbers)s est verrouillé par la fédération : il ne peut pas être "
+                "retiré de la sélection. Aucune modification n'a été enregistrée."
+            )
+            % {"numbers": ", ".join(str(number) for number in numbers)}
         )
 
 
@@ -87,10 +132,13 @@ def set_engagements(
     wanted = {engagement.pk: engagement for engagement in engagements}
     with transaction.atomic():
         locked = _lock_editable(selection.pk)
-        current = {choice.engagement_id: choice for choice in locked.choices.all()}
+        current = {
+            choice.engagement_id: choice for choice in locked.choices.select_related("engagement")
+        }
         removed = [
             choice for engagement_id, choice in current.items() if engagement_id not in wanted
         ]
+        check_no_locked_removed(removed)
         added = [engagement for pk, engagement in wanted.items() if pk not in current]
         now = timezone.now()
         for choice in removed:
@@ -120,6 +168,7 @@ def create_project(
     with transaction.atomic():
         # The selection's lock orders two posts of the same form one after the other.
         _lock_editable(choice.selection_id)
+        check_choice_unlocked(choice.pk)
         existing = Project.objects.filter(creation_key=key).first() if key else None
         if existing is not None and existing.choice_id == choice.pk:
             return existing, False
@@ -151,6 +200,7 @@ def update_project(project: Project, data: Mapping[str, Any], expected_version: 
     """
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
+        check_choice_unlocked(project.choice_id)
         now = timezone.now()
         # Claim the version: only one of two concurrent saves can match it.
         claimed = Project.objects.filter(pk=project.pk, version=expected_version).update(
@@ -163,17 +213,86 @@ def update_project(project: Project, data: Mapping[str, Any], expected_version: 
             raise StaleEdit(current)
         # Write the fields through save() so that simple-history records the change.
         saved = Project.objects.get(pk=project.pk)
+        changed = any(getattr(saved, name) != data[name] for name in Project.EDITABLE_FIELDS)
         for name in Project.EDITABLE_FIELDS:
             setattr(saved, name, data[name])
+        # A carried project whose text changes is no longer the previous
+        # cycle's as it was: unless staff said so already, it is "modifié".
+        if changed and not saved.carry and _is_carried(saved):
+            saved.carry = Carry.MODIFIED
         saved.save()
         _touch(project.choice.selection_id, now)
     return saved
+
+
+def _is_carried(project: Project) -> bool:
+    return project.lineage in cycles.carried_lineages(project.choice.selection)
+
+
+def _check_carried(project: Project) -> None:
+    if not _is_carried(project):
+        raise WorkflowError(
+            _("Ce projet n'est pas repris de la sélection validée du cycle précédent.")
+        )
+
+
+def mark_carry(project: Project, carry: str) -> Project:
+    """Say whether a project carried from the previous cycle is renewed or modified."""
+    if carry not in Carry.values:
+        raise ValueError(carry)
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        current = Project.objects.select_related("choice__selection__campaign").filter(
+            pk=project.pk
+        )
+        saved = current.first()
+        if saved is None:
+            raise WorkflowError(_("Ce projet a été supprimé entre-temps."))
+        check_choice_unlocked(saved.choice_id)
+        _check_carried(saved)
+        saved.carry = carry
+        saved.save()
+        _touch(saved.choice.selection_id, timezone.now())
+    return saved
+
+
+def drop_project(project: Project, reason: str, by: User | None) -> DroppedProject:
+    """Abandon a carried project: it leaves the selection, the reason stays for the review.
+
+    Both happen or neither: the project is never lost without its record.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError(_("Dites pourquoi la coopérative abandonne ce projet."))
+    with transaction.atomic():
+        _lock_editable(project.choice.selection_id)
+        saved = (
+            Project.objects.select_related("choice__selection__campaign", "choice__engagement")
+            .filter(pk=project.pk)
+            .first()
+        )
+        if saved is None:
+            raise WorkflowError(_("Ce projet a été supprimé entre-temps."))
+        check_choice_unlocked(saved.choice_id)
+        _check_carried(saved)
+        dropped = DroppedProject.objects.create(
+            selection=saved.choice.selection,
+            engagement=saved.choice.engagement,
+            lineage=saved.lineage,
+            title=saved.title,
+            reason=reason,
+            dropped_by=by,
+        )
+        saved.delete()
+        _touch(saved.choice.selection_id, timezone.now())
+    return dropped
 
 
 def delete_project(project: Project) -> None:
     """Delete the project; the view has asked for confirmation."""
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
+        check_choice_unlocked(project.choice_id)
         project.delete()
         _touch(project.choice.selection_id, timezone.now())
 
@@ -184,6 +303,7 @@ def move_project(project: Project, direction: str) -> bool:
         raise ValueError(direction)
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
+        check_choice_unlocked(project.choice_id)
         siblings = list(
             Project.objects.filter(choice_id=project.choice_id).order_by("position", "pk")
         )
@@ -209,6 +329,7 @@ def create_indicator(project: Project, data: Mapping[str, Any]) -> Indicator:
     """Add an indicator at the end of the project's list."""
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
+        check_choice_unlocked(project.choice_id)
         last = project.indicator_set.aggregate(last=Max("position"))["last"]
         indicator = Indicator.objects.create(
             project=project,
@@ -222,6 +343,7 @@ def create_indicator(project: Project, data: Mapping[str, Any]) -> Indicator:
 def update_indicator(indicator: Indicator, data: Mapping[str, Any]) -> Indicator:
     with transaction.atomic():
         _lock_editable(indicator.project.choice.selection_id)
+        check_choice_unlocked(indicator.project.choice_id)
         for name in Indicator.EDITABLE_FIELDS:
             setattr(indicator, name, data[name])
         indicator.save()
@@ -233,6 +355,7 @@ def delete_indicator(indicator: Indicator) -> None:
     """Delete the indicator and its measured values; the view has asked for confirmation."""
     with transaction.atomic():
         _lock_editable(indicator.project.choice.selection_id)
+        check_choice_unlocked(indicator.project.choice_id)
         indicator.delete()
         _touch(indicator.project.choice.selection_id, timezone.now())
 
@@ -240,6 +363,7 @@ def delete_indicator(indicator: Indicator) -> None:
 def add_measurement(indicator: Indicator, data: Mapping[str, Any]) -> Measurement:
     with transaction.atomic():
         _lock_editable(indicator.project.choice.selection_id)
+        check_choice_unlocked(indicator.project.choice_id)
         measurement = Measurement.objects.create(
             indicator=indicator,
             value=data["value"],

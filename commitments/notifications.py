@@ -32,8 +32,10 @@ from .models import (
     EDITABLE_STATUSES,
     Campaign,
     FollowUp,
+    Notification,
     ProgressUpdate,
     Project,
+    ReopeningRequest,
     Selection,
     Status,
     Transition,
@@ -41,6 +43,10 @@ from .models import (
 )
 
 logger = logging.getLogger("qualicoop.notifications")
+
+# Every subject starts with it, so that the mail stands out in an inbox; in the
+# portal's own list it would only repeat the site's name.
+SUBJECT_PREFIX = "[Quali'Coop] "
 
 
 def reviewers():
@@ -68,20 +74,47 @@ def _message(template, context, recipient):
     return {"subject": subject, "body": body, "to": [recipient.email]}
 
 
-def _messages(template, context, recipients):
-    """One email per recipient, so that nobody sees the others' addresses."""
-    return [_message(template, {**context, "recipient": user}, user) for user in recipients]
+def _messages(template, context, recipients, link=""):
+    """One email per recipient, so that nobody sees the others' addresses.
+
+    Each also goes to the recipient's notifications in the portal, where people
+    who filter or miss their mail still find it: its text is the subject, its
+    link ``link`` (a path of the site, the most specific page the email points
+    to). ``_send`` saves them with the emails it queues.
+    """
+    messages = []
+    for user in recipients:
+        message = _message(template, {**context, "recipient": user}, user)
+        text = message["subject"].removeprefix(SUBJECT_PREFIX)
+        max_length = Notification._meta.get_field("text").max_length
+        message["notification"] = Notification(user=user, text=text[:max_length], url=link)
+        messages.append(message)
+    return messages
 
 
 def _send(messages):
-    """Queue each email as its own task, so that one bad address holds back no other."""
+    """Save the notifications in one query, then queue each email as its own task.
+
+    One task per email, so that one bad address holds back no other. The
+    notifications are written in the caller's transaction: a move's are there as
+    soon as the move is, whatever becomes of the emails.
+    """
+    Notification.objects.bulk_create(
+        [message["notification"] for message in messages if "notification" in message]
+    )
     for message in messages:
-        send_email.enqueue(**message)
+        send_email.enqueue(
+            **{key: value for key, value in message.items() if key != "notification"}
+        )
     return len(messages)
 
 
-def _notify_move(template, transition_id, recipients_of):
-    """Queue one move's emails; log any failure instead of raising it."""
+def _notify_move(template, transition_id, recipients_of, link_of):
+    """Queue one move's emails; log any failure instead of raising it.
+
+    ``recipients_of`` and ``link_of`` (the path their notification opens) are
+    functions of the selection.
+    """
     try:
         transition = (
             Transition.objects.select_related(
@@ -103,29 +136,47 @@ def _notify_move(template, transition_id, recipients_of):
             ),
             "public_url": absolute_url(selection.cooperative.get_absolute_url()),
         }
-        return _send(_messages(template, context, recipients_of(selection)))
+        return _send(
+            _messages(template, context, recipients_of(selection), link=link_of(selection))
+        )
     except Exception:
         # The move is committed; the people will see it on their pages.
         logger.exception("notification_failed template=%s transition=%s", template, transition_id)
         return 0
 
 
+def _review_path(selection):
+    return reverse("federation:review", args=[selection.pk])
+
+
+def _dashboard_path(selection):
+    return reverse("workspace:dashboard", args=[selection.cooperative.slug])
+
+
 def selection_submitted(transition_id):
     """Tell every reviewer that a selection awaits them."""
-    return _notify_move("selection_submitted", transition_id, lambda selection: reviewers())
+    return _notify_move(
+        "selection_submitted", transition_id, lambda selection: reviewers(), _review_path
+    )
 
 
 def changes_requested(transition_id):
     """Tell the cooperative's members what the federation asks them to change."""
     return _notify_move(
-        "changes_requested", transition_id, lambda selection: members(selection.cooperative)
+        "changes_requested",
+        transition_id,
+        lambda selection: members(selection.cooperative),
+        _dashboard_path,
     )
 
 
 def selection_validated(transition_id):
     """Tell the cooperative's members that their selection is validated and public."""
     return _notify_move(
-        "selection_validated", transition_id, lambda selection: members(selection.cooperative)
+        "selection_validated",
+        transition_id,
+        lambda selection: members(selection.cooperative),
+        _dashboard_path,
     )
 
 
@@ -146,17 +197,16 @@ def _notify_update(template, update_id):
         else:
             recipients = list(members(cooperative))
         reviewer = update.reviewer
+        update_path = reverse("workspace:update_edit", args=[cooperative.slug, update.pk])
         context = {
             "update": update,
             "project": update.project,
             "cooperative": cooperative,
             "reviewer_name": display_name(reviewer) if reviewer else _("La fédération"),
-            "update_url": absolute_url(
-                reverse("workspace:update_edit", args=[cooperative.slug, update.pk])
-            ),
+            "update_url": absolute_url(update_path),
             "public_url": absolute_url(update.project.get_absolute_url()),
         }
-        return _send(_messages(template, context, recipients))
+        return _send(_messages(template, context, recipients, link=update_path))
     except Exception:
         logger.exception("notification_failed template=%s update=%s", template, update_id)
         return 0
@@ -233,14 +283,15 @@ def send_deadline_reminders(*, days, today=None):
     for membership in memberships:
         cooperative = cooperatives[membership.cooperative_id]
         status = cooperative.working_status
+        dashboard_path = reverse("workspace:dashboard", args=[cooperative.slug])
         context = {
             "cooperative": cooperative,
             "campaign": campaign,
             "days_left": days_left,
             "status_label": Status(status).label if status else None,
-            "workspace_url": absolute_url(reverse("workspace:dashboard", args=[cooperative.slug])),
+            "workspace_url": absolute_url(dashboard_path),
         }
-        messages += _messages("deadline_reminder", context, [membership.user])
+        messages += _messages("deadline_reminder", context, [membership.user], link=dashboard_path)
     sent = _send(messages)
     return ReminderRun(
         campaign,
@@ -286,13 +337,14 @@ def send_follow_up_reminders(*, days, today=None):
     messages = []
     for membership in memberships:
         cooperative = membership.cooperative
+        follow_up_path = reverse("workspace:follow_up", args=[cooperative.slug])
         context = {
             "cooperative": cooperative,
             "follow_up": follow_up,
             "missing": counts[cooperative.pk],
-            "follow_up_url": absolute_url(reverse("workspace:follow_up", args=[cooperative.slug])),
+            "follow_up_url": absolute_url(follow_up_path),
         }
-        messages += _messages("follow_up_reminder", context, [membership.user])
+        messages += _messages("follow_up_reminder", context, [membership.user], link=follow_up_path)
     sent = _send(messages)
     return ReminderRun(
         follow_up.campaign,
@@ -303,4 +355,119 @@ def send_follow_up_reminders(*, days, today=None):
             sent,
         )
         % {"name": follow_up.name, "sent": sent},
+    )
+
+
+def selection_withdrawn(transition_id):
+    """Tell every reviewer that a submission was taken back: nothing to decide any more."""
+    return _notify_move(
+        "selection_withdrawn", transition_id, lambda selection: reviewers(), _review_path
+    )
+
+
+def selection_reopened(transition_id):
+    """Tell the cooperative's members that a new version is open for them to edit."""
+    return _notify_move(
+        "selection_reopened",
+        transition_id,
+        lambda selection: members(selection.cooperative),
+        _dashboard_path,
+    )
+
+
+def _notify_request(template, request_id, recipients_of, link_of):
+    """Queue the emails about a reopening request; log any failure instead of raising it."""
+    try:
+        request = ReopeningRequest.objects.select_related(
+            "selection__cooperative", "selection__campaign", "requested_by", "decided_by"
+        ).get(pk=request_id)
+        selection = request.selection
+        context = {
+            "request": request,
+            "selection": selection,
+            "cooperative": selection.cooperative,
+            "campaign": selection.campaign,
+            "requested_by_name": display_name(request.requested_by)
+            if request.requested_by
+            else _("La coopérative"),
+            "decided_by_name": display_name(request.decided_by)
+            if request.decided_by
+            else _("La fédération"),
+            "review_url": absolute_url(reverse("federation:review", args=[selection.pk])),
+            "workspace_url": absolute_url(
+                reverse("workspace:dashboard", args=[selection.cooperative.slug])
+            ),
+        }
+        return _send(
+            _messages(template, context, recipients_of(selection), link=link_of(selection))
+        )
+    except Exception:
+        logger.exception("notification_failed template=%s request=%s", template, request_id)
+        return 0
+
+
+def reopening_requested(request_id):
+    """Tell every reviewer that a cooperative asks to reopen its validated selection."""
+    return _notify_request(
+        "reopening_requested", request_id, lambda selection: reviewers(), _review_path
+    )
+
+
+def reopening_declined(request_id):
+    """Tell the cooperative's members that the federation declined their request, and why."""
+    return _notify_request(
+        "reopening_declined",
+        request_id,
+        lambda selection: members(selection.cooperative),
+        _dashboard_path,
+    )
+
+
+def send_deadline_reminder_to(cooperative, *, today=None):
+    """Remind one cooperative of the current campaign's deadline, whatever the days left.
+
+    A reviewer asks for it from the dashboard; the e-mail is the daily
+    reminder's own.
+    """
+    today = today or timezone.localdate()
+    campaign = Campaign.objects.current(today)
+    if campaign is None:
+        return ReminderRun(None, 0, _("Aucune campagne en cours : aucun rappel envoyé."))
+    if campaign.closes_on < today:
+        return ReminderRun(
+            campaign,
+            0,
+            _("La campagne « %(campaign)s » est close depuis le %(date)s : aucun rappel envoyé.")
+            % {"campaign": campaign.name, "date": formats.date_format(campaign.closes_on)},
+        )
+    working = (
+        Selection.objects.filter(cooperative=cooperative, campaign=campaign)
+        .order_by("-revision")
+        .values_list("status", flat=True)
+        .first()
+    )
+    context = {
+        "cooperative": cooperative,
+        "campaign": campaign,
+        "days_left": (campaign.closes_on - today).days,
+        "status_label": Status(working).label if working else None,
+        "workspace_url": absolute_url(reverse("workspace:dashboard", args=[cooperative.slug])),
+    }
+    sent = _send(
+        _messages(
+            "deadline_reminder",
+            context,
+            members(cooperative),
+            link=reverse("workspace:dashboard", args=[cooperative.slug]),
+        )
+    )
+    return ReminderRun(
+        campaign,
+        sent,
+        ngettext(
+            "%(coop)s : %(sent)s rappel mis en file d'envoi.",
+            "%(coop)s : %(sent)s rappels mis en file d'envoi.",
+            sent,
+        )
+        % {"coop": cooperative.name, "sent": sent},
     )

@@ -4,6 +4,8 @@
                         |                         |
                         +--request_changes--> changes_requested --submit--> submitted
     validated --reopen--> a new draft (next revision) copied from it
+    submitted --withdraw--> draft
+    validated --ask_reopening--> a ReopeningRequest, accepted (reopen) or declined
 
 Each move runs in a transaction, re-reads the selection under a row lock,
 refuses a move the current state does not allow (``WorkflowError``, with a
@@ -36,9 +38,12 @@ from .models import (
     Choice,
     Engagement,
     Indicator,
+    InternalNote,
     Measurement,
     Project,
     Remark,
+    ReopeningRequest,
+    ReviewDraft,
     Selection,
     Status,
     Transition,
@@ -92,6 +97,11 @@ MOVES: dict[str, Move] = {
         Move("request_changes", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("validate", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("reopen", frozenset({Status.VALIDATED}), by=REVIEWER),
+        # A référent takes a submission back before the federation decides.
+        Move("withdraw", frozenset({Status.SUBMITTED}), by=REFERENT),
+        # Staff cannot reopen themselves: they ask, and a reviewer decides.
+        Move("ask_reopening", frozenset({Status.VALIDATED}), by=REFERENT),
+        Move("decide_reopening", frozenset({Status.VALIDATED}), by=REVIEWER),
     )
 }
 
@@ -287,6 +297,8 @@ def submit_selection(
             snapshot=snapshot_of(locked),
             submitted_at=_NOW,
         )
+        # A partial send-back's locks last until the selection is handed back.
+        _unlock_all(locked)
         # Emails leave only once the move is saved; they never undo it.
         transaction.on_commit(partial(notifications.selection_submitted, entry.pk))
     selection.refresh_from_db()
@@ -299,10 +311,14 @@ def request_changes(
     by: User | None,
     message: str,
     remarks: Mapping[Engagement, str] | None = None,
+    engagements: Iterable[Engagement] | None = None,
 ) -> Transition:
     """A reviewer sends the selection back; ``remarks`` maps engagements to text.
 
-    The message is required: staff must know what to change.
+    The message is required: staff must know what to change. ``engagements``,
+    when given, are the only ones sent back: the others stay locked for the
+    staff until the next submission, so a partial review does not reopen
+    what the federation already accepted.
     """
     if not (message or "").strip():
         raise WorkflowError(_("Expliquez à la coopérative ce qu'elle doit modifier."))
@@ -313,9 +329,19 @@ def request_changes(
             choice.engagement_id: choice.engagement
             for choice in locked.choices.select_related("engagement")
         }
+        if engagements is not None:
+            sent_back = {engagement.pk for engagement in engagements} & chosen.keys()
+            if not sent_back:
+                raise WorkflowError(
+                    _("Choisissez au moins un engagement à renvoyer à la coopérative.")
+                )
+            locked.choices.update(is_locked=False)
+            locked.choices.exclude(engagement_id__in=sent_back).update(is_locked=True)
         entry = _move(
             locked, Status.CHANGES_REQUESTED, by=by, message=message.strip(), decided_at=_NOW
         )
+        # The decision is sent: the reviewers' saved drafts of it are spent.
+        ReviewDraft.objects.filter(selection=locked).delete()
         Remark.objects.bulk_create(
             Remark(transition=entry, engagement=engagement, text=text.strip())
             for engagement, text in (remarks or {}).items()
@@ -351,6 +377,8 @@ def validate_selection(*, selection: Selection, by: User | None, message: str = 
             is_published=True,
             valid_until=valid_until(timezone.localdate(), locked.campaign.validity_years),
         )
+        _unlock_all(locked)
+        ReviewDraft.objects.filter(selection=locked).delete()
         transaction.on_commit(partial(notifications.selection_validated, entry.pk))
     selection.refresh_from_db()
     return entry
@@ -371,7 +399,149 @@ def reopen_selection(*, selection: Selection, by: User | None, message: str = ""
         if working.exists():
             raise WorkflowError(_("Une version de cette sélection est déjà en cours de travail."))
         draft = _copy(locked, campaign=locked.campaign, by=by, message=message)
+        # Reopened, whoever asked: a request waiting for it is answered by it.
+        locked.reopening_requests.filter(state=ReopeningRequest.State.PENDING).update(
+            state=ReopeningRequest.State.ACCEPTED, decided_by=by, decided_at=timezone.now()
+        )
+        opened = draft.transitions.latest("pk")
+        transaction.on_commit(partial(notifications.selection_reopened, opened.pk))
     return draft
+
+
+def _unlock_all(locked: Selection) -> None:
+    locked.choices.filter(is_locked=True).update(is_locked=False)
+
+
+def withdraw_selection(*, selection: Selection, by: User | None, message: str = "") -> Transition:
+    """A référent takes a submitted selection back to draft, before the decision."""
+    with transaction.atomic():
+        locked = _lock(selection)
+        _check_move(locked, "withdraw")
+        entry = _move(locked, Status.DRAFT, by=by, message=(message or "").strip())
+        # Nothing is left to decide: a reviewer's saved review would be stale.
+        ReviewDraft.objects.filter(selection=locked).delete()
+        transaction.on_commit(partial(notifications.selection_withdrawn, entry.pk))
+    selection.refresh_from_db()
+    return entry
+
+
+def reopening_refusal(selection: Selection) -> str | None:
+    """Why staff may not ask to reopen ``selection`` now, or None if they may."""
+    if selection.status not in MOVES["ask_reopening"].sources or not selection.is_published:
+        return _("Seule la sélection validée et publiée de la coopérative peut être rouverte.")
+    working = Selection.objects.filter(
+        cooperative=selection.cooperative_id, campaign=selection.campaign_id
+    ).exclude(status=Status.VALIDATED)
+    if working.exists():
+        return _("Une version de cette sélection est déjà en cours de travail.")
+    if selection.reopening_requests.filter(state=ReopeningRequest.State.PENDING).exists():
+        return _("Une demande de réouverture est déjà en attente de la fédération.")
+    return None
+
+
+def request_reopening(*, selection: Selection, by: User | None, message: str) -> ReopeningRequest:
+    """A référent asks the federation to reopen the cooperative's validated selection."""
+    message = (message or "").strip()
+    if not message:
+        raise WorkflowError(_("Dites à la fédération ce que vous souhaitez faire évoluer."))
+    try:
+        with transaction.atomic():
+            locked = _lock(selection)
+            refusal = reopening_refusal(locked)
+            if refusal:
+                raise WorkflowError(refusal)
+            request = ReopeningRequest.objects.create(
+                selection=locked, message=message, requested_by=by
+            )
+            logger.info(
+                "reopening_requested selection=%s cooperative=%s actor=%s",
+                locked.pk,
+                locked.cooperative.slug,
+                getattr(by, "username", None) or "-",
+            )
+            transaction.on_commit(partial(notifications.reopening_requested, request.pk))
+    except IntegrityError as error:
+        # Two référents asking at once: the one-pending constraint decides.
+        raise WorkflowError(
+            _("Une demande de réouverture est déjà en attente de la fédération.")
+        ) from error
+    return request
+
+
+def _lock_pending(request: ReopeningRequest) -> ReopeningRequest:
+    locked = (
+        ReopeningRequest.objects.select_for_update().select_related("selection").get(pk=request.pk)
+    )
+    if locked.state != ReopeningRequest.State.PENDING:
+        raise WorkflowError(
+            _("Cette demande de réouverture a déjà été traitée (%(state)s).")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def accept_reopening(*, request: ReopeningRequest, by: User | None, message: str = "") -> Selection:
+    """A reviewer accepts a request: the selection is reopened (and the cooperative told)."""
+    with transaction.atomic():
+        locked = _lock_pending(request)
+        draft = reopen_selection(
+            selection=locked.selection, by=by, message=(message or "").strip() or locked.message
+        )
+        locked.state = ReopeningRequest.State.ACCEPTED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+    request.refresh_from_db()
+    return draft
+
+
+def decline_reopening(
+    *, request: ReopeningRequest, by: User | None, reason: str
+) -> ReopeningRequest:
+    """A reviewer declines a request; the reason is required and sent to the cooperative."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Expliquez à la coopérative pourquoi la demande est refusée."))
+    with transaction.atomic():
+        locked = _lock_pending(request)
+        locked.state = ReopeningRequest.State.DECLINED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.reason = reason
+        locked.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+        transaction.on_commit(partial(notifications.reopening_declined, locked.pk))
+    request.refresh_from_db()
+    return locked
+
+
+def save_review_draft(
+    *,
+    selection: Selection,
+    by: User,
+    decision: str,
+    message: str,
+    remarks: Mapping[int, str],
+) -> ReviewDraft:
+    """Keep a reviewer's review in progress; nothing is sent until the decision."""
+    draft, _created = ReviewDraft.objects.update_or_create(
+        selection=selection,
+        reviewer=by,
+        defaults={
+            "decision": decision or "",
+            "message": message or "",
+            "remarks": {str(number): text for number, text in remarks.items() if text},
+            "updated_at": timezone.now(),
+        },
+    )
+    return draft
+
+
+def add_internal_note(*, selection: Selection, by: User | None, text: str) -> InternalNote:
+    """A reviewers-only note on a selection; never shown to the cooperative nor the public."""
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(_("Écrivez la note avant de l'enregistrer."))
+    return InternalNote.objects.create(selection=selection, author=by, text=text)
 
 
 def start_selection(
@@ -434,6 +604,7 @@ def _copy(
             position=project.position,
             lineage=project.lineage,
             is_exemplary=project.is_exemplary,
+            carry=project.carry,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
         )
         for project in source_projects

@@ -1,12 +1,18 @@
+from functools import partial
+
 from coops.access import is_reviewer
 
+from .accounts.notifications import unread_count
 from .accounts.session import EXPIRES_AT, WARN_BEFORE_SECONDS
 
 
 def navigation(request):
     """What the header needs to show the right links to the right people.
 
-    For a signed-in user, also when the session ends, for the expiry notice.
+    For a signed-in user, also when the session ends, for the expiry notice,
+    and how many of their notifications are unread: a callable, which the
+    template calls, so that only pages showing the header pay for its one
+    COUNT query (an export or a JSON answer does not).
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -15,4 +21,5 @@ def navigation(request):
         "nav_is_reviewer": is_reviewer(user),
         "session_expires_at": request.session.get(EXPIRES_AT, ""),
         "session_warn_before": WARN_BEFORE_SECONDS,
+        "nav_unread_notifications": partial(unread_count, user),
     }

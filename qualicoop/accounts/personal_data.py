@@ -2,9 +2,10 @@
 
 The account, the cooperatives and roles held, the status moves made and the
 remarks given with them, the edits of projects and of chosen engagements,
-the sign-ins and failed sign-ins recorded, and the inactivity notice if one
-was sent. Moves and edits can run into thousands: the document is written
-as it is read, a few hundred rows at a time, never held whole in memory.
+the progress updates written, the notifications received, the sign-ins and
+failed sign-ins recorded, and the inactivity notice if one was sent. Moves
+and edits can run into thousands: the document is written as it is read, a
+few hundred rows at a time, never held whole in memory.
 """
 
 import json
@@ -17,7 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Choice, Project, Transition
+from commitments.models import Choice, Notification, ProgressUpdate, Project, Transition
 from coops.models import Membership
 
 from .models import AccountNotice
@@ -40,6 +41,8 @@ def document(user: User) -> Iterator[str]:
         ("changements_de_statut", _transitions(user)),
         ("modifications_de_projets", _project_edits(user)),
         ("modifications_d_engagements", _choice_edits(user)),
+        ("points_d_etape_rediges", _progress_updates(user)),
+        ("notifications", _notifications(user)),
         ("connexions", _sign_ins(user)),
         ("echecs_de_connexion", _failed_sign_ins(user)),
     ]
@@ -124,6 +127,28 @@ def _project_edits(user: User) -> Iterator[dict[str, Any]]:
             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
             "projet": record.id,
             **{name: getattr(record, name) for name in Project.EDITABLE_FIELDS},
+        }
+
+
+def _progress_updates(user: User) -> Iterator[dict[str, Any]]:
+    records = ProgressUpdate.objects.filter(author=user).order_by("created_at", "pk")
+    for update in records.iterator(chunk_size=CHUNK):
+        yield {
+            "date": update.created_at,
+            "projet": update.project_id,
+            "etat": update.state,
+            **{name: getattr(update, name) for name in ProgressUpdate.EDITABLE_FIELDS},
+        }
+
+
+def _notifications(user: User) -> Iterator[dict[str, Any]]:
+    records = Notification.objects.filter(user=user).order_by("created_at", "pk")
+    for notification in records.iterator(chunk_size=CHUNK):
+        yield {
+            "date": notification.created_at,
+            "texte": notification.text,
+            "lien": notification.url,
+            "lue_le": notification.read_at,
         }
 
 

@@ -12,6 +12,10 @@ longer says who the person was (``coops.people``: "ancien membre").
 Reviewers and administrators leave too and are included — except the last
 active superuser, neither warned nor erased, so that someone can still
 administer the site.
+
+The same daily run deletes the portal notifications read more than a year ago
+(``NOTIFICATION_KEPT``): the email said it too, and the selection's history
+keeps what happened; without it the table would only grow.
 """
 
 from dataclasses import dataclass
@@ -28,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
+from commitments.models import Notification
 from coops.models import Membership
 from coops.people import ERASED_USERNAME_PREFIX, erased_username
 from qualicoop.absolute_urls import absolute_url
@@ -38,6 +43,7 @@ from .sign_out import end_every_session
 
 INACTIVITY_LIMIT = timedelta(days=2 * 365)
 NOTICE_PERIOD = timedelta(days=30)
+NOTIFICATION_KEPT = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class PurgeRun:
     warned: int
     erased: int
     kept_superuser: bool  # a due account left as the last active superuser
+    notifications_deleted: int = 0  # read notifications older than NOTIFICATION_KEPT
 
     @property
     def explanation(self) -> str:
@@ -55,6 +62,11 @@ class PurgeRun:
         ]
         if self.kept_superuser:
             lines.append(_("Le dernier administrateur actif est gardé, bien qu'inutilisé."))
+        if self.notifications_deleted:
+            lines.append(
+                _("Notifications lues depuis plus d'un an supprimées : %(count)d.")
+                % {"count": self.notifications_deleted}
+            )
         return "\n".join(lines)
 
 
@@ -64,7 +76,18 @@ def purge_inactive_accounts(*, now: datetime | None = None) -> PurgeRun:
     AccountNotice.objects.filter(user__last_login__gt=F("warned_at")).delete()
     warned = _warn(now)
     erased, kept_superuser = _erase(now)
-    return PurgeRun(warned=warned, erased=erased, kept_superuser=kept_superuser)
+    return PurgeRun(
+        warned=warned,
+        erased=erased,
+        kept_superuser=kept_superuser,
+        notifications_deleted=purge_read_notifications(now),
+    )
+
+
+def purge_read_notifications(now: datetime) -> int:
+    """Delete the notifications read before ``now - NOTIFICATION_KEPT``; unread ones stay."""
+    deleted, _by_model = Notification.objects.filter(read_at__lt=now - NOTIFICATION_KEPT).delete()
+    return deleted
 
 
 def _unused_since(moment: datetime) -> QuerySet[User]:
@@ -144,6 +167,8 @@ def erase_account(user: User) -> None:
     end_every_session(user)
     Membership.objects.filter(user=user).delete()
     AccountNotice.objects.filter(user=user).delete()
+    # What the portal told them is about them: it goes with them.
+    Notification.objects.filter(user=user).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username=user.username).delete()
     for device in devices_for_user(user, confirmed=None):

@@ -5,7 +5,7 @@ from django.urls import path, reverse_lazy
 
 from qualicoop.password_reset import PasswordResetForm
 
-from . import invitations, second_factor, session
+from . import invitations, notifications, second_factor, session
 from . import views as account
 from .forms import LoginForm
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("deconnexion-partout/", account.logout_everywhere, name="logout_everywhere"),
     path("mes-donnees/", account.data_export, name="data_export"),
     path("donnees-personnelles/", account.privacy, name="privacy"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/tout-lu/", notifications.notifications_read, name="notifications_read"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(

@@ -79,9 +79,26 @@ class ReviewForm(forms.Form):
         ),
     )
 
+    # The engagements sent back, ticked in each engagement's section. The page
+    # posts ``renvoi_affiche`` with the boxes, so that ticking none is told
+    # apart from a client that never showed them (then: those with a remark).
+    SENT_BACK = "renvoyer"
+    SENT_BACK_SHOWN = "renvoi_affiche"
+
     def __init__(self, *args, engagements, **kwargs):
         super().__init__(*args, **kwargs)
         self.engagements = list(engagements)
+        self.fields[self.SENT_BACK] = forms.MultipleChoiceField(
+            label=_("Engagements renvoyés à la coopérative"),
+            required=False,
+            choices=[
+                (str(engagement.number), str(engagement.number)) for engagement in self.engagements
+            ],
+            error_messages={
+                "invalid_choice": _("Cet engagement ne fait pas partie de la sélection.")
+            },
+        )
+        self.fields[self.SENT_BACK_SHOWN] = forms.BooleanField(required=False)
         for engagement in self.engagements:
             self.fields[self.remark_name(engagement)] = forms.CharField(
                 label=_("Remarque sur l'engagement %(number)s (facultative)")
@@ -106,9 +123,35 @@ class ReviewForm(forms.Form):
             if self.cleaned_data.get(self.remark_name(engagement))
         }
 
+    def _sent_back_numbers(self):
+        # Default: the engagements with a remark, when none is ticked.
+        numbers = set(self.cleaned_data.get(self.SENT_BACK) or [])
+        return numbers or {str(engagement.number) for engagement in self.remarks()}
+
+    def sent_back(self):
+        """The engagements sent back (cleaned data only); None means all of them."""
+        numbers = self._sent_back_numbers()
+        if not numbers:
+            # A client that never showed the boxes sends the whole selection back.
+            return None
+        return [engagement for engagement in self.engagements if str(engagement.number) in numbers]
+
     def clean(self):
         cleaned = super().clean()
         decision = cleaned.get("decision")
+        if (
+            decision == self.REQUEST_CHANGES
+            and cleaned.get(self.SENT_BACK_SHOWN)
+            and self.engagements
+            and not self._sent_back_numbers()
+        ):
+            self.add_error(
+                self.SENT_BACK,
+                _(
+                    "Cochez au moins un engagement à renvoyer à la coopérative, "
+                    "ou écrivez une remarque sur l'un d'eux."
+                ),
+            )
         if decision == self.REQUEST_CHANGES and not cleaned.get("message"):
             self.add_error(
                 "message",
@@ -135,4 +178,47 @@ class ReopenForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Facultatif : il apparaît dans l'historique de la sélection."),
+    )
+
+
+class ReviewDraftForm(ReviewForm):
+    """The same fields, saved as they are: no decision is checked, nothing is sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].required = False
+
+    def clean(self):
+        return forms.Form.clean(self)
+
+
+class InternalNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Nouvelle note interne"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Visible des seuls relecteurs de la fédération, jamais de la coopérative."),
+        error_messages={"required": _("Écrivez la note avant de l'enregistrer.")},
+    )
+
+
+class DeclineReopeningForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Raison du refus"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Obligatoire : elle est envoyée à la coopérative."),
+        error_messages={
+            "required": _("Expliquez à la coopérative pourquoi la demande est refusée.")
+        },
+    )
+
+
+class AcceptReopeningForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message à la coopérative"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Facultatif : sans message, celui de la demande est repris dans l'historique."),
     )

@@ -15,13 +15,22 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from commitments import workflow
-from commitments.diff import edit_history, latest_submissions_diff
-from commitments.models import Campaign, Choice, Engagement, Selection, Status
+from commitments import cycles, notifications, workflow
+from commitments.diff import edit_history, latest_submissions_diff, published_diff
+from commitments.models import (
+    Campaign,
+    Choice,
+    Engagement,
+    ReopeningRequest,
+    ReviewDraft,
+    Selection,
+    Status,
+)
 from coops.access import require_reviewer
 from coops.models import Cooperative
 
@@ -29,9 +38,13 @@ from . import exports
 from .forms import (
     NOT_STARTED,
     STATUS_SLUGS,
+    AcceptReopeningForm,
     CampaignFilterForm,
+    DeclineReopeningForm,
+    InternalNoteForm,
     QueueFilterForm,
     ReopenForm,
+    ReviewDraftForm,
     ReviewForm,
 )
 
@@ -161,6 +174,12 @@ def queue(request):
         group = QueueGroup(NOT_STARTED, _("Coopératives sans sélection"), None, not_started.count())
         group.fill(request, not_started, shown)
         groups.append(group)
+    # Requests wait on the reviewers whatever the campaign: they are few and urgent.
+    reopening_requests = list(
+        ReopeningRequest.objects.filter(state=ReopeningRequest.State.PENDING)
+        .select_related("selection__cooperative", "selection__campaign", "requested_by")
+        .order_by("created_at", "pk")[:PAGE_SIZE]
+    )
     return render(
         request,
         "federation/queue.html",
@@ -169,6 +188,7 @@ def queue(request):
             "campaign": campaign,
             "groups": groups,
             "days_left": _days_left(campaign),
+            "reopening_requests": reopening_requests,
         },
         status=400 if form.errors else 200,
     )
@@ -198,14 +218,39 @@ def _selection_or_404(pk):
     return get_object_or_404(Selection.objects.select_related("cooperative", "campaign"), pk=pk)
 
 
-def _render_review(request, selection, *, form=None, status=200):
+def _draft_initial(draft, engagements):
+    """A saved review as the decision form's initial values."""
+    initial = {"decision": draft.decision, "message": draft.message}
+    for engagement in engagements:
+        text = (draft.remarks or {}).get(str(engagement.number))
+        if text:
+            initial[ReviewForm.remark_name(engagement)] = text
+    return initial
+
+
+def _sent_back_numbers(form, draft):
+    """Which engagements the page shows ticked as sent back."""
+    if form is not None and form.is_bound:
+        return {str(number) for number in form.data.getlist(ReviewForm.SENT_BACK)}
+    if draft is not None:
+        return {number for number, text in (draft.remarks or {}).items() if text}
+    return set()
+
+
+def _render_review(request, selection, *, form=None, status=200, note_form=None):
     choices = list(
         selection.choices.select_related("engagement__pillar").prefetch_related("projects")
     )
     moves = workflow.moves_for(selection, user=request.user)
     decidable = {"validate", "request_changes"} <= moves
+    draft = ReviewDraft.objects.filter(selection=selection, reviewer=request.user).first()
     if form is None and decidable:
-        form = ReviewForm(engagements=[choice.engagement for choice in choices])
+        engagements_chosen = [choice.engagement for choice in choices]
+        form = ReviewForm(
+            engagements=engagements_chosen,
+            initial=_draft_initial(draft, engagements_chosen) if draft else None,
+        )
+    sent_back = _sent_back_numbers(form, draft) if decidable else set()
     transitions = list(
         selection.transitions.select_related("actor").prefetch_related(
             "remarks__engagement__pillar"
@@ -224,6 +269,7 @@ def _render_review(request, selection, *, form=None, status=200):
             "last_remark": last_remarks.get(choice.engagement_id),
             # A submitted selection's engagements are frozen: the form has their fields.
             "remark_field": form.remark_field(choice.engagement) if decidable else None,
+            "sent_back": str(choice.engagement.number) in sent_back,
         }
         for choice in choices
     ]
@@ -244,9 +290,21 @@ def _render_review(request, selection, *, form=None, status=200):
             "moves": moves,
             "transitions": transitions,
             "diff": latest_submissions_diff(selection, transitions),
+            "published_diff": published_diff(selection),
             "history": edit_history(selection, current_choices=choices),
             "siblings": list(siblings.order_by("revision")),
             "projects_count": sum(len(item["projects"]) for item in engagements),
+            "carry": cycles.carry_summary(selection),
+            "review_draft": draft,
+            "notes": list(selection.internal_notes.select_related("author")),
+            "note_form": note_form or InternalNoteForm(),
+            "pending_request": selection.reopening_requests.filter(
+                state=ReopeningRequest.State.PENDING
+            )
+            .select_related("requested_by")
+            .first(),
+            "accept_form": AcceptReopeningForm(),
+            "decline_form": DeclineReopeningForm(),
         },
         status=status,
     )
@@ -273,7 +331,11 @@ def decide(request, pk):
                 done = _("La sélection de %(coop)s est validée et publiée.")
             else:
                 workflow.request_changes(
-                    selection=selection, by=request.user, message=message, remarks=form.remarks()
+                    selection=selection,
+                    by=request.user,
+                    message=message,
+                    remarks=form.remarks(),
+                    engagements=form.sent_back(),
                 )
                 done = _("Les modifications demandées ont été envoyées à %(coop)s.")
         except workflow.WorkflowError as error:
@@ -282,6 +344,115 @@ def decide(request, pk):
             messages.success(request, done % {"coop": selection.cooperative.name})
             return redirect("federation:review", pk=selection.pk)
     return _render_review(request, selection, form=form, status=400)
+
+
+@reviewer_required
+@require_POST
+def save_review(request, pk):
+    """Reviewers only: keep the review in progress, unsent, to come back to it."""
+    selection = _selection_or_404(pk)
+    if not {"validate", "request_changes"} <= workflow.moves_for(selection, user=request.user):
+        messages.warning(request, _("Aucune décision n'est attendue sur cette version."))
+        return redirect("federation:review", pk=selection.pk)
+    engagements = Engagement.objects.filter(choices__selection=selection).order_by("number")
+    form = ReviewDraftForm(request.POST, engagements=engagements)
+    if not form.is_valid():
+        return _render_review(request, selection, form=form, status=400)
+    workflow.save_review_draft(
+        selection=selection,
+        by=request.user,
+        decision=form.cleaned_data.get("decision") or "",
+        message=form.cleaned_data["message"],
+        remarks={engagement.number: text for engagement, text in form.remarks().items()},
+    )
+    messages.success(
+        request,
+        _("Examen enregistré sans être envoyé : la coopérative ne voit rien avant votre décision."),
+    )
+    return redirect("federation:review", pk=selection.pk)
+
+
+@reviewer_required
+@require_POST
+def add_note(request, pk):
+    """Reviewers only: a note on the selection that only reviewers ever read."""
+    selection = _selection_or_404(pk)
+    form = InternalNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.add_internal_note(
+                selection=selection, by=request.user, text=form.cleaned_data["text"]
+            )
+        except workflow.WorkflowError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(request, _("Note interne enregistrée."))
+            return redirect(f"{reverse('federation:review', args=[selection.pk])}#notes-internes")
+    return _render_review(request, selection, note_form=form, status=400)
+
+
+def _reopening_request_or_404(pk):
+    return get_object_or_404(
+        ReopeningRequest.objects.select_related("selection__cooperative", "selection__campaign"),
+        pk=pk,
+    )
+
+
+@reviewer_required
+@require_POST
+def reopening_accept(request, pk):
+    """Reviewers only: accept a cooperative's request — its selection is reopened."""
+    reopening = _reopening_request_or_404(pk)
+    form = AcceptReopeningForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        draft = workflow.accept_reopening(request=reopening, by=request.user, message=message)
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("federation:review", pk=reopening.selection_id)
+    messages.success(
+        request,
+        _("Demande acceptée : la version %(revision)s est ouverte en brouillon pour %(coop)s.")
+        % {"revision": draft.revision, "coop": reopening.selection.cooperative.name},
+    )
+    return redirect("federation:review", pk=draft.pk)
+
+
+@reviewer_required
+def reopening_decline(request, pk):
+    """Reviewers only: decline a request (GET asks for the reason, POST declines)."""
+    reopening = _reopening_request_or_404(pk)
+    form = DeclineReopeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.decline_reopening(
+                request=reopening, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Demande refusée : %(coop)s est prévenue avec la raison.")
+                % {"coop": reopening.selection.cooperative.name},
+            )
+        return redirect("federation:review", pk=reopening.selection_id)
+    return render(
+        request,
+        "federation/reopening_decline.html",
+        {"reopening": reopening, "selection": reopening.selection, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@reviewer_required
+@require_POST
+def remind(request, slug):
+    """Reviewers only: queue the deadline reminder to one cooperative's members."""
+    cooperative = get_object_or_404(Cooperative, slug=slug)
+    run = notifications.send_deadline_reminder_to(cooperative)
+    (messages.success if run.sent else messages.warning)(request, run.explanation)
+    return redirect("federation:dashboard")
 
 
 @reviewer_required
@@ -346,7 +517,9 @@ def dashboard(request):
             )
         )
         rows = []
-        for cooperative in Cooperative.objects.order_by("name"):
+        # Each cooperative's Quali'Coop standing today, read in the same query.
+        standing_rows = cycles.with_standing(Cooperative.objects.order_by("name"))
+        for cooperative in cycles.attach_standings(standing_rows):
             selection = latest.get(cooperative.pk)
             selection_id = selection.pk if selection else None
             cells = [

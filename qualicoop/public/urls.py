@@ -8,5 +8,10 @@ urlpatterns = [
     path("engagements/<int:number>/", public.engagement, name="engagement"),
     path("cooperatives/", public.cooperatives, name="cooperatives"),
     path("cooperatives/<slug:slug>/", public.cooperative, name="cooperative"),
+    path(
+        "cooperatives/<slug:slug>/cycles/<slug:campaign>/",
+        public.cooperative_cycle,
+        name="cooperative_cycle",
+    ),
     path("projets/<int:pk>/", public.project, name="project"),
 ]

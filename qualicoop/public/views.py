@@ -6,7 +6,9 @@ content only; the queries live in ``qualicoop.public.queries``.
 
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from commitments import cycles
 from qualicoop.public_cache import public_page, served
 
 from . import queries as public_queries
@@ -28,15 +30,36 @@ def engagement(request, number):
     return render(request, "public/engagement.html", {"page": page, "page_obj": page.page_obj})
 
 
-@public_page("page")
+@public_page("page", "statut")
 def cooperatives(request):
-    """Anyone: the directory of the cooperatives that published their selection."""
-    paginator = Paginator(public_queries.cooperative_directory(), COOPERATIVES_PER_PAGE)
+    """Anyone: the directory of the cooperatives that published their selection.
+
+    ``?statut=engagee|a-renouveler|expiree`` keeps one standing; any other
+    value is ignored, and the page says so.
+    """
+    asked = request.GET.get("statut", "")
+    standing = asked if asked in cycles.FILTERABLE else None
+    unknown = (
+        _("Statut inconnu : toutes les coopératives sont affichées.")
+        if asked and not standing
+        else ""
+    )
+    paginator = Paginator(public_queries.cooperative_directory(standing), COOPERATIVES_PER_PAGE)
     # get_page() turns a malformed page into the first one and a page past the
     # end into the last one: a hand-edited URL never fails.
     page_obj = paginator.get_page(request.GET.get("page"))
-    served(request, page=page_obj.number)
-    return render(request, "public/cooperative_list.html", {"page_obj": page_obj})
+    page_obj.object_list = cycles.attach_standings(page_obj.object_list)
+    served(request, page=page_obj.number, statut=standing)
+    return render(
+        request,
+        "public/cooperative_list.html",
+        {
+            "page_obj": page_obj,
+            "standing": standing,
+            "unknown_standing": unknown,
+            "standings": list(cycles.FILTER_LABELS.items()),
+        },
+    )
 
 
 @public_page()
@@ -56,4 +79,14 @@ def cooperative(request, slug):
     """Anyone: a cooperative's Quali'Coop profile, from its published selection."""
     return render(
         request, "public/cooperative_detail.html", {"page": public_queries.cooperative_page(slug)}
+    )
+
+
+@public_page()
+def cooperative_cycle(request, slug, campaign):
+    """Anyone: one of a cooperative's past or current cycles, as it was validated."""
+    return render(
+        request,
+        "public/cooperative_cycle.html",
+        {"page": public_queries.cycle_page(slug, campaign)},
     )

@@ -102,7 +102,8 @@ def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> Htt
 # Why a member may not make a move, by the role the move asks for.
 _ROLE_REFUSALS = {
     workflow.REFERENT: gettext_lazy(
-        "Seul un référent de la coopérative peut soumettre la sélection."
+        "Seul un référent de la coopérative peut soumettre la sélection, la retirer "
+        "ou en demander la réouverture."
     ),
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import indicators, progress, spreadsheet, team
+from . import carry, indicators, progress, spreadsheet, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -20,6 +20,8 @@ urlpatterns = [
         "<slug:slug>/projets/<int:pk>/supprimer/", workspace.project_delete, name="project_delete"
     ),
     path("<slug:slug>/projets/<int:pk>/deplacer/", workspace.project_move, name="project_move"),
+    path("<slug:slug>/projets/<int:pk>/reconduction/", carry.project_carry, name="project_carry"),
+    path("<slug:slug>/projets/<int:pk>/abandonner/", carry.project_drop, name="project_drop"),
     path(
         "<slug:slug>/projets/<int:pk>/indicateurs/nouveau/",
         indicators.indicator_create,
@@ -41,6 +43,8 @@ urlpatterns = [
         name="measurement_create",
     ),
     path("<slug:slug>/soumettre/", workspace.submit, name="submit"),
+    path("<slug:slug>/retirer/", workspace.withdraw, name="withdraw"),
+    path("<slug:slug>/demander-reouverture/", workspace.ask_reopening, name="ask_reopening"),
     path("<slug:slug>/tableur/", spreadsheet.spreadsheet, name="spreadsheet"),
     path(
         "<slug:slug>/tableur/export.xlsx",

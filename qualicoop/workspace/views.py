@@ -7,6 +7,7 @@ moves of the status through ``commitments.workflow``; the views only turn
 their refusals into messages.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -17,10 +18,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from commitments import editing, workflow
-from commitments.models import Campaign, Choice, Engagement, Project, Remark, Selection, Status
+from commitments import cycles, editing, workflow
+from commitments.models import (
+    TEXT_MAX,
+    Campaign,
+    Choice,
+    Engagement,
+    Project,
+    Remark,
+    Selection,
+    Status,
+)
 from coops import access
 from qualicoop.public_cache import public_version
 
@@ -138,7 +148,112 @@ def dashboard(request, workspace):
             "ready_goal": max(minimum, len(choices)),
         }
     )
+    if selection.status == Status.VALIDATED:
+        context.update(_reopening_context(selection))
     return render(request, "workspace/dashboard.html", context)
+
+
+def _reopening_context(selection, form=None):
+    """What the dashboard shows of reopening: the request in progress or the form to ask."""
+    requests = list(selection.reopening_requests.select_related("decided_by")[:1])
+    return {
+        "last_reopening": requests[0] if requests else None,
+        "reopening_refusal": workflow.reopening_refusal(selection),
+        "reopening_form": form or ReopeningRequestForm(),
+    }
+
+
+class WithdrawForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Message pour la fédération"),
+        help_text=gettext_lazy("Facultatif. Par exemple ce que vous voulez encore compléter."),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopeningRequestForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Ce que vous souhaitez faire évoluer"),
+        help_text=gettext_lazy("Obligatoire : la fédération lit ce message pour décider."),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": gettext_lazy("Dites à la fédération ce que vous souhaitez faire évoluer.")
+        },
+    )
+
+
+@workspace_view(move="withdraw")
+def withdraw(request, workspace):
+    """Référents of the cooperative (403 for contributeurs): take a submission back.
+
+    GET asks for confirmation; POST moves the selection back to draft.
+    """
+    selection = workspace.selection
+    if selection is None or selection.status not in workflow.MOVES["withdraw"].sources:
+        return refused(
+            request,
+            workspace,
+            _("Seule une sélection soumise et pas encore décidée peut être retirée."),
+        )
+    form = WithdrawForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.withdraw_selection(
+                selection=selection, by=request.user, message=form.cleaned_data["message"]
+            )
+        except workflow.WorkflowError as error:
+            return refused(request, workspace, error)
+        messages.success(
+            request,
+            _("Sélection retirée : elle est de nouveau en brouillon, la fédération est prévenue."),
+        )
+        return redirect("workspace:dashboard", workspace.slug)
+    return render(
+        request,
+        "workspace/withdraw.html",
+        {"workspace": workspace, "selection": selection, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@workspace_view(move="ask_reopening")
+def ask_reopening(request, workspace):
+    """Référents of the cooperative (403 for contributeurs): ask the federation to reopen.
+
+    GET shows the form on its own page; POST sends the request.
+    """
+    selection = workspace.selection
+    if selection is None or selection.status != Status.VALIDATED:
+        return refused(
+            request,
+            workspace,
+            _("Seule la sélection validée et publiée de la coopérative peut être rouverte."),
+        )
+    form = ReopeningRequestForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.request_reopening(
+                selection=selection, by=request.user, message=form.cleaned_data["message"]
+            )
+        except workflow.WorkflowError as error:
+            return refused(request, workspace, error)
+        messages.success(
+            request,
+            _(
+                "Demande de réouverture envoyée à la fédération : "
+                "vous serez prévenus de sa réponse."
+            ),
+        )
+        return redirect("workspace:dashboard", workspace.slug)
+    return render(
+        request,
+        "workspace/ask_reopening.html",
+        {"workspace": workspace, "selection": selection, **_reopening_context(selection, form)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _last_validated(workspace):
@@ -326,6 +441,11 @@ def engagement(request, workspace, number):
     projects = list(
         choice.projects.order_by("position", "pk").prefetch_related("indicator_set__measurements")
     )
+    # Projects carried from the previous cycle get their "Reconduit / Modifié /
+    # Abandonner…" controls.
+    carried = cycles.carried_lineages(workspace.selection)
+    for project in projects:
+        project.is_carried = project.lineage in carried
     return render(
         request,
         "workspace/engagement.html",
@@ -337,6 +457,12 @@ def engagement(request, workspace, number):
             "projects": projects,
             "open_request": open_request,
             "remarks": remarks,
+            # Only a selection that carries projects can have dropped some.
+            "dropped": list(
+                workspace.selection.dropped_projects.filter(engagement=choice.engagement_id)
+            )
+            if carried
+            else [],
         },
     )
 

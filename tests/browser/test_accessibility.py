@@ -13,7 +13,15 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from commitments import workflow
-from commitments.models import Choice, Engagement, Pillar, Project, Selection, Status
+from commitments.models import (
+    Choice,
+    Engagement,
+    Pillar,
+    Project,
+    ReopeningRequest,
+    Selection,
+    Status,
+)
 from coops.models import Cooperative, Membership
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -238,6 +246,16 @@ def test_it_finds_no_serious_violation_in_the_federation_pages(page, live_server
     audit.visit(f"/federation/selections/{validated.pk}/")
     audit.visit(f"/federation/selections/{validated.pk}/rouvrir/")
     audit.visit("/federation/tableau-de-bord/")
+
+    # A cooperative's request to reopen: in the queue, on the review page, declined
+    # without a reason (the error next to the field).
+    reopening = ReopeningRequest.objects.create(selection=validated, message="Un projet de plus.")
+    audit.visit("/federation/")
+    audit.visit(f"/federation/selections/{validated.pk}/")
+    audit.visit(f"/federation/reouvertures/{reopening.pk}/refuser/")
+    page.get_by_role("button", name="Refuser la demande").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    audit.check()
     audit.assert_clean()
 
 

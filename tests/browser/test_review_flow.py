@@ -88,7 +88,14 @@ def test_it_reviews_a_selection_from_submission_to_publication(page, new_page, l
     # 2. Changes requested: the message is required, what was typed is kept.
     reviewer.get_by_label("Remarque sur l'engagement 3 (facultative)").fill(REMARK)
     reviewer.get_by_role("button", name="Demander des modifications").click()
-    expect(reviewer.get_by_text("ce message est obligatoire")).to_be_visible()
+    # Said twice: in the summary at the top (which takes the focus) and next to the field.
+    expect(reviewer.locator("#resume-erreurs")).to_be_focused()
+    expect(
+        reviewer.locator("#resume-erreurs").get_by_text("ce message est obligatoire")
+    ).to_be_visible()
+    expect(
+        reviewer.locator("#div_id_message").get_by_text("ce message est obligatoire")
+    ).to_be_visible()
     expect(reviewer.get_by_label("Remarque sur l'engagement 3 (facultative)")).to_have_value(REMARK)
     reviewer.get_by_label("Message à la coopérative").fill("Merci de chiffrer vos actions.")
     reviewer.get_by_role("button", name="Demander des modifications").click()

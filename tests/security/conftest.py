@@ -30,9 +30,13 @@ from commitments.models import (
     Engagement,
     FollowUp,
     Indicator,
+    InternalNote,
     Measurement,
+    Notification,
     Project,
     ProjectStatus,
+    ReopeningRequest,
+    ReviewDraft,
     Selection,
 )
 from coops import invitations
@@ -59,6 +63,9 @@ class World:
     submitted_update: object  # an update of ``followed`` waiting for the reviewers
     users: dict  # role -> user; nobody for "anonymous"
     admin_objects: dict  # model label -> an object of A (or about A) to open in the admin
+    # A's project of the draft carried from the validated selection (the previous
+    # cycle): the carry-forward pages' object.
+    carried: object = None
 
 
 def _submit(selection, campaign):
@@ -108,6 +115,13 @@ def build_world():
     Indicator.objects.create(project=project, name="Logements livrés", target_value=120)
 
     followed = Project.objects.get(choice__selection=validated)
+    carried = Project.objects.create(
+        choice=project.choice,
+        title="Repris du cycle précédent",
+        description="Le projet validé, repris dans la nouvelle campagne.",
+        lineage=followed.lineage,
+        position=9,
+    )
     followed_indicator = Indicator.objects.create(project=followed, name="Ménages", target_value=40)
     update_data = {
         "status": ProjectStatus.IN_PROGRESS,
@@ -156,6 +170,17 @@ def build_world():
         "commitments.project": project,
         "commitments.transition": transition,
         "commitments.remark": transition.remarks.get(),
+        # Alice asks to reopen A's published selection; a reviewer's review of the
+        # submitted one is saved unsent, next to a note only reviewers read.
+        "commitments.reopeningrequest": ReopeningRequest.objects.create(
+            selection=validated, message="Nous voulons ajouter un projet.", requested_by=referent_a
+        ),
+        "commitments.reviewdraft": ReviewDraft.objects.create(
+            selection=submitted, reviewer=reviewer, message="Brouillon d'examen."
+        ),
+        "commitments.internalnote": InternalNote.objects.create(
+            selection=submitted, author=reviewer, text="Note interne de la fédération."
+        ),
         # The PDF of A's published selection, and a campaign's synthesis, as kept
         # once made (their content is not what the matrix looks at).
         "documents.cooperativedocument": CooperativeDocument.objects.create(
@@ -174,6 +199,13 @@ def build_world():
             xlsx=b"PK synthese",
         ),
         "commitments.progressupdate": draft_update,
+        # Alice's, unread, pointing at A's workspace (the moves above ran in this
+        # transaction, whose on-commit notifications never fire).
+        "commitments.notification": Notification.objects.create(
+            user=referent_a,
+            text="La sélection de Coopérative Alpha est validée",
+            url=f"/espace/{coop_a.slug}/",
+        ),
         # Typed in the admin, hence with a history (values given with an update
         # are written in bulk, without one).
         "commitments.measurement": Measurement.objects.create(
@@ -214,6 +246,7 @@ def build_world():
         submitted_update=submitted_update,
         users=users,
         admin_objects=admin_objects,
+        carried=carried,
     )
 
 

@@ -99,12 +99,20 @@ def PROJECT(world):
     return world.project.pk
 
 
+def CARRIED(world):
+    return world.carried.pk
+
+
 def INDICATOR(world):
     return world.project.indicator_set.get().pk
 
 
 def INVITATION(world):
     return world.admin_objects["coops.invitation"].pk
+
+
+def NOTIFICATION(world):
+    return world.admin_objects["commitments.notification"].pk
 
 
 def CONTRIBUTOR_MEMBERSHIP(world):
@@ -174,6 +182,10 @@ def VALIDATED(world):
     return world.validated.pk
 
 
+def REOPENING(world):
+    return world.admin_objects["commitments.reopeningrequest"].pk
+
+
 def ENGAGEMENT_1(world):
     return 1
 
@@ -236,6 +248,25 @@ PORTAL_CASES = [
     ),
     _case("workspace:project_delete", GET, MEMBERS, A, PROJECT),
     _case("workspace:project_delete", POST, MEMBERS_DONE, A, PROJECT),
+    # Carry-forward: A's project carried from its previous cycle.
+    _case("workspace:project_carry", GET, POST_ONLY, A, CARRIED),
+    _case(
+        "workspace:project_carry",
+        POST,
+        MEMBERS_DONE,
+        A,
+        CARRIED,
+        data=lambda world: {"carry": "renewed"},
+    ),
+    _case("workspace:project_drop", GET, MEMBERS, A, CARRIED),
+    _case(
+        "workspace:project_drop",
+        POST,
+        MEMBERS_DONE,
+        A,
+        CARRIED,
+        data=lambda world: {"reason": "Plus de terrain disponible."},
+    ),
     _case("workspace:project_move", GET, POST_ONLY, A, PROJECT),
     _case(
         "workspace:project_move",
@@ -277,6 +308,17 @@ PORTAL_CASES = [
     ),
     _case("workspace:submit", GET, REFERENTS, A),
     _case("workspace:submit", POST, REFERENTS_DONE, A, data=lambda world: {"message": "Prête."}),
+    # A's working selection is a draft: the référent is sent back with the reason.
+    _case("workspace:withdraw", GET, REFERENTS_DONE, A),
+    _case("workspace:withdraw", POST, REFERENTS_DONE, A, data=lambda world: {"message": "Oubli."}),
+    _case("workspace:ask_reopening", GET, REFERENTS_DONE, A),
+    _case(
+        "workspace:ask_reopening",
+        POST,
+        REFERENTS_DONE,
+        A,
+        data=lambda world: {"message": "Un projet de plus."},
+    ),
     # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
     _case("workspace:team", GET, MEMBERS, A),
     _case("workspace:team_invite", GET, POST_ONLY, A),
@@ -411,6 +453,34 @@ PORTAL_CASES = [
         label="valider",
         data=lambda world: {"decision": "valider", "message": ""},
     ),
+    _case("federation:save_review", GET, REVIEWERS_POST_ONLY, SUBMITTED),
+    _case(
+        "federation:save_review",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED,
+        data=lambda world: {"message": "À reprendre.", "remarque_1": "Quelle date ?"},
+    ),
+    _case("federation:add_note", GET, REVIEWERS_POST_ONLY, SUBMITTED),
+    _case(
+        "federation:add_note",
+        POST,
+        REVIEWERS_DONE,
+        SUBMITTED,
+        data=lambda world: {"text": "Appeler la directrice."},
+    ),
+    _case("federation:reopening_accept", GET, REVIEWERS_POST_ONLY, REOPENING),
+    _case("federation:reopening_accept", POST, REVIEWERS_DONE, REOPENING),
+    _case("federation:reopening_decline", GET, REVIEWERS, REOPENING),
+    _case(
+        "federation:reopening_decline",
+        POST,
+        REVIEWERS_DONE,
+        REOPENING,
+        data=lambda world: {"reason": "Attendez la prochaine campagne."},
+    ),
+    _case("federation:remind", GET, REVIEWERS_POST_ONLY, A),
+    _case("federation:remind", POST, REVIEWERS_DONE, A),
     _case("federation:reopen", GET, REVIEWERS, VALIDATED),
     _case(
         "federation:reopen",
@@ -466,6 +536,17 @@ PORTAL_CASES = [
     _case("accounts:logout_everywhere", GET, LOGGED_IN),
     _case("accounts:logout_everywhere", POST, LOGGED_IN_DONE),
     _case("accounts:data_export", GET, LOGGED_IN),
+    # Notifications: each person's own list; someone else's notification is a 404.
+    _case("accounts:notifications", GET, LOGGED_IN),
+    _case("accounts:notifications", POST, outcomes(LOGIN, *[NOT_ALLOWED] * 5)),
+    _case(
+        "accounts:notification_open",
+        GET,
+        outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        NOTIFICATION,
+    ),
+    _case("accounts:notifications_read", GET, outcomes(LOGIN, *[NOT_ALLOWED] * 5)),
+    _case("accounts:notifications_read", POST, LOGGED_IN_DONE),
     # The expiry notice's button: signed-in users only, by POST.
     _case(
         "accounts:session_keep_alive",
@@ -495,8 +576,14 @@ ADMIN_REFUSES = {
     # The record of who moved what, and the remarks given with it, is never rewritten.
     "commitments.transition": {"add", "change"},
     "commitments.remark": {"add", "change"},
+    # Reopening requests, saved reviews and internal notes come from the review pages.
+    "commitments.reopeningrequest": {"add", "change"},
+    "commitments.reviewdraft": {"add", "change"},
+    "commitments.internalnote": {"add", "change"},
     # Progress updates move through their state machine, from the workspace and the queue.
     "commitments.progressupdate": {"add", "change"},
+    # Notifications are written with the e-mails of the moves: read, or deleted.
+    "commitments.notification": {"add", "change"},
     # Documents are made by the code from published content: read, or deleted (remade).
     "documents.cooperativedocument": {"add", "change"},
     "documents.synthesisjob": {"add", "change"},
@@ -662,6 +749,7 @@ PUBLIC = {
     "public:engagement": _PUBLISHED,
     "public:cooperatives": _PUBLISHED,
     "public:cooperative": _PUBLISHED,
+    "public:cooperative_cycle": _PUBLISHED + " (a past or current cycle: validated, once public)",
     "public:project": _PUBLISHED,
     "documents:cooperative_pdf": _PUBLISHED + " (the PDF of the published selection)",
     "discovery:projects": _PUBLISHED,
@@ -721,6 +809,11 @@ PUBLIC_VISITS = [
     ("public:engagement", named("public:engagement", ENGAGEMENT_1), GET),
     ("public:cooperatives", named("public:cooperatives"), GET),
     ("public:cooperative", named("public:cooperative", A), GET),
+    (
+        "public:cooperative_cycle",
+        named("public:cooperative_cycle", A, lambda world: world.validated.campaign.slug),
+        GET,
+    ),
     ("public:project", named("public:project", _published_project), GET),
     ("documents:cooperative_pdf", named("documents:cooperative_pdf", A), GET),
     ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),

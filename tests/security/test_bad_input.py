@@ -316,6 +316,50 @@ def test_it_answers_any_reopening(reviewer, world, data):
         assert cooperative_rows(world.coop_b) == before
 
 
+@EXAMPLES
+@given(
+    data=form_data("decision", "message", "renvoi_affiche", "renvoyer", "remarque_1", "remarque_13")
+)
+def test_it_answers_any_partial_send_back_or_saved_review(reviewer, world, data):
+    with rolled_back():
+        before = cooperative_rows(world.coop_b)
+
+        answer(reviewer, "post", reverse("federation:decide", args=[world.submitted.pk]), data)
+        answer(reviewer, "post", reverse("federation:save_review", args=[world.submitted.pk]), data)
+
+        assert cooperative_rows(world.coop_b) == before
+
+
+@EXAMPLES
+@given(note=form_data("text"), decline=form_data("reason"), accept=form_data("message"))
+def test_it_answers_any_note_or_reopening_answer(reviewer, world, note, decline, accept):
+    reopening = world.admin_objects["commitments.reopeningrequest"]
+    with rolled_back():
+        before = cooperative_rows(world.coop_b)
+
+        answer(reviewer, "post", reverse("federation:add_note", args=[world.submitted.pk]), note)
+        answer(
+            reviewer, "post", reverse("federation:reopening_decline", args=[reopening.pk]), decline
+        )
+        answer(
+            reviewer, "post", reverse("federation:reopening_accept", args=[reopening.pk]), accept
+        )
+
+        assert cooperative_rows(world.coop_b) == before
+
+
+@EXAMPLES
+@given(data=form_data("message"))
+def test_it_answers_any_withdrawal_or_reopening_request(referent, world, data):
+    with rolled_back():
+        before = cooperative_rows(world.coop_b)
+
+        answer(referent, "post", reverse("workspace:withdraw", args=[world.coop_a.slug]), data)
+        answer(referent, "post", reverse("workspace:ask_reopening", args=[world.coop_a.slug]), data)
+
+        assert cooperative_rows(world.coop_b) == before
+
+
 # --- Query parameters ----------------------------------------------------------------
 
 

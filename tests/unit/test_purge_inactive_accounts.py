@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import Transition
+from commitments.models import Notification, Transition
 from coops.models import Membership
 from qualicoop.accounts.models import AccountNotice
 from qualicoop.accounts.retention import INACTIVITY_LIMIT, NOTICE_PERIOD, purge_inactive_accounts
@@ -115,6 +115,7 @@ def test_it_erases_two_years_on_and_the_history_says_ancien_membre(
         http_accept="*/*",
         path_info="/compte/connexion/",
     )
+    Notification.objects.create(user=staff_a, text="Sélection validée", url="/espace/")
     device = Client()
     device.force_login(staff_a)
     _last_seen(staff_a, WARN_AT + timedelta(days=1))
@@ -129,6 +130,7 @@ def test_it_erases_two_years_on_and_the_history_says_ancien_membre(
     assert not staff_a.is_active and not staff_a.has_usable_password()
     assert not Membership.objects.filter(user=staff_a).exists()
     assert not AccountNotice.objects.filter(user=staff_a).exists()
+    assert not Notification.objects.filter(user=staff_a).exists()
     assert not AccessLog.objects.filter(username="alice").exists()
     assert not Session.objects.exists()
     assert device.get(reverse("accounts:account")).status_code == 302

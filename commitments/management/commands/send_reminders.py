@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from commitments.cycles import send_renewal_reminders
 from commitments.notifications import send_deadline_reminders, send_follow_up_reminders
 
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         "par coopérative en retard). Les rappels partent par la file des tâches : le worker "
         "(« manage.py db_worker ») les envoie, réessaie en cas d'échec et journalise ceux "
         "qu'il n'a pas pu remettre. La même commande rappelle aussi, avant la date limite "
-        "de la campagne de suivi en cours, les projets validés encore sans point d'étape."
+        "de la campagne de suivi en cours, les projets validés encore sans point d'étape, "
+        "et les coopératives dont la sélection validée est « à renouveler »."
     )
 
     def add_arguments(self, parser):
@@ -34,3 +36,4 @@ class Command(BaseCommand):
             raise CommandError("--days doit être un nombre de jours positif ou nul.")
         self.stdout.write(send_deadline_reminders(days=days).explanation)
         self.stdout.write(send_follow_up_reminders(days=days).explanation)
+        self.stdout.write(send_renewal_reminders().explanation)
