@@ -16,12 +16,25 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from coops.models import Cooperative
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
+
+
+def someone(verbose_name: StrOrPromise) -> models.ForeignKey:
+    """The person who did something: kept as "ancien membre" if their account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 def published(path: str = "") -> models.Q:
@@ -630,22 +643,8 @@ class ProgressUpdate(models.Model):
     reason = models.TextField(_("raison"), max_length=UPDATE_TEXT_MAX, blank=True)
     text = models.TextField(_("ce qui s'est passé"), max_length=UPDATE_TEXT_MAX)
     happened_on = models.DateField(_("date du point d'étape"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("rédigé par"),
-    )
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("relu par"),
-    )
+    author = someone(_("rédigé par"))
+    reviewer = someone(_("relu par"))
     remark = models.TextField(_("remarque de la fédération"), max_length=TEXT_MAX, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
@@ -750,14 +749,7 @@ class Transition(models.Model):
         _("statut de départ"), max_length=20, choices=Status.choices, blank=True
     )
     to_status = models.CharField(_("statut d'arrivée"), max_length=20, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    actor = someone(_("par"))
     message = models.TextField(_("message"), max_length=TEXT_MAX, blank=True)
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     # What was submitted, frozen, so that reviewers can compare two submissions.
@@ -818,14 +810,7 @@ class DroppedProject(models.Model):
     lineage = models.UUIDField(editable=False)
     title = models.CharField(_("titre"), max_length=TITLE_MAX)
     reason = models.TextField(_("raison"), max_length=TEXT_MAX)
-    dropped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
+    dropped_by = someone(_("par"))
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 
     class Meta:
@@ -855,23 +840,9 @@ class ReopeningRequest(models.Model):
         _("état"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
     )
     message = models.TextField(_("message"), max_length=TEXT_MAX)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("demandée par"),
-    )
+    requested_by = someone(_("demandée par"))
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("décidée par"),
-    )
+    decided_by = someone(_("décidée par"))
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     reason = models.TextField(_("raison du refus"), max_length=TEXT_MAX, blank=True)
 
@@ -935,14 +906,7 @@ class InternalNote(models.Model):
         related_name="internal_notes",
         verbose_name=_("sélection"),
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("auteur"),
-    )
+    author = someone(_("auteur"))
     text = models.TextField(_("note"), max_length=TEXT_MAX)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 

@@ -114,3 +114,17 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args):
+    """Pages in their own browser contexts: one person each, closed after the test."""
+    contexts = []
+
+    def open_page():
+        contexts.append(browser.new_context(**browser_context_args))
+        return contexts[-1].new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

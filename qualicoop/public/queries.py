@@ -207,6 +207,22 @@ class CooperativePage:
         return sum(len(choice.projects_shown) for group in self.pillars for choice in group.choices)
 
 
+def _pillars_of(selection):
+    """A selection's engagements grouped by pillar, their projects with their stage (one query)."""
+    choices = (
+        Choice.objects.filter(selection=selection)
+        .select_related("engagement__pillar")
+        .prefetch_related(
+            Prefetch("projects", queryset=Project.objects.with_stage(), to_attr="projects_shown")
+        )
+        .order_by("engagement__number")
+    )
+    return [
+        PillarChoices(pillar=pillar, choices=list(rows))
+        for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
+    ]
+
+
 def cooperative_page(slug):
     """A cooperative's public profile: its published selection, grouped by pillar.
 
@@ -224,18 +240,7 @@ def cooperative_page(slug):
         return CooperativePage(
             cooperative=cooperative, selection=None, standing=cycles.standing(None)
         )
-    choices = (
-        Choice.objects.filter(selection=selection)
-        .select_related("engagement__pillar")
-        .prefetch_related(
-            Prefetch("projects", queryset=Project.objects.with_stage(), to_attr="projects_shown")
-        )
-        .order_by("engagement__number")
-    )
-    pillars = [
-        PillarChoices(pillar=pillar, choices=list(rows))
-        for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
-    ]
+    pillars = _pillars_of(selection)
     return CooperativePage(
         cooperative=cooperative,
         selection=selection,
@@ -266,18 +271,7 @@ def cycle_page(slug, campaign_slug):
     selection = next((c for c in timeline if c.campaign.slug == campaign_slug), None)
     if selection is None:
         raise Http404
-    choices = (
-        Choice.objects.filter(selection=selection)
-        .select_related("engagement__pillar")
-        .prefetch_related(
-            Prefetch("projects", queryset=Project.objects.with_stage(), to_attr="projects_shown")
-        )
-        .order_by("engagement__number")
-    )
-    pillars = [
-        PillarChoices(pillar=pillar, choices=list(rows))
-        for pillar, rows in groupby(choices, key=lambda choice: choice.engagement.pillar)
-    ]
+    pillars = _pillars_of(selection)
     return CyclePage(
         cooperative=cooperative, selection=selection, timeline=timeline, pillars=pillars
     )

@@ -38,19 +38,6 @@ def validated(transactional_db):
     return project
 
 
-@pytest.fixture
-def new_page(browser, browser_context_args):
-    contexts = []
-
-    def open_page():
-        contexts.append(browser.new_context(**browser_context_args))
-        return contexts[-1].new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def _log_in(page, base, username):
     page.goto(f"{base}/compte/connexion/")
     page.fill("#id_username", username)

@@ -39,20 +39,6 @@ def demo(transactional_db):
     return selection
 
 
-@pytest.fixture
-def new_page(browser, browser_context_args):
-    """Pages in their own browser contexts: one person each, closed after the test."""
-    contexts = []
-
-    def open_page():
-        contexts.append(browser.new_context(**browser_context_args))
-        return contexts[-1].new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def _log_in(page, base, username):
     page.goto(f"{base}/compte/connexion/")
     page.fill("#id_username", username)

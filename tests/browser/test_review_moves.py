@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from commitments import workflow
 from commitments.models import Choice, Engagement, Project, ReopeningRequest, Selection, Status
 from tests.browser.test_accessibility import Audit
-from tests.browser.test_review_flow import _log_in, _submit, new_page  # noqa: F401
+from tests.browser.test_review_flow import _log_in, _submit
 
 SLUG = "cooperative-de-demonstration"
 
@@ -35,7 +35,7 @@ def demo(transactional_db):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_staff_withdraw_then_ask_for_a_reopening(page, new_page, live_server, demo):  # noqa: F811
+def test_staff_withdraw_then_ask_for_a_reopening(page, new_page, live_server, demo):
     base = live_server.url
     staff = page
     reviewer = new_page()
