@@ -13,7 +13,6 @@ Every cell of the spreadsheet goes through ``qualicoop.spreadsheets``.
 import datetime
 import io
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,7 +24,6 @@ from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from commitments.models import (
-    STAGE_LABELS,
     Campaign,
     Engagement,
     Indicator,
@@ -37,6 +35,7 @@ from commitments.models import (
     Selection,
     published,
 )
+from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
 from qualicoop import spreadsheets
 
@@ -144,9 +143,10 @@ def compute(
     step(20)
 
     projects = Project.objects.published().filter(choice__selection__campaign=campaign)
-    stages = Counter(project.stage for project in projects.with_stage().only("progress", "lineage"))
-    result.project_count = sum(stages.values())
-    result.stages = [(str(label), stages.get(stage, 0)) for stage, label in STAGE_LABELS.items()]
+    # One aggregate (one group: the campaign), not a Python pass over every project.
+    progress = rollups_by(projects, "choice__selection__campaign").get(campaign.pk, EMPTY)
+    result.project_count = progress.project_count
+    result.stages = [(row.label, row.count) for row in progress.stages]
     step(35)
 
     indicators = (

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from commitments import rollups
 from commitments.models import (
     Engagement,
     ProgressUpdate,
@@ -31,7 +32,7 @@ from commitments.models import (
 from qualicoop.absolute_urls import absolute_url, site_domain, site_scheme
 from qualicoop.public_cache import public_page, served
 
-from . import opendata, opendata_files, rollups
+from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets
 from .search import ProjectFilterForm, highlight
 

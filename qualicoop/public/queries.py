@@ -32,10 +32,10 @@ from commitments.models import (
     published,
     published_cooperatives,
 )
+from commitments.rollups import EMPTY, Rollup, rollups_by
 from coops.models import Cooperative
 
 from .project_chart import chart
-from .rollups import EMPTY, Rollup, rollups_by
 
 # An engagement chosen by hundreds of cooperatives is read page by page.
 ENGAGEMENT_COOPERATIVES_PER_PAGE = 20

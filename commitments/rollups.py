@@ -1,6 +1,7 @@
 """Progress roll-ups of published projects: where they stand, targets reached, recent news.
 
-Shown on the engagement pages and ``/statistiques/``. Three aggregate queries
+Shown on the public pages (home, engagements, ``/statistiques/``) and in the
+federation's synthesis. Three aggregate queries
 for any set of published projects, whatever its size, grouped by engagement or
 pillar: the projects per stage, the indicators whose latest public value
 reached their target, and the published updates of the last 12 months.
@@ -15,18 +16,18 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
 )
 from django.utils import timezone
 
-from commitments.models import (
+from .models import (
     INTENTION,
     STAGE_LABELS,
     Indicator,
     Measurement,
     ProgressUpdate,
     Project,
+    ProjectQuerySet,
     ProjectStatus,
     UpdateState,
 )
@@ -69,14 +70,14 @@ class Rollup:
         return next((row.count for row in self.stages if row.stage == stage), 0)
 
 
-def rollups_by(projects: QuerySet[Project], key: str) -> dict[object, Rollup]:
+def rollups_by(projects: ProjectQuerySet, key: str) -> dict[object, Rollup]:
     """One roll-up per value of ``key`` (a path from the project), in three queries."""
     per_stage: dict = {}
     for group, stage, count in (
         projects.with_stage().order_by().values_list(key, "stage_key").annotate(count=Count("pk"))
     ):
         per_stage.setdefault(group, {})[stage] = count
-    latest_value = (
+    latest = (
         Measurement.objects.public()
         .filter(indicator=OuterRef("pk"))
         .order_by("-measured_on", "-pk")
@@ -85,16 +86,16 @@ def rollups_by(projects: QuerySet[Project], key: str) -> dict[object, Rollup]:
     # Reaching a target depends on the side it is approached from: downwards
     # when the baseline is above it (Indicator.reached says the same in Python).
     descending = Q(baseline_value__gt=F("target_value"))
-    reached = (descending & Q(latest__lte=F("target_value"))) | (
-        (~descending | Q(baseline_value__isnull=True)) & Q(latest__gte=F("target_value"))
+    reached = (descending & Q(latest_value__lte=F("target_value"))) | (
+        (~descending | Q(baseline_value__isnull=True)) & Q(latest_value__gte=F("target_value"))
     )
     indicators = {
         group: (total, count)
         for group, total, count in Indicator.objects.filter(project__in=projects.values("pk"))
-        .annotate(latest=Subquery(latest_value))
+        .annotate(latest_value=Subquery(latest))
         .order_by()
         .values_list(f"project__{key}")
-        .annotate(total=Count("pk"), reached=Count("pk", filter=reached))
+        .annotate(total=Count("pk"), reached_count=Count("pk", filter=reached))
     }
     year_ago = timezone.now() - datetime.timedelta(days=365)
     recent = dict(
