@@ -5,15 +5,72 @@ They clean what reviewers type; the moves themselves and their rules live in
 """
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import TEXT_MAX, Campaign, Status
 
 
+class _Choices(BaseChoiceIterator):
+    """The field's choices, read when the select is drawn (never at import)."""
+
+    def __init__(self, field: "CampaignChoiceField") -> None:
+        self.field = field
+
+    def __iter__(self):
+        return iter(self.field.loaded_choices())
+
+    def __len__(self) -> int:
+        return len(self.field.loaded_choices())
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    """The campaigns, read once per form: the select and the validation share the rows.
+
+    A plain ModelChoiceField reads them again to validate, and again each time
+    the select is drawn (through a server-side cursor on PostgreSQL): three to
+    five queries of a filter bar on every federation page, for a handful of rows.
+    """
+
+    def _set_queryset(self, queryset):
+        self.__dict__.pop("_rows", None)
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def rows(self) -> list[Campaign]:
+        if "_rows" not in self.__dict__:
+            self._rows = list(self.queryset)
+        return self._rows
+
+    def loaded_choices(self) -> list[tuple[str, str]]:
+        empty = [] if self.empty_label is None else [("", self.empty_label)]
+        return empty + [
+            (getattr(row, self.to_field_name or "pk"), self.label_from_instance(row))
+            for row in self.rows()
+        ]
+
+    def _get_choices(self):
+        return _Choices(self)
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        for row in self.rows():
+            if str(getattr(row, key)) == str(value):
+                return row
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class CampaignFilterForm(forms.Form):
     """Which campaign a federation page shows (GET, reflected in the URL)."""
 
-    campagne = forms.ModelChoiceField(
+    campagne = CampaignChoiceField(
         label=_("Campagne"),
         queryset=Campaign.objects.order_by("-opens_on", "-pk"),
         to_field_name="slug",

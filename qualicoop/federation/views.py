@@ -24,7 +24,6 @@ from commitments import cycles, notifications, workflow
 from commitments.diff import edit_history, latest_submissions_diff, published_diff
 from commitments.models import (
     Campaign,
-    Choice,
     Engagement,
     ReopeningRequest,
     ReviewDraft,
@@ -34,7 +33,7 @@ from commitments.models import (
 from coops.access import require_reviewer
 from coops.models import Cooperative
 
-from . import exports
+from . import coverage, exports
 from .forms import (
     NOT_STARTED,
     STATUS_SLUGS,
@@ -489,62 +488,44 @@ def reopen(request, pk):
     )
 
 
-@dataclass
-class CoverageRow:
-    cooperative: Cooperative
-    selection: Selection | None
-    cells: list  # (engagement, chosen) for the 12 engagements
-
-    @property
-    def chosen_count(self):
-        return sum(chosen for _engagement, chosen in self.cells)
-
-
 @reviewer_required
 def dashboard(request):
-    """Reviewers only: a campaign's coverage matrix, engagement counts and status counts."""
-    form, campaign = _filters(request, CampaignFilterForm)
+    """Reviewers only: a campaign's status and engagement counts, and its coverage matrix.
+
+    The counts cover the whole campaign; the matrix pages through the
+    cooperatives (filtered on their status or name): see ``coverage``.
+    """
+    form, campaign = _filters(request, QueueFilterForm)
     context = {"form": form, "campaign": campaign, "days_left": _days_left(campaign)}
     if campaign is not None:
         engagements = list(Engagement.objects.select_related("pillar"))
-        # Each cooperative is represented by its latest version in the campaign.
-        latest = {}
-        for selection in Selection.objects.filter(campaign=campaign).order_by("revision"):
-            latest[selection.cooperative_id] = selection
-        chosen = set(
-            Choice.objects.filter(selection__in=list(latest.values())).values_list(
-                "selection_id", "engagement_id"
-            )
+        statuses = coverage.status_counts(campaign)
+        total = Cooperative.objects.count()
+        rows = coverage.cooperatives(
+            campaign,
+            status_slug=form.cleaned_data.get("statut") or "",
+            search=form.cleaned_data.get("q") or "",
         )
-        rows = []
-        # Each cooperative's Quali'Coop standing today, read in the same query.
-        standing_rows = cycles.with_standing(Cooperative.objects.order_by("name"))
-        for cooperative in cycles.attach_standings(standing_rows):
-            selection = latest.get(cooperative.pk)
-            selection_id = selection.pk if selection else None
-            cells = [
-                (engagement, (selection_id, engagement.pk) in chosen) for engagement in engagements
-            ]
-            rows.append(CoverageRow(cooperative, selection, cells))
-        status_counts = [
-            (status, sum(1 for row in rows if row.selection and row.selection.status == status))
-            for status in (
-                Status.SUBMITTED,
-                Status.CHANGES_REQUESTED,
-                Status.DRAFT,
-                Status.VALIDATED,
-            )
-        ]
-        engagement_counts = [
-            (engagement, sum(row.cells[index][1] for row in rows))
-            for index, engagement in enumerate(engagements)
-        ]
+        paginator = Paginator(rows, PAGE_SIZE)
+        if not (form.cleaned_data.get("statut") or form.cleaned_data.get("q")):
+            paginator.count = total  # already counted: spares a COUNT query
+        page_obj = paginator.get_page(request.GET.get("page"))
         context.update(
-            rows=rows,
+            total=total,
+            page_obj=page_obj,
+            rows=coverage.matrix_rows(page_obj.object_list, engagements),
             engagements=engagements,
-            engagement_counts=engagement_counts,
-            status_counts=status_counts,
-            not_started=sum(1 for row in rows if row.selection is None),
+            engagement_counts=coverage.engagement_counts(campaign, engagements),
+            status_counts=statuses,
+            # Each card links to the matrix filtered on its status.
+            status_cards=[
+                (status, count, slug)
+                for status, count in statuses
+                for slug, slug_status in STATUS_SLUGS.items()
+                if slug_status == status
+            ],
+            not_started=total - sum(count for _status, count in statuses),
+            filtered=bool(form.cleaned_data.get("statut") or form.cleaned_data.get("q")),
             export_links=[
                 (kind, fmt, export.sheet_title)
                 for kind, export in exports.EXPORTS.items()

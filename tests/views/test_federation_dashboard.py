@@ -111,7 +111,102 @@ def test_it_uses_a_constant_number_of_queries(
         coop = factories.make_coop(f"Coop {index}")
         factories.make_selection(coop, campaign_in_progress, numbers=range(1, 9 + index % 4))
 
-    # 12, plus the header's count of unread notifications.
+    # Session user, reviewer test, campaigns (the current one, the filter's list),
+    # engagements, status counts, cooperatives count, one page of them, its
+    # choices, engagement counts, permissions (2), the header's unread notifications.
     with django_assert_max_num_queries(13):
         many = _count_queries(client)
     assert many == few
+
+
+def test_it_pages_the_matrix_and_keeps_the_counts_of_the_whole_campaign(
+    client, reviewer, campaign_in_progress
+):
+    for index in range(30):
+        factories.make_selection(
+            factories.make_coop(f"Zeta {index:02d}"), campaign_in_progress, numbers=(1,)
+        )
+    client.force_login(reviewer)
+
+    first = client.get(URL)
+    last = client.get(URL, {"page": 2})
+
+    assert len(first.context["rows"]) == 25 and len(last.context["rows"]) == 9
+    assert dict(first.context["status_counts"])[Status.DRAFT] == 31
+    assert "34 coopératives · page 1 sur 2" in first.content.decode()
+    assert 'aria-label="Pages de la matrice"' in first.content.decode()
+    # The bars count over every cooperative, not over the page.
+    assert "32 / 34 coopératives" in first.content.decode()
+    assert ">Zeta 29</" in last.content.decode()
+
+
+def test_it_filters_the_matrix_on_a_status_and_a_name(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    submitted = client.get(URL, {"statut": "soumise"}).context["rows"]
+    not_started = client.get(URL, {"statut": "non-commencee"}).context["rows"]
+    named = client.get(URL, {"q": "gamm"}).context["rows"]
+
+    assert [row.cooperative.name for row in submitted] == ["Coopérative Bêta"]
+    assert [row.cooperative.name for row in not_started] == ["Delta"]
+    assert [row.cooperative.name for row in named] == ["Gamma"]
+
+
+def test_each_status_card_links_to_the_matrix_filtered_on_it(
+    client, reviewer, campaign_in_progress
+):
+    client.force_login(reviewer)
+
+    html = client.get(URL).content.decode()
+    chosen = client.get(URL, {"campagne": campaign_in_progress.slug, "q": "a"}).content.decode()
+
+    assert 'href="?statut=soumise#titre-matrice"' in html
+    assert 'href="?statut=non-commencee#titre-matrice"' in html
+    # The campaign and the name filter stay.
+    slug = campaign_in_progress.slug
+    assert f'href="?campagne={slug}&amp;q=a&amp;statut=validee#titre-matrice"' in chosen
+
+
+def test_a_filter_without_match_says_so_and_keeps_the_counts(
+    client, reviewer, campaign_in_progress
+):
+    client.force_login(reviewer)
+
+    response = client.get(URL, {"q": "aucune coopérative de ce nom"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Aucune coopérative ne correspond à ces filtres." in html
+    assert "Réinitialiser les filtres" in html
+    assert dict(response.context["status_counts"])[Status.SUBMITTED] == 1
+
+
+def test_a_bad_status_filter_is_refused_next_to_the_field(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    response = client.get(URL, {"statut": "inconnu", "page": "abc"})
+
+    assert response.status_code == 400
+    assert "Ce statut n&#x27;existe pas." in response.content.decode()
+    assert len(response.context["rows"]) == 4
+
+
+def test_its_html_stays_small_whatever_the_number_of_cooperatives(
+    client, reviewer, campaign_in_progress
+):
+    def add(count, start):
+        for index in range(start, start + count):
+            factories.make_selection(
+                factories.make_coop(f"Coop {index:03d}"), campaign_in_progress, numbers=(1, 2)
+            )
+
+    client.force_login(reviewer)
+    add(30, 0)
+    full_page = len(client.get(URL).content)
+    add(270, 30)
+    ten_times = len(client.get(URL).content)
+
+    # One page of 25 rows, whatever the federation's size (the target is 200 KB):
+    # only the counters and the pagination bar grow.
+    assert ten_times < 200 * 1024
+    assert ten_times - full_page < 1024
