@@ -1,8 +1,9 @@
 """Synthetic cooperatives at scale, for benchmarks and query-bound tests.
 
 Deterministic for a given --seed. Rows are bulk-inserted; every status move
-still goes through ``commitments.workflow`` so that the data obeys the same
-invariants as real data (published selection, transitions, snapshots).
+still goes through ``commitments.workflow`` (its data-loading move,
+``load_in_bulk``) so that the data obeys the same invariants as real data
+(published selection, transitions, snapshots).
 """
 
 import datetime
@@ -85,12 +86,14 @@ class Command(BaseCommand):
         published = self._selections(coops, history, engagements, rng)
         working_coops = [coop for coop in coops if rng.random() < 0.53]
         working = self._selections(working_coops, current, engagements, rng)
-        with transaction.atomic():
-            for selection in published:
-                workflow.submit_selection(selection=selection, by=None, today=history.closes_on)
-                workflow.validate_selection(selection=selection, by=None)
-            for selection in working[: int(len(working) * 0.38)]:
-                workflow.submit_selection(selection=selection, by=None)
+        # Through the state machine's data-loading move: the rows of a
+        # submission and a validation, without 20,000 notifications.
+        workflow.load_in_bulk(published, validated=True, submitted_on=history.closes_on)
+        workflow.load_in_bulk(
+            working[: int(len(working) * 0.38)],
+            validated=False,
+            submitted_on=max(current.opens_on, min(datetime.date.today(), current.closes_on)),
+        )
         # Fresh planner statistics: right after a bulk load the database would
         # otherwise plan for the empty tables it had before.
         with connection.cursor() as cursor:
