@@ -28,7 +28,7 @@ from commitments.models import Choice, Engagement, published_cooperatives
 from qualicoop import public_cache
 from qualicoop.absolute_urls import absolute_url
 from qualicoop.public import opendata
-from qualicoop.public.search import QUERY_MAX, ProjectFilterForm
+from qualicoop.public.search import QUERY_MAX, SEARCH_LIMIT, ProjectFilterForm
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
@@ -118,11 +118,16 @@ def _page_url(request, number):
     return absolute_url(f"{request.path}?{query.urlencode()}")
 
 
-def paginate(request, queryset, serialise):
-    """One page of ``queryset`` as the API's list envelope; ``serialise`` takes the page's rows."""
+def paginate(request, queryset, serialise, count=None):
+    """One page of ``queryset`` as the API's list envelope; ``serialise`` takes the page's rows.
+
+    ``count``, when the caller already knows it, spares a COUNT query.
+    """
     page_size = _positive_int(request, "page_size", default=PAGE_SIZE, maximum=PAGE_SIZE_MAX)
     number = _positive_int(request, "page", default=1)
     paginator = Paginator(queryset, page_size)
+    if count is not None:
+        paginator.count = count
     if number > paginator.num_pages:
         raise ApiError(
             400,
@@ -267,8 +272,8 @@ def projects(request):
     if not form.is_valid():
         raise ApiError(400, form.error_summary())
     public_cache.served(request, **form.served_values())
-    found = form.apply(opendata.published_projects())
-    return paginate(request, found, _project_records)
+    found = form.apply(opendata.published_projects(), limit=SEARCH_LIMIT)
+    return paginate(request, found, _project_records, count=form.found)
 
 
 @public_cache.public_page()
@@ -555,8 +560,11 @@ def openapi_schema(server_url):
                     "query",
                     _(
                         "Mots recherchés dans le titre, la description et les objectifs, "
-                        "accents et majuscules indifférents."
-                    ),
+                        "accents et majuscules indifférents. Une recherche s'arrête aux "
+                        "%(limit)s premiers projets trouvés, classés par pertinence ; les "
+                        "téléchargements de données ouvertes n'ont pas cette limite."
+                    )
+                    % {"limit": SEARCH_LIMIT},
                     {"type": "string", "maxLength": QUERY_MAX},
                 ),
                 "pilier": _parameter(

@@ -34,7 +34,7 @@ from qualicoop.public_cache import public_page, served
 
 from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets
-from .search import ProjectFilterForm, highlight
+from .search import SEARCH_LIMIT, ProjectFilterForm, highlight
 
 PROJECTS_PER_PAGE = 20
 
@@ -47,11 +47,14 @@ def projects(request):
     # Invalid filters are reported next to their field and left out; the
     # valid ones apply all the same.
     form.is_valid()
-    found = form.apply(opendata.published_projects().with_stage()).select_related(
-        "choice__engagement__pillar",
-        "choice__selection__cooperative",
-    )
-    page_obj = Paginator(found, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    found = form.apply(opendata.published_projects().with_stage(), limit=SEARCH_LIMIT)
+    found = found.select_related("choice__engagement__pillar", "choice__selection__cooperative")
+    paginator = Paginator(found, PROJECTS_PER_PAGE)
+    limited = form.found is not None
+    if limited:
+        # Counted by the search itself: spares a COUNT query.
+        paginator.count = form.found
+    page_obj = paginator.get_page(request.GET.get("page"))
     served(request, page=page_obj.number, **form.served_values())
     for project in page_obj:
         project.title_html = highlight(project.title, form.stems)
@@ -63,6 +66,9 @@ def projects(request):
         {
             "form": form,
             "page_obj": page_obj,
+            "search_limit": SEARCH_LIMIT,
+            # More projects hold the words than a page search reads.
+            "search_limited": limited and form.found >= SEARCH_LIMIT,
         },
     )
 

@@ -34,7 +34,8 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import Concat
-from django.utils.html import escape
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,11 @@ from commitments.models import (
 )
 
 QUERY_MAX = 200
+# A search on a page (the projects page, the API) stops at this many projects,
+# then ranks them: a word found in every project (« coopérateurs ») would
+# otherwise rank the whole table at each request — 11 s at 2,000 cooperatives.
+# Downloads (open data) are not limited.
+SEARCH_LIMIT = 500
 # More words than this add nothing to a search but cost one condition each.
 TERMS_MAX = 10
 
@@ -201,6 +207,36 @@ class Search:
             own_text &= Q(folded__contains=" " + stem)
         return projects.alias(folded=folded).filter(own_text | self._progress_match())
 
+    def apply_limited(self, projects, limit):
+        """``apply`` stopped at ``limit`` projects: (the queryset, how many were found).
+
+        The matching projects are read first, at most ``limit`` of each kind
+        (own text, updates or indicators) in one query, then only those are
+        ranked: the cost no longer grows with the number of projects that
+        hold the words. Past the limit the ranking is of the first ones found,
+        and the count says "at least".
+        """
+        if not self.stems:
+            return projects, None
+        if connection.vendor == "postgresql":
+            query = _postgres_query(self.text)
+            # Each part on its own, so that the index serves the text search.
+            own = projects.alias(document=Document()).filter(document=query)
+            by_progress = projects.filter(self._progress_match())
+            found = set(
+                own.order_by()
+                .values_list("pk", flat=True)[:limit]
+                .union(by_progress.order_by().values_list("pk", flat=True)[:limit])
+            )
+            ranked = (
+                projects.filter(pk__in=found)
+                .annotate(rank=SearchRank(Document(), query))
+                .order_by("-rank", *projects.query.order_by)
+            )
+            return ranked, len(found)
+        found = set(self.apply(projects).order_by().values_list("pk", flat=True)[:limit])
+        return projects.filter(pk__in=found), len(found)
+
     def _progress_match(self):
         """The projects whose published updates or indicators hold every word.
 
@@ -250,6 +286,27 @@ def _select():
     return forms.Select(attrs={"class": "form-select"})
 
 
+class LongSelect(forms.Select):
+    """A select of thousands of options (every cooperative), written in one pass.
+
+    Django renders each option through a template of its own: with 2,000
+    cooperatives that was most of the projects page's time. Single choice only.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) in chosen else "", label)  # noqa: S308
+                for option, label in self.choices
+            ),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
+
+
 class ProjectFilterForm(forms.Form):
     """The public filters of the published projects, read from a query string.
 
@@ -271,7 +328,11 @@ class ProjectFilterForm(forms.Form):
     engagement = forms.TypedChoiceField(
         label=_("Engagement"), coerce=int, empty_value=None, required=False, widget=_select()
     )
-    cooperative = forms.ChoiceField(label=_("Coopérative"), required=False, widget=_select())
+    cooperative = forms.ChoiceField(
+        label=_("Coopérative"),
+        required=False,
+        widget=LongSelect(attrs={"class": "form-select"}),
+    )
     etape = forms.ChoiceField(
         label=_("Étape"),
         required=False,
@@ -331,9 +392,14 @@ class ProjectFilterForm(forms.Form):
             published_cooperatives().order_by("name").values_list("slug", "name")
         )
         self.search = None
+        self.found = None
 
-    def apply(self, projects):
-        """``projects`` narrowed by every valid filter; sets ``self.search``."""
+    def apply(self, projects, limit=None):
+        """``projects`` narrowed by every valid filter; sets ``self.search``.
+
+        With a ``limit``, a search stops at that many projects
+        (``Search.apply_limited``) and ``self.found`` tells how many it found.
+        """
         filters = self.cleaned_data
         if filters.get("pilier") is not None:
             projects = projects.filter(choice__engagement__pillar__number=filters["pilier"])
@@ -349,7 +415,9 @@ class ProjectFilterForm(forms.Form):
             projects = projects.filter(is_exemplary=filters["exemplaire"] == 1)
         if filters.get("q"):
             self.search = Search.parse(filters["q"])
-            projects = self.search.apply(projects)
+            if limit is None:
+                return self.search.apply(projects)
+            projects, self.found = self.search.apply_limited(projects, limit)
         return projects
 
     @property

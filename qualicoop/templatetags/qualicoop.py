@@ -1,10 +1,13 @@
 """Small presentation helpers shared by every page."""
 
 import datetime
+import functools
 import re
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.html import format_html
@@ -29,17 +32,30 @@ STATUS_LOOK = {
 }
 
 
-@register.simple_tag
-def icon(name, label=""):
-    """An icon from the vendored sprite; decorative unless given a label."""
+@functools.cache
+def _decorative_icon(name):
+    # A page draws up to a hundred icons: each one's markup (the sprite's hashed
+    # URL looked up in the static manifest) is made once per process.
     href = f"{static('img/icons.svg')}#{name}"
-    if label:
-        return format_html(
-            '<svg class="bi" role="img" aria-label="{}"><use href="{}"></use></svg>', label, href
-        )
     return format_html(
         '<svg class="bi" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href
     )
+
+
+@receiver(setting_changed)
+def _forget_icons(**kwargs):
+    _decorative_icon.cache_clear()
+
+
+@register.simple_tag
+def icon(name, label=""):
+    """An icon from the vendored sprite; decorative unless given a label."""
+    if label:
+        href = f"{static('img/icons.svg')}#{name}"
+        return format_html(
+            '<svg class="bi" role="img" aria-label="{}"><use href="{}"></use></svg>', label, href
+        )
+    return _decorative_icon(str(name))
 
 
 @register.simple_tag

@@ -1,5 +1,6 @@
 """Searching and filtering the published projects (discovery:projects)."""
 
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -183,3 +184,39 @@ def test_it_runs_a_bounded_number_of_queries(client, seed, django_assert_max_num
         client.get(URL, {"q": "coopérateur", "engagement": "7", "pilier": "2"})
     with django_assert_max_num_queries(4):
         client.get(URL, {"page": "2"})
+
+
+def test_a_search_found_in_too_many_projects_stops_at_the_limit_and_says_so(
+    client, seed, monkeypatch
+):
+    from qualicoop.public import discovery
+
+    everywhere = found_ids(client.get(URL, {"q": "coopérateurs"}))
+    assert len(everywhere) > 4
+    monkeypatch.setattr(discovery, "SEARCH_LIMIT", 4)
+
+    response = client.get(URL, {"q": "coopérateurs"})
+
+    html = response.content.decode()
+    shown = found_ids(response)
+    assert 4 <= len(shown) <= 8 and shown <= everywhere
+    assert response.context["page_obj"].paginator.count == len(shown)
+    assert ">Plus de 4 projets</h2>" in html
+    assert "Ces mots se trouvent dans plus de 4 projets" in html
+    # The download is not limited: it holds every project found.
+    download = client.get(reverse("discovery:opendata_json"), {"q": "coopérateurs"})
+    records = json.loads(b"".join(download.streaming_content))["donnees"]
+    assert {record["id"] for record in records} == everywhere
+
+
+def test_a_search_under_the_limit_counts_exactly(client, seed, monkeypatch):
+    from qualicoop.public import discovery
+
+    everywhere = found_ids(client.get(URL, {"q": "coopérateurs"}))
+    monkeypatch.setattr(discovery, "SEARCH_LIMIT", len(everywhere) + 1)
+
+    response = client.get(URL, {"q": "coopérateurs"})
+
+    assert found_ids(response) == everywhere
+    assert f">{len(everywhere)} projets</h2>" in response.content.decode()
+    assert "Plus de" not in response.content.decode()

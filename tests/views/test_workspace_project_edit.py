@@ -141,3 +141,34 @@ def test_it_refuses_to_edit_a_submitted_selection(client, campaign, coop_a, staf
     assert "ne peut pas être modifiée" in posted.content.decode()
     project.refresh_from_db()
     assert project.title != "Changé"
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_editor_runs_the_same_queries_at_ten_times_the_data(
+    client, campaign, coop_a, staff_a, django_assert_max_num_queries
+):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9), projects_per=2)
+    project = Project.objects.filter(choice__selection=selection).order_by("pk").first()
+    client.force_login(staff_a)
+    few = _count_queries(client, _url(project))
+    for index in range(10):
+        other = factories.make_coop(f"Coop {index}")
+        factories.make_selection(other, campaign, numbers=range(1, 9), projects_per=2)
+    Project.objects.bulk_create(
+        Project(choice=project.choice, title=f"Voisin {n}", description="…", position=10 + n)
+        for n in range(18)
+    )
+
+    # Session user, membership, campaign, selection, the project (with its
+    # engagement), the header's reviewer test and its count of unread notifications.
+    with django_assert_max_num_queries(7):
+        many = _count_queries(client, _url(project))
+    assert many == few
