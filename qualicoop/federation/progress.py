@@ -41,6 +41,19 @@ class UpdateDecisionForm(forms.Form):
         help_text=gettext_lazy("Obligatoire pour renvoyer le point d'étape à la coopérative."),
     )
 
+    # The button the reviewer pressed, as the page posts it.
+    SEND_BACK = "send_back"
+
+    def clean(self):
+        cleaned = super().clean()
+        # Said next to the field, with the reviewer's choice kept, before anything
+        # moves; ``progress.send_back_update`` refuses an empty remark all the same.
+        if self.SEND_BACK in self.data and cleaned.get("remark") == "":
+            self.add_error(
+                "remark", gettext_lazy("Dites à la coopérative ce qu'il faut reprendre.")
+            )
+        return cleaned
+
 
 class QuietForm(forms.Form):
     mois = forms.TypedChoiceField(
@@ -85,13 +98,15 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
             if "publish" in request.POST:
                 progress.publish_update(update=update, by=request.user)
                 messages.success(request, _("Point d'étape publié."))
-            elif "send_back" in request.POST:
+            elif UpdateDecisionForm.SEND_BACK in request.POST:
                 progress.send_back_update(update=update, by=request.user, remark=remark)
                 messages.success(request, _("Point d'étape renvoyé à la coopérative."))
             else:
                 form.add_error(None, _("Choisissez : publier ou renvoyer."))
         except workflow.WorkflowError as error:
-            form.add_error("remark" if "send_back" in request.POST else None, str(error))
+            form.add_error(
+                "remark" if UpdateDecisionForm.SEND_BACK in request.POST else None, str(error)
+            )
         if not form.errors:
             return redirect("federation:updates_queue")
     previous = (

@@ -95,11 +95,14 @@ class ProjectForm(forms.ModelForm):
             "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "progress": forms.RadioSelect,
         }
+        # Title and description are required to save the project at all, not only
+        # to submit: said first, as the other fields say "Facultatif".
         help_texts = {
-            "title": _("Un intitulé court, tel qu'il apparaîtra sur la page publique."),
+            "title": _(
+                "Obligatoire. Un intitulé court, tel qu'il apparaîtra sur la page publique."
+            ),
             "description": _(
-                "Ce que la coopérative fait concrètement, pour qui, avec qui. "
-                "Obligatoire pour soumettre la sélection."
+                "Obligatoire. Ce que la coopérative fait concrètement, pour qui, avec qui."
             ),
             "objectives": _("Facultatif. Les résultats attendus."),
             "indicators": _("Facultatif. Comment la coopérative mesure l'avancement."),

@@ -8,14 +8,12 @@ each move sent its email.
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from commitments.models import Choice, Engagement, Project, Selection
 from coops.models import Cooperative
+from tests.browser.demo import SLUG, demo_draft, load_demo
 from tests.browser.screenshots import screenshot_path
 
-SLUG = "cooperative-de-demonstration"
 REMARK = "Combien de ménages ont participé ? Ajoutez un indicateur chiffré."
 FIRST = "Des ateliers mensuels avec les locataires du quartier."
 SECOND = "Des ateliers mensuels avec 45 ménages locataires du quartier, suivis par un comité."
@@ -23,20 +21,8 @@ SECOND = "Des ateliers mensuels avec 45 ménages locataires du quartier, suivis 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
-    # Tests run with DEBUG off, where the command wants to be told twice.
-    call_command("create_demo_accounts", force=True, verbosity=0)
-    selection = Selection.objects.get(cooperative__slug=SLUG)
-    for number in range(1, 9):
-        choice = Choice.objects.create(
-            selection=selection, engagement=Engagement.objects.get(number=number)
-        )
-        Project.objects.create(
-            choice=choice,
-            title=f"Ateliers de l'engagement {number}",
-            description=FIRST,
-        )
-    return selection
+    load_demo()
+    return demo_draft(description=FIRST)
 
 
 def _log_in(page, base, username):

@@ -7,30 +7,19 @@ the queue and accepts it; the refused decision's error summary takes the focus.
 """
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from commitments import workflow
-from commitments.models import Choice, Engagement, Project, ReopeningRequest, Selection, Status
+from commitments.models import ReopeningRequest, Selection, Status
+from tests.browser.demo import SLUG, demo_draft, load_demo
 from tests.browser.test_accessibility import Audit
 from tests.browser.test_review_flow import _log_in, _submit
-
-SLUG = "cooperative-de-demonstration"
 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
-    call_command("create_demo_accounts", force=True, verbosity=0)
-    selection = Selection.objects.get(cooperative__slug=SLUG)
-    for number in range(1, 9):
-        choice = Choice.objects.create(
-            selection=selection, engagement=Engagement.objects.get(number=number)
-        )
-        Project.objects.create(
-            choice=choice, title=f"Projet {number}", description="Des ateliers mensuels."
-        )
-    return selection
+    load_demo()
+    return demo_draft(title="Projet {number}", description="Des ateliers mensuels.")
 
 
 @pytest.mark.browser

@@ -41,7 +41,7 @@ def test_it_shows_a_calm_one_column_form(client, draft, coop_a, staff_a):
         assert f'for="id_{name}"' in content
     assert 'type="date"' in content
     assert "Prévu" in content and "En cours" in content and "Réalisé" in content
-    assert "Obligatoire pour soumettre la sélection." in content
+    assert "Obligatoire. Ce que la coopérative fait concrètement" in content
 
 
 def test_it_adds_the_project_at_the_end(client, draft, coop_a, staff_a):
