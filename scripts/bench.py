@@ -49,11 +49,25 @@ ANONYMOUS = [
     # The whole file, written ahead and served as a static file (opendata_files).
     ("/donnees/projets.json", "Données ouvertes JSON (fichier)"),
 ]
+# Pages people work in. {project} and {submitted} are filled in per database
+# (`placeholders`): one of demo's projects, the oldest submitted selection.
+WORKSPACE = "/espace/cooperative-de-demonstration"
 LOGGED_IN = [
-    ("demo", "/espace/cooperative-de-demonstration/engagements/", "Espace : choix (demo)"),
-    ("demo", "/espace/cooperative-de-demonstration/", "Espace : tableau de bord (demo)"),
+    ("demo", f"{WORKSPACE}/", "Espace : tableau de bord (demo)"),
+    ("demo", f"{WORKSPACE}/engagements/", "Espace : choix (demo)"),
+    ("demo", f"{WORKSPACE}/engagements/1/", "Espace : engagement (demo)"),
+    ("demo", f"{WORKSPACE}/projets/{{project}}/modifier/", "Espace : éditeur de projet (demo)"),
     ("federation", "/federation/", "File de la fédération"),
+    ("federation", "/federation/selections/{submitted}/", "Revue d'une sélection"),
+    ("federation", "/federation/tableau-de-bord/", "Tableau de bord de la fédération"),
 ]
+# Search measured again with the page cache off: every request runs the query.
+UNCACHED = [
+    ("/projets/?q=coop%C3%A9rateur", "Recherche (sans cache de pages)"),
+    ("/projets/?q=coop%C3%A9rateur&engagement=7&pilier=2", "Recherche + filtres (sans cache)"),
+]
+# The one-line logged-in page the logged-in ones are compared with (`in_process`).
+MINIMAL = "/__bench__/minimal/"
 
 
 def database_url_for(size):
@@ -123,9 +137,12 @@ def prepare(size, env):
     manage(env, "migrate", "--noinput")
     manage(env, "loaddata", "reference", "cooperatives", "campaign_2024")
     manage(env, "create_demo_accounts", "--force")
+    started = time.monotonic()
     manage(env, "generate_bulk", "--cooperatives", str(size))
+    generated = time.monotonic() - started
     manage(env, "collectstatic", "--noinput")
     demo_content(env)
+    return generated
 
 
 def demo_content(env):
@@ -222,30 +239,86 @@ def wrk(path, seconds, cookie=None):
     return rps, latency("50"), latency("99"), int(errors.group(1)) if errors else 0
 
 
-def query_counts(env, paths):
-    """Queries of one uncached render of each page, measured in-process."""
-    code = (
-        "import json, sys\n"
-        "from django.contrib.auth.models import User\n"
-        "from django.db import connection\n"
-        "from django.test import Client\n"
-        "from django.test.utils import CaptureQueriesContext\n"
-        "counts = {}\n"
-        "for user, path in json.loads(sys.argv[-1]):\n"
-        "    client = Client()\n"
-        "    if user: client.force_login(User.objects.get(username=user))\n"
-        "    client.get(path)\n"
-        "    with CaptureQueriesContext(connection) as ctx: client.get(path)\n"
-        "    counts[path] = len(ctx)\n"
-        "print(json.dumps(counts))\n"
-    )
+IN_PROCESS = """
+import json, statistics, sys, time, types
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, include, path
+
+# The minimal logged-in view: the same middleware, the session and the user
+# loaded, a one-line template rendered with the request's context.
+line = engines["django"].from_string("<p>{{ request.user.get_username }}</p>")
+
+@login_required
+def minimal(request):
+    return HttpResponse(line.render({}, request))
+
+urls = types.ModuleType("bench_urls")
+urls.urlpatterns = [path("__bench__/minimal/", minimal), path("", include(settings.ROOT_URLCONF))]
+sys.modules["bench_urls"] = urls
+settings.ROOT_URLCONF = "bench_urls"
+clear_url_caches()
+
+results = {}
+for user, path_ in json.loads(sys.argv[-1]):
+    client = Client()
+    if user:
+        client.force_login(User.objects.get(username=user))
+    for _ in range(3):
+        client.get(path_)
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(path_).status_code
+    queries = len(ctx)
+    times = []
+    # A slow page (a whole download) is timed three times, not thirty.
+    while len(times) < RUNS and (len(times) < 3 or sum(times) < 3000):
+        start = time.perf_counter()
+        client.get(path_)
+        times.append((time.perf_counter() - start) * 1000)
+    results[path_] = {"queries": queries, "ms": statistics.median(times), "status": status}
+print(json.dumps(results))
+"""
+
+
+def in_process(env, targets, runs=30):
+    """Queries and median service time of each page, rendered in-process without page cache.
+
+    Logged-in pages are then compared with ``MINIMAL``, served by the same
+    settings and middleware: the ratio says what each page costs beyond
+    loading a session and a user, whatever the speed of the machine.
+    """
     local = {**env, "PUBLIC_PAGE_CACHE": "false", "DEBUG": "false", "SECURE_SSL_REDIRECT": "false"}
     local["ALLOWED_HOSTS"] = "testserver"
+    code = IN_PROCESS.replace("RUNS", str(runs))
     out = subprocess.run(
         [PY, "-c", "import django, os, sys;"
          "os.environ.setdefault('DJANGO_SETTINGS_MODULE','qualicoop.settings');django.setup();"
-         f"exec({code!r})", json.dumps(paths)],
+         f"exec({code!r})", json.dumps(targets)],
         cwd=ROOT, env=local, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def placeholders(env):
+    """The pks the logged-in paths need, read from the bench database."""
+    code = (
+        "import json\n"
+        "from commitments.models import Project, Selection\n"
+        "project = Project.objects.filter(choice__selection__cooperative__slug="
+        "'cooperative-de-demonstration').order_by('pk').first()\n"
+        "submitted = Selection.objects.filter(status='submitted').order_by('submitted_at', 'pk')"
+        ".first()\n"
+        "print(json.dumps({'project': project.pk, 'submitted': submitted.pk}))\n"
+    )
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -319,53 +392,85 @@ def home_transfer():
     return total
 
 
-def run_size(size, seconds):
+def measure(label, path, seconds, cookie, floor_rps, timing):
+    status, size_bytes, body = compressed_size(path, cookie)
+    rps, p50, p99, errors = wrk(path, seconds, cookie)
+    floor_rps = floor_rps or rps
+    row = {
+        "label": label,
+        "path": path,
+        "status": status,
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "ratio": rps / floor_rps,
+        "queries": timing.get("queries", 0),
+        "ms": timing.get("ms"),
+        "size": size_bytes,
+        "raw": len(body),
+        "errors": errors,
+    }
+    print(
+        f"  {label:38} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+        f"  ×{row['ratio']:4.2f}  {row['queries']:3} req SQL"
+        f"  {size_bytes / 1024:6.1f} Ko  erreurs {errors}",
+        flush=True,
+    )
+    return row
+
+
+def run_size(size, seconds, reuse=False):
     env = server_env(database_url_for(size))
-    prepare(size, env)
+    if reuse:
+        print(f"== {size} coopératives : base existante {env['DATABASE_URL']}", flush=True)
+        shutil.rmtree(ROOT / "var" / "bench-cache", ignore_errors=True)
+        manage(env, "collectstatic", "--noinput")
+        generated = None
+    else:
+        generated = prepare(size, env)
+    pks = placeholders(env)
+    logged_in = [(user, path.format(**pks), label) for user, path, label in LOGGED_IN]
+    anonymous = [(None, path, label) for path, label in ANONYMOUS]
+    timings = in_process(
+        env, [(user, path) for user, path, _ in anonymous + logged_in] + [("demo", MINIMAL)]
+    )
+    minimal_ms = timings[MINIMAL]["ms"]
     proc = start_server(env)
+    rows = []
     try:
-        cookies = {user: session_cookie(user) for user in {u for u, _, _ in LOGGED_IN}}
-        targets = [(None, floor_path(env), "Plancher (fichier statique)")]
-        targets += [(None, path, label) for path, label in ANONYMOUS]
-        targets += LOGGED_IN
-        counts = query_counts(env, [(user, path) for user, path, _ in targets[1:]])
-        rows = []
-        floor_rps = None
-        for user, path, label in targets:
-            cookie = cookies.get(user)
-            status, size_bytes, _ = compressed_size(path, cookie)
-            rps, p50, p99, errors = wrk(path, seconds, cookie)
-            floor_rps = floor_rps or rps
+        cookies = {user: session_cookie(user) for user in {u for u, _, _ in logged_in}}
+        floor = measure("Plancher (fichier statique)", floor_path(env), seconds, None, None, {})
+        rows.append(floor)
+        for user, path, label in anonymous + logged_in:
             rows.append(
-                {
-                    "label": label,
-                    "path": path,
-                    "status": status,
-                    "rps": rps,
-                    "p50": p50,
-                    "p99": p99,
-                    "ratio": rps / floor_rps,
-                    "queries": counts.get(path, 0),
-                    "size": size_bytes,
-                    "errors": errors,
-                }
+                measure(label, path, seconds, cookies.get(user), floor["rps"], timings[path])
             )
-            print(
-                f"  {label:34} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
-                f"  ×{rps / floor_rps:4.2f}  {counts.get(path, 0):3} req SQL"
-                f"  {size_bytes / 1024:6.1f} Ko  erreurs {errors}",
-                flush=True,
-            )
-        return {
-            "size": size,
-            "rows": rows,
-            "rss": worker_rss_mb(proc),
-            "home": home_transfer(),
-            "pdf": pdf_seconds(env),
-        }
+        rss = worker_rss_mb(proc)
+        home = home_transfer()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+    # The same search without the page cache: what a query no one asked before costs.
+    proc = start_server({**env, "PUBLIC_PAGE_CACHE": "false"})
+    try:
+        for path, label in UNCACHED:
+            rows.append(measure(label, path, seconds, None, floor["rps"], timings[path]))
+        rss = max(rss, worker_rss_mb(proc))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    for row in rows:
+        if row["ms"] is not None and row["path"].startswith(("/espace/", "/federation/")):
+            row["versus_minimal"] = row["ms"] / minimal_ms
+    return {
+        "size": size,
+        "rows": rows,
+        "minimal_ms": minimal_ms,
+        "generated": generated,
+        "rss": rss,
+        "home": home,
+        "pdf": pdf_seconds(env),
+    }
 
 
 def machine():
@@ -403,18 +508,28 @@ def markdown(results, seconds):
             f"## {result['size']} coopératives synthétiques (+ les 8 du référentiel)",
             "",
             "| point d'entrée | chemin | req/s | p50 (ms) | p99 (ms) | ratio | SQL/req"
-            " | taille (Ko) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            " | en process (ms) | × minimale | HTML (Ko) | compressé (Ko) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in result["rows"]:
+            in_ms = f"{row['ms']:.1f}" if row["ms"] is not None else "–"
+            versus = f"{row['versus_minimal']:.1f}" if "versus_minimal" in row else "–"
             lines.append(
                 f"| {row['label']} | `{row['path']}` | {row['rps']:.0f} | {row['p50']:.1f} |"
-                f" {row['p99']:.1f} | {row['ratio']:.2f} | {row['queries']} |"
-                f" {row['size'] / 1024:.1f} |"
+                f" {row['p99']:.1f} | {row['ratio']:.2f} | {row['queries']} | {in_ms} |"
+                f" {versus} | {row['raw'] / 1024:.1f} | {row['size'] / 1024:.1f} |"
             )
         lines += [
             "",
+            f"- Page connectée minimale (session, utilisateur, gabarit d'une ligne), en process :"
+            f" {result['minimal_ms']:.1f} ms ; « × minimale » = temps en process de la page"
+            " ÷ celui-ci.",
             f"- Mémoire résidente maximale d'un worker gunicorn : {result['rss']:.0f} Mo.",
+            *(
+                [f"- Données générées (`generate_bulk`) en {result['generated']:.0f} s."]
+                if result["generated"] is not None
+                else []
+            ),
             f"- Transfert total de la page d'accueil (HTML + CSS + JS compressés) :"
             f" {result['home'] / 1024:.1f} Ko.",
             f"- Un PDF de coopérative ({PDF_COOPERATIVE}) : {result['pdf'][0]:.2f} s au premier,"
@@ -426,17 +541,20 @@ def markdown(results, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="200,2000")
+    parser.add_argument("--sizes", default="200,2000,20000")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--pdf-only", action="store_true", help="time one cooperative's PDF only")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the databases of a previous run as they are"
+    )
     args = parser.parse_args()
     if args.pdf_only:
         pdf_only()
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk est nécessaire : apt-get install -y wrk")
-    results = [run_size(int(size), args.seconds) for size in args.sizes.split(",")]
+    results = [run_size(int(size), args.seconds, args.reuse) for size in args.sizes.split(",")]
     report = markdown(results, args.seconds)
     existing = Path(args.output).read_text() if Path(args.output).exists() else ""
     marker = "\n## Analyse"
