@@ -46,9 +46,12 @@ ANONYMOUS = [
     ("/statistiques/", "Statistiques"),
     ("/projets/1/", "Page d'un projet"),
     ("/donnees/projets.json?engagement=1", "Données ouvertes JSON"),
-    # The whole file, written ahead and served as a static file (opendata_files).
-    ("/donnees/projets.json", "Données ouvertes JSON (fichier)"),
 ]
+# The whole file, written ahead (opendata_files), against the very same bytes
+# served by whitenoise: the floor of a file that size. Both asked gzip, as a
+# harvester asks them.
+OPENDATA_FILE = "/donnees/projets.json"
+OPENDATA_STATIC = "/static/bench/projets.json"
 # Pages people work in. {project} and {submitted} are filled in per database
 # (`placeholders`): one of demo's projects, the oldest submitted selection.
 WORKSPACE = "/espace/cooperative-de-demonstration"
@@ -223,10 +226,12 @@ def compressed_size(path, cookie=None):
     return status, size, (gzip.decompress(body) if encoded else body)
 
 
-def wrk(path, seconds, cookie=None):
+def wrk(path, seconds, cookie=None, gzip=False):
     cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    if gzip:
+        cmd += ["-H", "Accept-Encoding: gzip"]
     out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, check=True).stdout
 
     def latency(label):
@@ -392,9 +397,9 @@ def home_transfer():
     return total
 
 
-def measure(label, path, seconds, cookie, floor_rps, timing):
+def measure(label, path, seconds, cookie, floor_rps, timing, gzip=False):
     status, size_bytes, body = compressed_size(path, cookie)
-    rps, p50, p99, errors = wrk(path, seconds, cookie)
+    rps, p50, p99, errors = wrk(path, seconds, cookie, gzip)
     floor_rps = floor_rps or rps
     row = {
         "label": label,
@@ -419,6 +424,19 @@ def measure(label, path, seconds, cookie, floor_rps, timing):
     return row
 
 
+def opendata_floor(env):
+    """Write the open-data files now, and put a copy of the JSON where whitenoise serves it."""
+    code = (
+        "from qualicoop.public import opendata_files as f\n"
+        "for name in f.SETS: f.refresh(name, f.current_stamp())\n"
+    )
+    subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
+    target = ROOT / "staticfiles" / "bench"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("projets.json", "projets.json.gz"):
+        shutil.copyfile(Path(env["OPENDATA_ROOT"]) / name, target / name)
+
+
 def run_size(size, seconds, reuse=False):
     env = server_env(database_url_for(size))
     if reuse:
@@ -435,6 +453,7 @@ def run_size(size, seconds, reuse=False):
         env, [(user, path) for user, path, _ in anonymous + logged_in] + [("demo", MINIMAL)]
     )
     minimal_ms = timings[MINIMAL]["ms"]
+    opendata_floor(env)
     proc = start_server(env)
     rows = []
     try:
@@ -445,6 +464,16 @@ def run_size(size, seconds, reuse=False):
             rows.append(
                 measure(label, path, seconds, cookies.get(user), floor["rps"], timings[path])
             )
+        same_file = measure(
+            "Le même fichier, servi en statique", OPENDATA_STATIC, seconds, None, floor["rps"],
+            {}, gzip=True,
+        )  # fmt: skip
+        served = measure(
+            "Données ouvertes JSON (fichier)", OPENDATA_FILE, seconds, None, floor["rps"], {},
+            gzip=True,
+        )  # fmt: skip
+        served["versus_static_file"] = served["rps"] / same_file["rps"]
+        rows += [same_file, served]
         rss = worker_rss_mb(proc)
         home = home_transfer()
     finally:
@@ -467,6 +496,8 @@ def run_size(size, seconds, reuse=False):
         "rows": rows,
         "minimal_ms": minimal_ms,
         "generated": generated,
+        "opendata_ratio": served["versus_static_file"],
+        "opendata_size": served["size"],
         "rss": rss,
         "home": home,
         "pdf": pdf_seconds(env),
@@ -524,6 +555,8 @@ def markdown(results, seconds):
             f"- Page connectée minimale (session, utilisateur, gabarit d'une ligne), en process :"
             f" {result['minimal_ms']:.1f} ms ; « × minimale » = temps en process de la page"
             " ÷ celui-ci.",
+            f"- Fichier JSON des données ouvertes ({result['opendata_size'] / 1024 / 1024:.1f} Mo"
+            f" compressé) : {result['opendata_ratio']:.2f} × le même fichier servi en statique.",
             f"- Mémoire résidente maximale d'un worker gunicorn : {result['rss']:.0f} Mo.",
             *(
                 [f"- Données générées (`generate_bulk`) en {result['generated']:.0f} s."]

@@ -53,8 +53,10 @@ QUERY_MAX = 200
 # A search on a page (the projects page, the API) stops at this many projects,
 # then ranks them: a word found in every project (« coopérateurs ») would
 # otherwise rank the whole table at each request — 11 s at 2,000 cooperatives.
-# Downloads (open data) are not limited.
-SEARCH_LIMIT = 500
+# PostgreSQL computes each project's document twice (to match, to rank), about
+# 60 µs each on the benchmark machine: 200 projects (ten pages) cost some 25 ms
+# whatever the size of the federation. Downloads (open data) are not limited.
+SEARCH_LIMIT = 200
 # More words than this add nothing to a search but cost one condition each.
 TERMS_MAX = 10
 
