@@ -127,11 +127,18 @@ def with_standing(
     # valid_until, N months earlier, is before today's month, or is today's
     # month with a day no later than today's (add_months clamps to the
     # month's end, which valid_until's day never exceeds).
-    current = Selection.objects.filter(published(), cooperative=OuterRef("pk")).annotate(
-        renewal_month=ExtractYear("valid_until") * 12
-        + ExtractMonth("valid_until")
-        - F("campaign__renewal_months"),
-        until_day=ExtractDay("valid_until"),
+    # Ordered on its own column: the model's default order (by cooperative name)
+    # joined the cooperatives again in each of the subqueries, for every row —
+    # 3 s for the directory at 2,000 cooperatives.
+    current = (
+        Selection.objects.filter(published(), cooperative=OuterRef("pk"))
+        .order_by("-revision")
+        .annotate(
+            renewal_month=ExtractYear("valid_until") * 12
+            + ExtractMonth("valid_until")
+            - F("campaign__renewal_months"),
+            until_day=ExtractDay("valid_until"),
+        )
     )
     this_month = today.year * 12 + today.month
     return cooperatives.annotate(

@@ -57,6 +57,8 @@ QUERY_MAX = 200
 # 60 µs each on the benchmark machine: 200 projects (ten pages) cost some 25 ms
 # whatever the size of the federation. Downloads (open data) are not limited.
 SEARCH_LIMIT = 200
+# Up to this many published cooperatives the filter is a select; past it, typed.
+COOPERATIVE_SELECT_MAX = 300
 # More words than this add nothing to a search but cost one condition each.
 TERMS_MAX = 10
 
@@ -390,9 +392,23 @@ class ProjectFilterForm(forms.Form):
             )
             for pillar in pillars
         ]
-        self.fields["cooperative"].choices = [("", _("Toutes les coopératives"))] + list(
-            published_cooperatives().order_by("name").values_list("slug", "name")
+        listed = list(
+            published_cooperatives()
+            .order_by("name")
+            .values_list("slug", "name")[: COOPERATIVE_SELECT_MAX + 1]
         )
+        if len(listed) <= COOPERATIVE_SELECT_MAX:
+            self.fields["cooperative"].choices = [("", _("Toutes les coopératives"))] + listed
+        else:
+            # Thousands of options make a select nobody can use and a page of
+            # hundreds of kilobytes: past the limit the filter is typed.
+            self.fields["cooperative"] = forms.CharField(
+                label=_("Coopérative"),
+                required=False,
+                max_length=100,
+                help_text=_("Son nom, ou une partie, ou son identifiant."),
+                widget=forms.TextInput(attrs={"type": "search", "class": "form-control"}),
+            )
         self.search = None
         self.found = None
 
@@ -408,7 +424,7 @@ class ProjectFilterForm(forms.Form):
         if filters.get("engagement") is not None:
             projects = projects.filter(choice__engagement__number=filters["engagement"])
         if filters.get("cooperative"):
-            projects = projects.filter(choice__selection__cooperative__slug=filters["cooperative"])
+            projects = projects.filter(self._cooperative_filter(filters["cooperative"]))
         if filters.get("etape"):
             if "stage_key" not in projects.query.annotations:
                 projects = projects.with_stage()
@@ -421,6 +437,13 @@ class ProjectFilterForm(forms.Form):
                 return self.search.apply(projects)
             projects, self.found = self.search.apply_limited(projects, limit)
         return projects
+
+    def _cooperative_filter(self, value):
+        """The cooperative chosen in the select, or typed: its identifier or part of its name."""
+        chosen = Q(choice__selection__cooperative__slug=value)
+        if isinstance(self.fields["cooperative"], forms.ChoiceField):
+            return chosen
+        return chosen | Q(choice__selection__cooperative__name__icontains=value)
 
     @property
     def stems(self):

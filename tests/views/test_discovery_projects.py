@@ -220,3 +220,33 @@ def test_a_search_under_the_limit_counts_exactly(client, seed, monkeypatch):
     assert found_ids(response) == everywhere
     assert f">{len(everywhere)} projets</h2>" in response.content.decode()
     assert "Plus de" not in response.content.decode()
+
+
+def test_past_a_few_hundred_cooperatives_the_filter_is_typed(client, seed, monkeypatch):
+    from qualicoop.public import search
+
+    listed = client.get(URL).content.decode()
+    assert '<select name="cooperative"' in listed
+    monkeypatch.setattr(search, "COOPERATIVE_SELECT_MAX", 2)
+
+    response = client.get(URL, {"cooperative": "delta"})
+
+    html = response.content.decode()
+    assert '<select name="cooperative"' not in html
+    assert 'type="search" name="cooperative" value="delta"' in html
+    assert "Son nom, ou une partie, ou son identifiant." in html
+    found = found_ids(response)
+    assert found and found == set(
+        Project.objects.filter(
+            choice__selection__is_published=True,
+            choice__selection__cooperative__name__icontains="delta",
+        ).values_list("pk", flat=True)
+    )
+    # Its identifier still designates it, as in the links of its profile.
+    by_slug = found_ids(client.get(URL, {"cooperative": "grand-delta-habitat"}))
+    assert by_slug == set(
+        Project.objects.filter(
+            choice__selection__is_published=True,
+            choice__selection__cooperative__slug="grand-delta-habitat",
+        ).values_list("pk", flat=True)
+    )
