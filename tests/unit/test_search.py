@@ -179,3 +179,17 @@ def test_it_searches_the_updates_in_the_same_query(reported, django_assert_num_q
         assert [project.pk for project in search.apply(opendata.published_projects())] == [
             reported.pk
         ]
+
+
+@pytest.mark.django_db
+def test_a_limited_search_finds_the_same_projects_by_updates_and_indicators(reported):
+    def limited(text):
+        projects, count = Search.parse(text).apply_limited(opendata.published_projects(), 10)
+        pks = {project.pk for project in projects}
+        assert count == len(pks)
+        return pks
+
+    assert limited("chaufferie biomasse") == {reported.pk}
+    assert limited("tonnes evitees") == {reported.pk}
+    assert limited("géothermie") == set() and limited("hectares") == set()
+    assert limited("chaufferie tonnes") == set()

@@ -170,8 +170,9 @@ def test_it_is_read_only(client, seed):
         ("/api/engagements/", 2),
         ("/api/cooperatives/", 3),
         ("/api/cooperatives/le-col/", 2),
-        # The page of projects, then its indicators, their values and its updates.
-        ("/api/projets/?q=coop%C3%A9rateurs&pilier=2", 8),
+        # The search (lexemes, updates' lineages, matching projects), the page of
+        # projects, then its indicators, their values and its updates.
+        ("/api/projets/?q=coop%C3%A9rateurs&pilier=2", 9),
         ("/api/projets/1/", 4),
     ],
 )
