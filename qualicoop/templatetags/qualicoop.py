@@ -172,6 +172,56 @@ def capture(parser, token):
     return CaptureNode(nodelist, bits[2])
 
 
+# Bumped when a setting changes (tests override URLs, languages, static storage):
+# every remembered part of the frame is rendered anew.
+_frame_generation = 0
+
+
+@receiver(setting_changed)
+def _forget_frame(**kwargs):
+    global _frame_generation
+    _frame_generation += 1
+
+
+class SameForAllNode(template.Node):
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+        self.generation = _frame_generation
+        self.rendered: dict[str, str] = {}
+
+    def render(self, context):
+        if settings.DEBUG:
+            # A template edited while the development server runs shows at once.
+            return self.nodelist.render(context)
+        if self.generation != _frame_generation:
+            self.generation, self.rendered = _frame_generation, {}
+        language = translation.get_language()
+        if language not in self.rendered:
+            self.rendered[language] = self.nodelist.render(context)
+        return self.rendered[language]
+
+
+@register.tag
+def sameforall(parser, token):
+    """``{% sameforall %}…{% endsameforall %}``: rendered once per language and process.
+
+    For the frame of every page (links to the style sheets, the public menu,
+    the footer): only URLs, static files and translations, the same for every
+    visitor, which cost 1 to 2 ms a page to render anew (17 ``url`` tags and
+    some thirty translations, measured in docs/benchmarks.md). Kept in the
+    process rather than in the cache: nothing to fetch, and a deployment, which
+    is what changes them, starts new processes. Whatever depends on the request
+    or the person (the current path, the name, the CSRF token) stays outside.
+    """
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("Usage: {% sameforall %}…{% endsameforall %}")
+    nodelist = parser.parse(("endsameforall",))
+    parser.delete_first_token()
+    return SameForAllNode(nodelist)
+
+
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
     """The page's absolute URL without tracking or filter noise, but with its page number.
