@@ -203,14 +203,25 @@ def test_a_miss_compresses_each_encoding_once_and_sends_one_of_them(client, seed
 
 
 @pytest.mark.django_db
-def test_a_cache_hit_is_decompressed_for_a_client_that_accepts_neither(client, seed, page_cache):
+def test_a_client_that_accepts_neither_gets_the_plain_page_kept_after_its_first_visit(
+    client, seed, page_cache, django_assert_num_queries
+):
     stored = client.get("/engagements/1/", HTTP_ACCEPT_ENCODING="br")
+    # The plain form is kept only once asked for (it is the page's whole size):
+    # this first visit renders the page again.
+    client.get("/engagements/1/")
 
-    with mock.patch.object(compression, "compress", wraps=compression.compress) as compressor:
+    with (
+        mock.patch.object(compression, "compress", wraps=compression.compress) as compressor,
+        mock.patch.object(gzip, "decompress", wraps=gzip.decompress) as decompressor,
+        django_assert_num_queries(0),
+    ):
         hit = client.get("/engagements/1/")
 
     compressor.assert_not_called()
+    decompressor.assert_not_called()
     assert not hit.has_header("Content-Encoding")
+    assert "Accept-Encoding" in hit["Vary"]
     assert hit.content == brotli.decompress(stored.content)
     assert hit["Content-Length"] == str(len(hit.content))
 

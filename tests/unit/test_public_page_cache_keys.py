@@ -4,10 +4,13 @@ Issue #11, item 6: every distinct query string used to be one more cached copy
 of the page, 64 KiB each, so that random query strings filled the cache.
 """
 
+import gzip
 import pickle
 
+import brotli  # type: ignore[import-untyped]
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
 from qualicoop.public_cache import VERSION_KEY
 
@@ -31,12 +34,16 @@ def page_cache(settings):
 
 
 def stored_pages():
-    """The cached pages as the in-process cache holds them: key -> stored bytes."""
-    return {
-        key: value
-        for key, value in cache._cache.items()
-        if "public-pages:" in key and not key.endswith(VERSION_KEY)
-    }
+    """The cached pages as the in-process cache holds them: page key -> form -> stored bytes.
+
+    A page is kept under one key per form it is sent in (``page key:form``).
+    """
+    pages: dict[str, dict[str, bytes]] = {}
+    for key, value in cache._cache.items():
+        if "public-pages:" in key and not key.endswith(VERSION_KEY):
+            page, _, form = key.rpartition(":")
+            pages.setdefault(page, {})[form] = value
+    return pages
 
 
 @pytest.mark.django_db
@@ -125,18 +132,43 @@ def test_a_long_query_has_a_key_of_bounded_length(client, seed, page_cache):
     assert len(key) <= KEY_MAX
 
 
+def unpickled(stored):
+    return pickle.loads(stored)  # noqa: S301 - this test's own in-process cache
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/", "/engagements/1/", "/api/projets/?page_size=100"])
-def test_a_stored_page_is_smaller_than_its_body(client, seed, page_cache, path):
-    body = client.get(path).content
+def test_a_page_a_browser_asked_for_is_stored_compressed_only(client, seed, page_cache, path):
+    client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
 
-    (stored,) = stored_pages().values()
-    # Kept once in each encoding a hit may send as it is (qualicoop.compression):
-    # each under a third of the body, both with the headers under two thirds.
-    _, _, encodings = pickle.loads(stored)  # noqa: S301 - this test's own in-process cache
-    assert set(encodings) == {"br", "gzip"}
-    assert all(len(encoded) < len(body) / 3 for encoded in encodings.values())
-    assert len(stored) < len(body) * 2 / 3
+    (forms,) = stored_pages().values()
+    plain = gzip.decompress(unpickled(forms["gzip"])[2])
+    # Kept once in each encoding a hit may send as it is (qualicoop.compression),
+    # each with its headers under a third of the page: a browser's visit keeps
+    # nothing of the page's own size.
+    assert set(forms) == {"br", "gzip"}
+    assert all(len(stored) < len(plain) / 3 for stored in forms.values())
+    assert {unpickled(stored)[3] for stored in forms.values()} == {"br", "gzip"}
+    assert brotli.decompress(unpickled(forms["br"])[2]) == plain
+
+
+@pytest.mark.django_db
+def test_a_hit_reads_only_the_form_it_sends(client, seed, page_cache, monkeypatch):
+    client.get("/statistiques/", HTTP_ACCEPT_ENCODING="gzip")
+    read = []
+    original = LocMemCache.get
+
+    def get(self, key, *args, **kwargs):
+        read.append(key)
+        return original(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(LocMemCache, "get", get)
+
+    response = client.get("/statistiques/", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response["Content-Encoding"] == "gzip"
+    (page,) = [key for key in read if "public-pages:" in key and not key.endswith(VERSION_KEY)]
+    assert page.endswith(":gzip")
 
 
 @pytest.mark.django_db
