@@ -1,6 +1,6 @@
 from functools import partial
 
-from coops.access import is_reviewer
+from coops.access import is_reviewer, may_import
 
 from .accounts.notifications import unread_count
 from .accounts.session import EXPIRES_AT, WARN_BEFORE_SECONDS
@@ -12,7 +12,8 @@ def navigation(request):
     For a signed-in user, also when the session ends, for the expiry notice,
     and how many of their notifications are unread: a callable, which the
     template calls, so that only pages showing the header pay for its one
-    COUNT query (an export or a JSON answer does not).
+    COUNT query (an export or a JSON answer does not). Whether they may import
+    cooperatives likewise: only the federation's tabs ask.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -22,4 +23,5 @@ def navigation(request):
         "session_expires_at": request.session.get(EXPIRES_AT, ""),
         "session_warn_before": WARN_BEFORE_SECONDS,
         "nav_unread_notifications": partial(unread_count, user),
+        "nav_may_import": partial(may_import, user),
     }

@@ -1,9 +1,9 @@
-"""is_reviewer gives Django's own answer (has_perm), in one query per request."""
+"""is_reviewer and may_import give Django's own answer (has_perm), in one query each."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission, User
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 
-from coops.access import is_reviewer
+from coops.access import IMPORT_PERMISSION, REVIEW_PERMISSION, is_reviewer, may_import
 from tests import factories
 
 
@@ -15,6 +15,16 @@ def _fresh(user):
 def _direct_holder():
     user = factories.make_user("direct")
     user.user_permissions.add(Permission.objects.get(codename="review_selection"))
+    return user
+
+
+def _other_rights_only():
+    """In a group holding another right, and given yet another directly."""
+    user = factories.make_user("importer")
+    group = Group.objects.create(name="Imports")
+    group.permissions.add(Permission.objects.get(codename="add_cooperative"))
+    user.groups.add(group)
+    user.user_permissions.add(Permission.objects.get(codename="change_cooperative"))
     return user
 
 
@@ -34,6 +44,7 @@ ACCOUNTS = {
     "reviewer through the group": lambda: factories.make_reviewer(),
     "permission given directly": _direct_holder,
     "cooperative staff": lambda: factories.make_user("staff", coop=factories.make_coop("Alpha")),
+    "other rights only": _other_rights_only,
     "inactive reviewer": _inactive_reviewer,
     "superuser": _superuser,
     "inactive superuser": lambda: _superuser(active=False),
@@ -42,6 +53,7 @@ EXPECTED = {
     "reviewer through the group": True,
     "permission given directly": True,
     "cooperative staff": False,
+    "other rights only": False,
     "inactive reviewer": False,
     "superuser": True,
     "inactive superuser": False,
@@ -54,18 +66,35 @@ def test_it_agrees_with_has_perm(kind):
     user = _fresh(ACCOUNTS[kind]())
 
     assert is_reviewer(user) is EXPECTED[kind]
-    assert _fresh(user).has_perm("commitments.review_selection") is EXPECTED[kind]
+    assert _fresh(user).has_perm(REVIEW_PERMISSION) is EXPECTED[kind]
+
+
+# Who may import cooperatives: the superuser, and the one given that right.
+MAY_IMPORT = {"superuser", "other rights only"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ACCOUNTS)
+def test_the_right_to_import_agrees_with_has_perm(kind):
+    user = _fresh(ACCOUNTS[kind]())
+
+    assert may_import(user) is (kind in MAY_IMPORT)
+    assert _fresh(user).has_perm(IMPORT_PERMISSION) is (kind in MAY_IMPORT)
 
 
 def test_anonymous_visitors_are_not_reviewers():
     assert is_reviewer(AnonymousUser()) is False
+    assert may_import(AnonymousUser()) is False
 
 
 @pytest.mark.django_db
 def test_it_asks_the_database_once_per_request(django_assert_num_queries):
     user = _fresh(factories.make_reviewer())
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert is_reviewer(user)
         # The header and the view both ask: the second answer is remembered.
         assert is_reviewer(user)
+        # Another right is another question: one more query, remembered too.
+        assert not may_import(user)
+        assert not may_import(user)
