@@ -312,6 +312,13 @@ class ChoiceQuerySet(models.QuerySet["Choice"]):
     def published(self) -> "ChoiceQuerySet":
         return self.filter(published("selection"))
 
+    def with_project_counts(self) -> "ChoiceQuerySet":
+        """Each choice with ``project_count``, and ``described_count``: those described."""
+        return self.annotate(
+            project_count=models.Count("projects"),
+            described_count=models.Count("projects", filter=~models.Q(projects__description="")),
+        )
+
 
 class Choice(models.Model):
     """An engagement chosen by a selection."""

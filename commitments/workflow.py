@@ -194,15 +194,25 @@ def _move(
     return _record(locked, from_status=from_status, by=by, message=message, snapshot=snapshot)
 
 
-def missing_for_submission(selection: Selection) -> list[Problem]:
+def missing_for_submission(
+    selection: Selection, choices: list[Choice] | None = None
+) -> list[Problem]:
     """What keeps ``selection`` from being submitted, as a list of ``Problem``.
 
     Empty when the selection is complete. Used both to refuse a submission and
-    to show staff a checklist before they try.
+    to show staff a checklist before they try. ``choices``: the selection's
+    choices as ``ChoiceQuerySet.with_project_counts`` gives them, with their
+    engagement, when the caller has them already (the dashboard); read here
+    otherwise, in one query.
     """
     problems = []
     minimum = selection.campaign.min_engagements
-    choices = list(selection.choices.select_related("engagement").order_by("engagement__number"))
+    if choices is None:
+        choices = list(
+            selection.choices.select_related("engagement")
+            .with_project_counts()
+            .order_by("engagement__number")
+        )
     if len(choices) < minimum:
         problems.append(
             Problem(
@@ -216,13 +226,8 @@ def missing_for_submission(selection: Selection) -> list[Problem]:
                 % {"minimum": minimum, "count": len(choices)}
             )
         )
-    described = set(
-        Project.objects.filter(choice__selection=selection)
-        .exclude(description="")
-        .values_list("choice_id", flat=True)
-    )
     for choice in choices:
-        if choice.pk not in described:
+        if not choice.described_count:  # type: ignore[attr-defined]  # with_project_counts
             problems.append(
                 Problem(
                     _("Engagement %(number)s : décrivez au moins un projet.")

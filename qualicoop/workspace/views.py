@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -118,10 +118,7 @@ def dashboard(request, workspace):
 
     choices = list(
         selection.choices.select_related("engagement__pillar")
-        .annotate(
-            project_count=Count("projects"),
-            described_count=Count("projects", filter=~Q(projects__description="")),
-        )
+        .with_project_counts()
         .order_by("engagement__number")
     )
     transitions = list(_transitions(selection))
@@ -136,7 +133,7 @@ def dashboard(request, workspace):
             "selection": selection,
             "choices": choices,
             "remarked": remarked,
-            "problems": workflow.missing_for_submission(selection),
+            "problems": workflow.missing_for_submission(selection, choices),
             "moves": workflow.moves_for(
                 selection, user=request.user, membership=workspace.membership
             ),
