@@ -88,7 +88,7 @@ class Standing:
     @property
     def label(self) -> str:
         # Lazy: rendered in the language active where it is shown.
-        return lazy(self._label, str)()
+        return _lazy_label(self)
 
     @property
     def css(self) -> str:
@@ -101,6 +101,11 @@ class Standing:
             RENEWAL: "hourglass-split",
             EXPIRED: "x-circle",
         }.get(self.key, "dash-circle")
+
+
+# Made once: ``lazy()`` builds a class each time it is called (25 times a page
+# of the federation's matrix).
+_lazy_label = lazy(Standing._label, str)
 
 
 def standing(selection: Selection | None, today: datetime.date | None = None) -> Standing:
@@ -200,8 +205,8 @@ def timeline(cooperative: Cooperative) -> list[Selection]:
 
 
 def previous_cycle(selection: Selection) -> Selection | None:
-    """The cooperative's last cycle before ``selection``'s campaign, or None."""
-    return _previous_cycles(selection).first()
+    """The cooperative's last cycle before ``selection``'s campaign (with it), or None."""
+    return _previous_cycles(selection).select_related("campaign").first()
 
 
 def _previous_cycles(selection: Selection) -> models.QuerySet[Selection]:

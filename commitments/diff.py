@@ -248,6 +248,7 @@ def published_diff(selection):
         Selection.objects.published()
         .filter(cooperative=selection.cooperative_id)
         .exclude(pk=selection.pk)
+        .select_related("campaign")
         .first()
     )
     if published is None:

@@ -260,6 +260,7 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
     last_remarks = (
         {remark.engagement_id: remark for remark in requests[-1].remarks.all()} if requests else {}
     )
+    carry = cycles.carry_summary(selection)
     engagements = [
         {
             "choice": choice,
@@ -269,6 +270,7 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             # A submitted selection's engagements are frozen: the form has their fields.
             "remark_field": form.remark_field(choice.engagement) if decidable else None,
             "sent_back": str(choice.engagement.number) in sent_back,
+            "carry": carry.for_engagement(choice.engagement_id) if carry else None,
         }
         for choice in choices
     ]
@@ -293,7 +295,7 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             "history": edit_history(selection, current_choices=choices),
             "siblings": list(siblings.order_by("revision")),
             "projects_count": sum(len(item["projects"]) for item in engagements),
-            "carry": cycles.carry_summary(selection),
+            "carry": carry,
             "review_draft": draft,
             "notes": list(selection.internal_notes.select_related("author")),
             "note_form": note_form or InternalNoteForm(),
