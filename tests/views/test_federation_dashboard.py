@@ -113,8 +113,9 @@ def test_it_uses_a_constant_number_of_queries(
 
     # Session user, reviewer test, campaigns (the current one, the filter's list),
     # engagements, status counts, cooperatives count, one page of them, its
-    # choices, engagement counts, permissions (2), the header's unread notifications.
-    with django_assert_max_num_queries(13):
+    # choices, engagement counts, the import right (the tabs), the header's unread
+    # notifications.
+    with django_assert_max_num_queries(12):
         many = _count_queries(client)
     assert many == few
 
