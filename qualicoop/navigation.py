@@ -9,17 +9,18 @@ from .accounts.session import EXPIRES_AT, WARN_BEFORE_SECONDS
 def navigation(request):
     """What the header needs to show the right links to the right people.
 
-    For a signed-in user, also when the session ends, for the expiry notice,
-    and how many of their notifications are unread: a callable, which the
-    template calls, so that only pages showing the header pay for its one
-    COUNT query (an export or a JSON answer does not). Whether they may import
-    cooperatives likewise: only the federation's tabs ask.
+    For a signed-in user, also when the session ends, for the expiry notice.
+    Whether they are a reviewer and how many of their notifications are
+    unread are callables, which the template calls, so that only pages
+    showing the header pay for their queries (an export, a JSON answer or a
+    one-line page do not); whether they may import cooperatives likewise:
+    only the federation's tabs ask.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_is_reviewer": False}
     return {
-        "nav_is_reviewer": is_reviewer(user),
+        "nav_is_reviewer": partial(is_reviewer, user),
         "session_expires_at": request.session.get(EXPIRES_AT, ""),
         "session_warn_before": WARN_BEFORE_SECONDS,
         "nav_unread_notifications": partial(unread_count, user),
