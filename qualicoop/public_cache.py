@@ -16,12 +16,13 @@ in its links. Keys are hashed (bounded length) and bodies compressed.
 
 A page is stored in each form it is sent in, each under a key of its own:
 compressed once in each encoding clients accept (brotli and gzip, by
-``qualicoop.compression``), and as it is once a client accepting no compression
-(curl, a harvester) has asked for it. A hit reads just the bytes it sends, and
-neither compresses nor decompresses anything. (One entry holding every form
-made each hit read all of them, and decompress for those clients: the
-statistics page, 214 KB, was served at 0.44 × the static floor.) The plain form
-is kept only when asked for: it is four to ten times the size of the others.
+``qualicoop.compression``) when a client accepting one first asks for it, and
+as it is when a client accepting no compression (curl, a harvester) does. A
+hit reads just the bytes it sends, and neither compresses nor decompresses
+anything. (One entry holding every form made each hit read all of them, and
+decompress for those clients: the statistics page, 214 KB, was served at
+0.44 × the static floor.) The plain form is kept only when asked for: it is
+four to ten times the size of the others.
 """
 
 import hashlib
@@ -163,9 +164,13 @@ def _packed(response: HttpResponse, form: str) -> dict[str, StoredPage]:
     identity = (status, headers, response.content, IDENTITY)
     if not compression.may_compress(response):
         return dict.fromkeys(SENT_AS, identity)
+    if form == IDENTITY:
+        # The compressed forms are made by the first client that asks for one:
+        # they may be in the cache already.
+        return {IDENTITY: identity}
     # Pages compress about tenfold. Each encoding is made here, once: a hit
     # sends its bytes as they are, it never renders or compresses again.
-    forms = {
+    return {
         encoding: (
             status,
             headers,
@@ -174,9 +179,6 @@ def _packed(response: HttpResponse, form: str) -> dict[str, StoredPage]:
         )
         for encoding in compression.ENCODINGS
     }
-    if form == IDENTITY:
-        forms[IDENTITY] = identity
-    return forms
 
 
 def _unpacked(stored: StoredPage) -> HttpResponse:
