@@ -217,29 +217,23 @@ def session_cookie(username):
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
-def compressed_size(path, cookie=None):
-    headers = {"Accept-Encoding": "gzip"}
-    if cookie:
-        headers["Cookie"] = cookie
-    request = urllib.request.Request(BASE + path, headers=headers)
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
-        body = response.read()
-        status = response.status
-        encoded = response.headers.get("Content-Encoding") == "gzip"
-    # Whitenoise serves static files pre-compressed; pages are compressed as a
-    # proxy would (gzip level 6) to count what travels.
-    size = len(body) if encoded else len(gzip.compress(body, 6))
-    return status, size, (gzip.decompress(body) if encoded else body)
-
-
-def warm(path, cookie, accept):
-    """One request as wrk will send them: the page cache then holds what wrk asks for."""
+def fetch(path, cookie=None, accept=None):
+    """One request to the server under test: status, Content-Encoding and body as sent."""
     headers = {"Accept-Encoding": accept} if accept else {}
     if cookie:
         headers["Cookie"] = cookie
     request = urllib.request.Request(BASE + path, headers=headers)
     with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
-        response.read()
+        return response.status, response.headers.get("Content-Encoding"), response.read()
+
+
+def compressed_size(path, cookie=None):
+    status, encoding, body = fetch(path, cookie, "gzip")
+    encoded = encoding == "gzip"
+    # Whitenoise serves static files pre-compressed; pages are compressed as a
+    # proxy would (gzip level 6) to count what travels.
+    size = len(body) if encoded else len(gzip.compress(body, 6))
+    return status, size, (gzip.decompress(body) if encoded else body)
 
 
 def wrk(path, seconds, cookie=None, accept=BROWSER):
@@ -415,7 +409,8 @@ def home_transfer():
 
 def measure(label, path, seconds, cookie, floor_rps, timing, accept=BROWSER):
     status, size_bytes, body = compressed_size(path, cookie)
-    warm(path, cookie, accept)
+    # Asked once as wrk will ask: the page cache then holds the form wrk gets.
+    fetch(path, cookie, accept)
     rps, p50, p99, errors = wrk(path, seconds, cookie, accept)
     floor_rps = floor_rps or rps
     row = {
