@@ -10,7 +10,7 @@ PORT ?= 8000
 # Dependencies are installed from the lock files only, every package pinned
 # with its hashes, so that every machine runs the same code. pyproject.toml
 # says what the project needs; `make lock` turns it into the lock files.
-# requirements/base.txt: what runs the portal; requirements/dev.txt: the same
+# requirements/base.lock: what runs the portal; requirements/dev.lock: the same
 # pins plus the test and lint tools.
 #
 # The venv's own pip (from ensurepip) is kept as it is: upgrading it would
@@ -20,12 +20,12 @@ $(VENV)/bin/python:
 
 # A change of a lock file reinstalls; system-deps is order-only: checked on
 # every run, it never forces a reinstall.
-$(VENV)/.deps-run: requirements/base.txt | $(VENV)/bin/python system-deps
-	$(VENV)/bin/pip install -q --require-hashes -r requirements/base.txt
+$(VENV)/.deps-run: requirements/base.lock | $(VENV)/bin/python system-deps
+	$(VENV)/bin/pip install -q --require-hashes -r requirements/base.lock
 	touch $@
 
-$(VENV)/.deps-dev: requirements/base.txt requirements/dev.txt | $(VENV)/bin/python system-deps
-	$(VENV)/bin/pip install -q --require-hashes -r requirements/dev.txt
+$(VENV)/.deps-dev: requirements/base.lock requirements/dev.lock | $(VENV)/bin/python system-deps
+	$(VENV)/bin/pip install -q --require-hashes -r requirements/dev.lock
 	touch $@ $(VENV)/.deps-run
 
 # Refresh the lock files after a change of the dependencies in pyproject.toml.
@@ -44,8 +44,8 @@ lock: | $(VENV)/bin/python
 	@$(VENV)/bin/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" \
 		|| $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
 	@mkdir -p requirements
-	$(LOCK) -o requirements/base.txt
-	$(LOCK) --extra dev -c requirements/base.txt -o requirements/dev.txt
+	$(LOCK) -o requirements/base.lock
+	$(LOCK) --extra dev -c requirements/base.lock -o requirements/dev.lock
 
 # Debian packages the Python ones lean on: Pango and HarfBuzz, which WeasyPrint
 # loads at run time to lay out PDFs; nginx, the reverse proxy in front of
