@@ -25,7 +25,11 @@ def editing(transactional_db):
 def _sign_in(page, url, username):
     page.fill("#id_username", username)
     page.fill("#id_password", factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    # Until the page reached after signing in has loaded, its deferred scripts
+    # (keep-typing.js, which listens to what is typed) may not be running yet:
+    # text filled in before then is never kept, on a slow machine.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Se connecter").click()
 
 
 @pytest.mark.browser
