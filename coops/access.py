@@ -11,7 +11,9 @@ functions, so that the rule lives in one place and one test matrix covers it:
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -27,29 +29,78 @@ IMPORT_PERMISSION = "coops.add_cooperative"
 AnyUser = User | AnonymousUser
 
 
+# The rights the header and the federation pages ask about on every page: read
+# with the user itself (``qualicoop.accounts.backends``), not one query each.
+PAGE_PERMISSIONS = (REVIEW_PERMISSION, IMPORT_PERMISSION)
+
+
+def held_sql(user_alias: str) -> str:
+    """SQL: whether the user row ``user_alias`` holds a permission, held directly or
+    through a group; two parameters follow, the permission's app label and codename.
+
+    Written in SQL rather than with the ORM: built by the ORM, the same EXISTS
+    took 1.5 ms a page, most of it constructing the query and PostgreSQL
+    planning its joins (measured in docs/benchmarks.md); this one plans in a
+    third of a millisecond, alone or inside the query that loads the user.
+    """
+    tables = {
+        "permission": Permission._meta.db_table,
+        "content_type": ContentType._meta.db_table,
+        "user_permissions": User.user_permissions.through._meta.db_table,
+        "user_groups": User.groups.through._meta.db_table,
+        "group_permissions": Group.permissions.through._meta.db_table,
+    }
+    # Table names from the models, the alias from our code: no input reaches this SQL.
+    return (  # noqa: S608
+        "EXISTS (SELECT 1 FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id"
+        " WHERE ct.app_label = %s AND p.codename = %s AND ("
+        "EXISTS (SELECT 1 FROM {user_permissions} up"
+        " WHERE up.user_id = {user}.id AND up.permission_id = p.id)"
+        " OR EXISTS (SELECT 1 FROM {user_groups} ug"
+        " JOIN {group_permissions} gp ON gp.group_id = ug.group_id"
+        " WHERE ug.user_id = {user}.id AND gp.permission_id = p.id)))"
+    ).format(user=user_alias, **tables)
+
+
+def held_params(permission: str) -> list[str]:
+    """The parameters of ``held_sql`` for ``"app_label.codename"``."""
+    return permission.split(".", 1)
+
+
+def remember_held(user: User, answers: dict[str, bool]) -> None:
+    """Answers of ``held_sql`` read elsewhere (with the user), kept where ``holds`` looks."""
+    _remembered(user).update(answers)
+
+
+def _remembered(user: AnyUser) -> dict[str, bool]:
+    # An attribute, not ``user.__dict__``: ``request.user`` is a lazy wrapper,
+    # whose attributes, unlike its ``__dict__``, are those of the user.
+    if not hasattr(user, "_held_permissions"):
+        user._held_permissions = {}  # type: ignore[union-attr]
+    return user._held_permissions  # type: ignore[union-attr]
+
+
 def holds(user: AnyUser, permission: str) -> bool:
     """``user.has_perm(permission)`` of Django's model backend, in one EXISTS query.
 
     Active superusers hold every permission. The answer is remembered on the
-    user object for the request. ``has_perm`` loads every permission of the
-    user and of its groups (two queries) to answer one question, and the
-    header asks on every page; asked of the permission itself, held directly
-    or through a group, it is also a third of the time of
-    ``reviewers().filter(pk=…)``, whose query takes 0.8 ms to build
-    (measured in docs/benchmarks.md).
+    user object for the request; those of ``PAGE_PERMISSIONS`` come with the
+    user when it is loaded for the request. ``has_perm`` loads every permission
+    of the user and of its groups (two queries) to answer one question, and
+    the header asks on every page.
     """
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    remembered = user.__dict__.setdefault("_held_permissions", {})
+    remembered = _remembered(user)
     if permission not in remembered:
-        app_label, codename = permission.split(".")
-        remembered[permission] = Permission.objects.filter(
-            Q(user=user) | Q(group__user=user),
-            codename=codename,
-            content_type__app_label=app_label,
-        ).exists()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {held_sql('u')} FROM {User._meta.db_table} u WHERE u.id = %s",  # noqa: S608 - table names from the models
+                [*held_params(permission), user.pk],
+            )
+            remembered[permission] = bool(cursor.fetchone()[0])
     return remembered[permission]
 
 

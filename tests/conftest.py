@@ -44,7 +44,7 @@ def _fast_and_static(settings, tmp_path):
     settings.PUBLIC_PAGE_CACHE = False
     # Each test starts with an empty cache, as the database starts empty.
     cache.clear()
-    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AUTHENTICATION_BACKENDS = ["qualicoop.accounts.backends.SignedInUserBackend"]
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from django.views.decorators.http import require_POST
 from coops import invitations
 from coops.models import Invitation
 
+from . import backends
+
 # Longer than any token we hand out: refused before anything is looked up.
 TOKEN_MAX = 100
 
@@ -139,7 +141,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except invitations.InvitationError as error:
             form.add_error(None, str(error))
         else:
-            login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, new_user, backend=backends.PATH)
             return _welcome(request, invitation)
     return render(request, "accounts/invitation.html", {**context, "form": form})
 

@@ -33,25 +33,47 @@ class SignedInRequest(HttpRequest):
     user: User
 
 
+def unread_sql(user_alias: str) -> str:
+    """SQL: the number of unread notifications of the user row ``user_alias``.
+
+    For the query that loads the signed-in user (``qualicoop.accounts.backends``),
+    which then calls ``remember_unread_count``: the header's count costs no
+    query of its own.
+    """
+    table = Notification._meta.db_table
+    # The table name from the model, the alias from our code: no input reaches this SQL.
+    return (
+        f"(SELECT COUNT(*) FROM {table} n"  # noqa: S608
+        f" WHERE n.user_id = {user_alias}.id AND n.read_at IS NULL)"
+    )
+
+
+def remember_unread_count(user: User, count: int) -> None:
+    user._unread_notifications = count  # type: ignore[attr-defined]
+
+
 def unread_count(user: User | AnonymousUser) -> int:
     """How many of ``user``'s notifications are unread: one COUNT on the (user, read_at) index.
 
     Remembered on the user object for the request, as the header may ask more
-    than once while a page renders.
+    than once while a page renders; usually counted already by the query that
+    loaded the user (``unread_sql``).
     """
     if not user.is_authenticated:
         return 0
-    remembered = user.__dict__
-    if "_unread_notifications" not in remembered:
-        remembered["_unread_notifications"] = Notification.objects.filter(
+    # Attributes, not ``user.__dict__``: ``request.user`` is a lazy wrapper,
+    # whose attributes, unlike its ``__dict__``, are those of the user.
+    if not hasattr(user, "_unread_notifications"):
+        user._unread_notifications = Notification.objects.filter(  # type: ignore[union-attr]
             user=user, read_at__isnull=True
         ).count()
-    return remembered["_unread_notifications"]
+    return user._unread_notifications  # type: ignore[union-attr]
 
 
 def _forget_unread_count(user: User) -> None:
     # Marking read happens before the page renders: the header then counts afresh.
-    user.__dict__.pop("_unread_notifications", None)
+    if hasattr(user, "_unread_notifications"):
+        del user._unread_notifications  # type: ignore[attr-defined]
 
 
 @login_required

@@ -279,5 +279,5 @@ def axes_on(settings):
     settings.AXES_ENABLED = True
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "qualicoop.accounts.backends.SignedInUserBackend",
     ]

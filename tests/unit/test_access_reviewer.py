@@ -1,9 +1,17 @@
-"""is_reviewer and may_import give Django's own answer (has_perm), in one query each."""
+"""is_reviewer and may_import give Django's own answer (has_perm), in one query each,
+and none at all for the user a request loads (``SignedInUserBackend``)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
+from commitments.models import Notification
 from coops.access import IMPORT_PERMISSION, REVIEW_PERMISSION, is_reviewer, may_import
+from qualicoop.accounts.backends import SignedInUserBackend
+from qualicoop.accounts.notifications import unread_count
 from tests import factories
 
 
@@ -98,3 +106,64 @@ def test_it_asks_the_database_once_per_request(django_assert_num_queries):
         # Another right is another question: one more query, remembered too.
         assert not may_import(user)
         assert not may_import(user)
+
+
+def _signed_in(user):
+    """The account as the backend loads it for a request of its session."""
+    return SignedInUserBackend().get_user(user.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ACCOUNTS)
+def test_the_user_loaded_for_a_request_carries_the_same_answers(kind, django_assert_num_queries):
+    account = _fresh(ACCOUNTS[kind]())
+    if not account.is_active:
+        # The backend refuses inactive accounts, as Django's model backend does.
+        assert _signed_in(account) is None
+        return
+    with django_assert_num_queries(1):
+        user = _signed_in(account)
+    with django_assert_num_queries(0):
+        assert is_reviewer(user) is EXPECTED[kind]
+        assert may_import(user) is (kind in MAY_IMPORT)
+        assert unread_count(user) == 0
+
+
+@pytest.mark.django_db
+def test_the_user_loaded_for_a_request_counts_only_their_unread_notifications():
+    reader, other = factories.make_user("lecteur"), factories.make_user("autre")
+    for user, read_at in [(reader, None), (reader, None), (reader, timezone.now()), (other, None)]:
+        Notification.objects.create(user=user, text="Texte", url="/", read_at=read_at)
+
+    assert unread_count(_signed_in(reader)) == 2
+    assert unread_count(_signed_in(other)) == 1
+
+
+@pytest.mark.django_db
+def test_a_user_no_longer_there_is_no_one():
+    user = factories.make_user("parti")
+    pk = user.pk
+    user.delete()
+
+    assert _signed_in(User(pk=pk)) is None
+
+
+@pytest.mark.django_db
+def test_a_page_asks_for_the_user_its_rights_and_its_count_once(client, reference):
+    """The header (reviewer? unread?) costs no query beyond loading the user."""
+    reviewer = factories.make_reviewer()
+    Notification.objects.create(user=reviewer, text="Texte", url="/")
+    client.force_login(reviewer)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("federation:queue"))
+    asked = [
+        query["sql"]
+        for query in queries
+        if "auth_permission" in query["sql"] or "commitments_notification" in query["sql"]
+    ]
+    assert page.status_code == 200
+    # The federation's link and the unread badge are shown, from that one query.
+    assert f'href="{reverse("federation:queue")}"' in page.content.decode()
+    assert 'data-unread="1">1 non lue</span>' in page.content.decode()
+    assert len(asked) == 1, asked

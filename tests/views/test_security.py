@@ -27,7 +27,7 @@ def lockout(settings):
     settings.LOGIN_LOCKS = {("username", "ip_address"): 3, ("username",): 20}
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "qualicoop.accounts.backends.SignedInUserBackend",
     ]
 
 
