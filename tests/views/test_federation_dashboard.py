@@ -111,11 +111,11 @@ def test_it_uses_a_constant_number_of_queries(
         coop = factories.make_coop(f"Coop {index}")
         factories.make_selection(coop, campaign_in_progress, numbers=range(1, 9 + index % 4))
 
-    # Session user, reviewer test, campaigns (the current one, the filter's list),
-    # engagements, status counts, cooperatives count, one page of them, its
-    # choices, engagement counts, the import right (the tabs), the header's unread
-    # notifications.
-    with django_assert_max_num_queries(12):
+    # Session user (with the reviewer test, the import right and the header's
+    # unread count), campaigns (the current one, the filter's list), engagements,
+    # status counts, cooperatives count, one page of them, its choices,
+    # engagement counts.
+    with django_assert_max_num_queries(9):
         many = _count_queries(client)
     assert many == few
 

@@ -238,6 +238,6 @@ def test_it_uses_a_constant_number_of_queries(
             _submitted(coop, campaign, days_ago=index)
 
     # The campaigns are read once for the filter bar (select and validation).
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(12):
         many = _count_queries(client)
     assert many == few

@@ -185,7 +185,7 @@ def test_it_uses_a_bounded_number_of_queries(
         factories.make_published(other, campaign, reviewer, numbers=range(1, 13), projects_per=3)
     client.force_login(staff_a)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         response = client.get(_url(coop_a))
 
     assert response.status_code == 200

@@ -168,7 +168,7 @@ def test_it_uses_a_bounded_number_of_queries(
         )
     client.force_login(staff_a)
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("workspace:dashboard", args=[coop_a.slug]))
 
     assert response.status_code == 200

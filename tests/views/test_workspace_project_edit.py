@@ -167,8 +167,8 @@ def test_the_editor_runs_the_same_queries_at_ten_times_the_data(
         for n in range(18)
     )
 
-    # Session user, membership, campaign, selection, the project (with its
-    # engagement), the header's reviewer test and its count of unread notifications.
-    with django_assert_max_num_queries(7):
+    # Session user (with the header's reviewer test and unread count), membership,
+    # campaign, selection, the project (with its engagement).
+    with django_assert_max_num_queries(5):
         many = _count_queries(client, _url(project))
     assert many == few
