@@ -13,19 +13,31 @@ PORT ?= 8000
 # requirements/base.lock: what runs the portal; requirements/dev.lock: the same
 # pins plus the test and lint tools.
 #
-# The venv's own pip (from ensurepip) is kept as it is: upgrading it would
-# fetch whatever pip is newest, outside the lock.
+# The lock files are installed as complete sets: --no-deps, so that no
+# package's own requirements are resolved again against what was released
+# since (a new fonttools once broke the install of a lock that pinned the
+# previous one); `pip check` then proves the set is complete and consistent.
+# The installer is pinned too: requirements/bootstrap.lock brings a known pip,
+# with its hashes, before anything else.
+PIP_INSTALL := $(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# A change of a lock file reinstalls; system-deps is order-only: checked on
-# every run, it never forces a reinstall.
-$(VENV)/.deps-run: requirements/base.lock | $(VENV)/bin/python system-deps
-	$(VENV)/bin/pip install -q --require-hashes -r requirements/base.lock
+$(VENV)/.pip: requirements/bootstrap.lock | $(VENV)/bin/python
+	$(PIP_INSTALL) -r requirements/bootstrap.lock
 	touch $@
 
-$(VENV)/.deps-dev: requirements/base.lock requirements/dev.lock | $(VENV)/bin/python system-deps
-	$(VENV)/bin/pip install -q --require-hashes -r requirements/dev.lock
+# A change of a lock file reinstalls; system-deps is order-only: checked on
+# every run, it never forces a reinstall.
+$(VENV)/.deps-run: requirements/base.lock $(VENV)/.pip | system-deps
+	$(PIP_INSTALL) -r requirements/base.lock
+	$(VENV)/bin/python -m pip check --disable-pip-version-check
+	touch $@
+
+$(VENV)/.deps-dev: requirements/base.lock requirements/dev.lock $(VENV)/.pip | system-deps
+	$(PIP_INSTALL) -r requirements/dev.lock
+	$(VENV)/bin/python -m pip check --disable-pip-version-check
 	touch $@ $(VENV)/.deps-run
 
 # Refresh the lock files after a change of the dependencies in pyproject.toml.
@@ -37,15 +49,16 @@ $(VENV)/.deps-dev: requirements/base.lock requirements/dev.lock | $(VENV)/bin/py
 # is constrained by base so that both files pin the same versions.
 UV_VERSION := 0.13.8
 LOCK_ARGS ?=
-LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+LOCK := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 
 lock: | $(VENV)/bin/python
 	@$(VENV)/bin/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" \
 		|| $(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
 	@mkdir -p requirements
-	$(LOCK) -o requirements/base.lock
-	$(LOCK) --extra dev -c requirements/base.lock -o requirements/dev.lock
+	$(LOCK) requirements/bootstrap.in -o requirements/bootstrap.lock
+	$(LOCK) pyproject.toml -o requirements/base.lock
+	$(LOCK) pyproject.toml --extra dev -c requirements/base.lock -o requirements/dev.lock
 
 # Debian packages the Python ones lean on: Pango and HarfBuzz, which WeasyPrint
 # loads at run time to lay out PDFs; nginx, the reverse proxy in front of
@@ -78,9 +91,14 @@ setup: $(VENV)/.deps-run
 	$(PY) manage.py create_demo_accounts
 
 # The task worker (e-mails, heavy jobs) runs beside the development server and
-# stops with it.
+# stops with it. HOST and PORT reach the settings, so that absolute links
+# (e-mails, PDFs, canonical URLs) name the address actually served.
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: setup
 	@echo "Quali'Coop : http://$(HOST):$(PORT)/ (serveur et file de tâches)"
+	@echo "  Comptes de démonstration : voir README.md (mot de passe : qualicoop-demo)"
+	@echo "  E-mails : affichés dans ce terminal, pas envoyés (sauf EMAIL_BACKEND donné)"
 	$(PY) manage.py db_worker & trap 'kill $$!' EXIT; $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.deps-dev

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -209,6 +210,10 @@ def create_account_and_accept(
     *, invitation: Invitation, first_name: str, last_name: str, password: str
 ) -> User:
     """A new account, named by its e-mail address, that takes up the invitation at once."""
+    # The password is hashed before the transaction opens: the hash takes a
+    # noticeable time by design, and on SQLite a write transaction holds the
+    # whole database's write lock while it is open.
+    password_hash = make_password(password)
     with transaction.atomic():
         if account_for(invitation.email) is not None:
             raise InvitationError(
@@ -217,10 +222,10 @@ def create_account_and_accept(
             )
         try:
             with transaction.atomic():
-                user = get_user_model().objects.create_user(
+                user = get_user_model().objects.create(
                     username=invitation.email,
                     email=invitation.email,
-                    password=password,
+                    password=password_hash,
                     first_name=first_name,
                     last_name=last_name,
                 )

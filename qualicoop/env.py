@@ -46,6 +46,23 @@ def env_list(name, default=()):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# SQLite serves one server with a few writers (the development server and its
+# task worker, a small federation): it holds them with these settings rather
+# than answering "database is locked".
+# - WAL: readers never wait for the writer, nor the writer for readers.
+# - IMMEDIATE: a transaction takes the write lock when it begins. A deferred one
+#   reads first and asks for the lock at its first write, and when another
+#   writer got it in between, SQLite fails at once instead of waiting.
+# - timeout: how long a writer waits for the lock (seconds), enough for a burst.
+# - synchronous=NORMAL is durable under WAL up to the last commits before a
+#   power loss, and avoids an fsync per transaction.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
 def database_from_url(url, *, base_dir):
     """Turn DATABASE_URL into Django's DATABASES["default"].
 
@@ -61,6 +78,7 @@ def database_from_url(url, *, base_dir):
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path or str(base_dir / "db.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -76,6 +94,20 @@ def database_from_url(url, *, base_dir):
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite or postgres)."
     )
+
+
+def development_site_url() -> str:
+    """The development server's own address, from the HOST and PORT that `make run` serves.
+
+    A server listening on every interface (0.0.0.0, ::) is reached on this
+    machine through the loopback address.
+    """
+    host = env_str("HOST", "127.0.0.1") or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - a name to translate, not a bind
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env_int('PORT', 8000)}"
 
 
 def site_url_from(raw: str) -> str:

@@ -15,6 +15,7 @@ from .env import (
     cache_from_url,
     cache_is_shared,
     database_from_url,
+    development_site_url,
     env_bool,
     env_int,
     env_list,
@@ -39,7 +40,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public address: every absolute link (e-mails, API, sitemap, canonical URLs)
 # is built from it, never from the request's Host (qualicoop.absolute_urls).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# In development it follows the address `make run` serves (HOST and PORT), so
+# that `make run PORT=8101` sends invitation links to port 8101.
+SITE_URL = env_str("SITE_URL", development_site_url() if DEBUG else "")
 if not DEBUG and not SITE_URL:
     raise ImproperlyConfigured("SITE_URL must be set when DEBUG is false.")
 SITE_URL = site_url_from(SITE_URL)
