@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint typecheck lock system-deps bench soak cluster backup restore lighthouse clean
+.PHONY: run setup test lint typecheck migrations suite suite-fast screenshots lock system-deps bench soak cluster backup restore lighthouse clean
 
 # Dependencies are installed from the lock files only, every package pinned
 # with its hashes, so that every machine runs the same code. pyproject.toml
@@ -108,12 +108,40 @@ lint: $(VENV)/.deps-dev
 typecheck: $(VENV)/.deps-dev
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+migrations: $(VENV)/.deps-dev
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
+
+# The suite in two parts: the tests that need no browser run in parallel, one
+# process per core (pytest-xdist); then, one at a time, those that drive
+# Chromium, start app servers or run the HTML validator (Java). Coverage of
+# the code and the templates is measured over both parts and must stay above
+# the floor (README, "Tests"). PYTEST_ARGS passes options to both parts,
+# e.g. make test PYTEST_ARGS="--lf".
+TEST_WORKERS ?= auto
+COVERAGE_FLOOR := 85
+PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true TEMPLATE_DEBUG=true $(VENV)/bin/pytest
+PARALLEL := -m "not browser and not integration and not validity"
+SERIAL := -m "browser or integration or validity"
+
+test: lint typecheck migrations suite
+
+suite: $(VENV)/.deps-dev
+	$(PYTEST) -n $(TEST_WORKERS) $(PARALLEL) --cov --cov-report= $(PYTEST_ARGS)
+	$(PYTEST) $(SERIAL) --cov --cov-append --cov-report= $(PYTEST_ARGS)
+	@echo "Couverture (plancher $(COVERAGE_FLOOR) %) :"
+	$(VENV)/bin/coverage report --fail-under=$(COVERAGE_FLOOR) --format=total
+
+# The parallel part alone, without coverage: CI runs it on its second database.
+suite-fast: $(VENV)/.deps-dev
+	$(PYTEST) -n $(TEST_WORKERS) $(PARALLEL) $(PYTEST_ARGS)
+
+# The README's screenshots, taken again by the browser tests (an ordinary run
+# writes them under test-results/ and leaves the tracked ones alone).
+screenshots: $(VENV)/.deps-dev
+	REFRESH_SCREENSHOTS=1 $(PYTEST) tests/browser $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 build *.egg-info
+	rm -rf $(VENV) staticfiles db.sqlite3 build *.egg-info .coverage .coverage.* test-results
 
 bench: $(VENV)/.deps-run
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk

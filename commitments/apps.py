@@ -7,4 +7,4 @@ class CommitmentsConfig(AppConfig):
     verbose_name = _("Engagements Quali'Coop")
 
     def ready(self):
-        from . import cache_invalidation  # noqa: F401 - connects the receivers
+        from . import publication  # noqa: F401 - connects the receivers

@@ -182,7 +182,7 @@ def cycle_selections() -> models.QuerySet[Selection]:
     """Every cooperative's cycles: of each campaign, its last validated revision.
 
     The one place "a past validated selection" is written. Once validated a
-    selection was public (DESIGN.md); later revisions of the same campaign
+    selection was public; later revisions of the same campaign
     replace it, drafts and submissions are never part of it.
     """
     later = Selection.objects.filter(

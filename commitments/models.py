@@ -38,7 +38,7 @@ def someone(verbose_name: StrOrPromise) -> models.ForeignKey:
 
 
 def published(path: str = "") -> models.Q:
-    """The public sees published selections and nothing else (DESIGN.md).
+    """The public sees published selections and nothing else.
 
     The one place this condition is written: ``path`` leads from the model
     being filtered to its selection ("" on a selection, "choice__selection"
@@ -213,7 +213,7 @@ class Status(models.TextChoices):
     VALIDATED = "validated", _("Validée")
 
 
-# Staff may edit only in these states (DESIGN.md).
+# Staff may edit only in these states.
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
 

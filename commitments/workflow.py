@@ -32,7 +32,7 @@ from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 
-from . import indicators, notifications
+from . import indicators, notifications, publication
 from .models import (
     Campaign,
     Choice,
@@ -412,9 +412,9 @@ def load_in_bulk(
     rows are those of ``submit_selection`` then ``validate_selection``: the
     snapshot, a transition per move, publication and validity. The system
     alone makes these moves (no actor, no notification: nobody waits on a
-    loaded selection); per-selection signals are not sent (a cooperative's PDF
-    is made on its first download, as for loaded fixtures), the public pages
-    are refreshed once. Every selection must be a complete draft, or nothing
+    loaded selection); the publication event is sent once, for the public
+    pages as a whole (a cooperative's PDF is made on its first download, as
+    for loaded fixtures). Every selection must be a complete draft, or nothing
     moves.
     """
     with transaction.atomic():
@@ -436,9 +436,8 @@ def load_in_bulk(
         for start in range(0, len(locked), LOAD_BATCH):
             _load_batch(locked[start : start + LOAD_BATCH], validated, submitted_on)
         if validated:
-            from .cache_invalidation import bump_on_commit
-
-            bump_on_commit()
+            # Written in bulk, past the receivers: the public pages as a whole.
+            publication.changed(reference=True)
 
 
 def _load_batch(batch: list[Selection], validated: bool, submitted_on: datetime.date) -> None:

@@ -1,7 +1,7 @@
 """Reading settings from the environment, loudly.
 
 A typo in a production variable must stop the app at start-up rather than
-quietly fall back to a default (STYLE.md: settings fail loudly).
+quietly fall back to a default (settings fail loudly).
 """
 
 import os

@@ -117,6 +117,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Coverage of the templates (make test) reads their debug information.
+            "debug": env_bool("TEMPLATE_DEBUG", DEBUG),
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

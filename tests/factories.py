@@ -1,4 +1,4 @@
-"""Test data built in code, with named people (STYLE.md).
+"""Test data built in code, with named people.
 
 Published selections go through the real workflow, so that tests never rely
 on a status written by hand.
@@ -52,10 +52,9 @@ def make_campaign(name="Campagne ouverte", *, open_=True, minimum=8):
 def make_selection(coop, campaign, *, numbers=(), projects_per=1, by=None, prefix=""):
     """A draft choosing the engagements ``numbers``, each with ``projects_per`` projects."""
     selection = workflow.start_selection(cooperative=coop, campaign=campaign, by=by)
+    engagements = Engagement.objects.in_bulk(list(numbers), field_name="number")
     for number in numbers:
-        choice = Choice.objects.create(
-            selection=selection, engagement=Engagement.objects.get(number=number)
-        )
+        choice = Choice.objects.create(selection=selection, engagement=engagements[number])
         for index in range(projects_per):
             Project.objects.create(
                 choice=choice,

@@ -11,6 +11,10 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The domain knows nothing of its documents: they listen to its saves
-        # and deletions instead, and remake a cooperative's PDF once they commit.
-        from . import triggers  # noqa: F401 - connects the receivers
+        # The domain knows nothing of its documents: they listen to its one
+        # event for published content, and remake the PDFs it names.
+        from commitments.publication import published_content_changed
+
+        from . import triggers
+
+        published_content_changed.connect(triggers.remake, dispatch_uid="documents-remake")

@@ -1,6 +1,6 @@
 """The pillars' (and the site's) colours for documents, read from the site's own stylesheet.
 
-Each pillar has its colour everywhere (DESIGN.md): the stylesheet declares it
+Each pillar has its colour everywhere: the stylesheet declares it
 once, as ``--qc-pillar-<n>`` and ``--qc-pillar-<n>-soft``, and the PDFs and
 spreadsheets read the same declarations instead of restating them.
 """

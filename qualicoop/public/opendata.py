@@ -1,6 +1,6 @@
 """What the public may read, as data: the published projects, their progress and their figures.
 
-Everything here starts from ``commitments.models.published`` (DESIGN.md: a draft, a
+Everything here starts from ``commitments.models.published`` (a draft, a
 submission or a remark never leaks): the projects of published selections, their
 indicators, the measured values the public may see (``Measurement.objects.public()``)
 and the published progress updates (``ProgressUpdate.objects.published()``).

@@ -8,9 +8,9 @@ copy beside it, and the download addresses send it with ``ETag`` and
 ``Last-Modified``, answering 304 to a client that has it already.
 
 When the files are written again: on each publication. Whatever changes what
-the public sees moves the public pages' version (``commitments.cache_invalidation``
+the public sees moves the public pages' version (``commitments.publication``
 and ``qualicoop.public_cache``); each set of files records the version it was
-written for (its *stamp*). After every commit touching the published models,
+written for (its *stamp*). On the domain's ``published_content_changed`` event,
 and on each download, a set whose stamp is not the current one is queued for
 writing again (``refresh_files``, a django-tasks task run by the worker); until
 the worker is done, the previous files are served. A set never written yet
@@ -38,26 +38,12 @@ from typing import IO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django_tasks import task
 
-from commitments.models import (
-    Campaign,
-    Choice,
-    Engagement,
-    Indicator,
-    Measurement,
-    Pillar,
-    ProgressUpdate,
-    Project,
-    Selection,
-)
-from coops.models import Cooperative
 from qualicoop import compression
 from qualicoop.public_cache import public_version
 
@@ -75,18 +61,6 @@ GZIP_LEVEL = 6
 # number of commits and downloads that notice the files are behind.
 QUEUED_FOR = 600
 # The models whose changes may reach the open data (the ones the public pages follow).
-FOLLOWED_MODELS = (
-    Pillar,
-    Engagement,
-    Campaign,
-    Cooperative,
-    Selection,
-    Choice,
-    Project,
-    Indicator,
-    Measurement,
-    ProgressUpdate,
-)
 
 
 @dataclass(frozen=True)
@@ -295,24 +269,9 @@ def refresh_if_behind() -> None:
         request_refresh(stamp)
 
 
-def _published_content_changed(sender, **kwargs) -> None:
-    # After commitments' own receiver (its app is ready first): by the time
-    # this runs on commit, a publication has moved the public version.
-    # One callback per change, each after the domain's of the same change:
-    # the last one of a transaction runs after every move of the version.
-    # Robust: a file system at fault is logged, it never fails the publication.
-    transaction.on_commit(refresh_if_behind, robust=True)
-
-
-def connect() -> None:
-    """Follow the published models (``PublicConfig.ready``)."""
-    for model in FOLLOWED_MODELS:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _published_content_changed,
-                sender=model,
-                dispatch_uid=f"opendata-files-{signal is post_save}-{model._meta.label}",
-            )
+def published_content_changed(sender, **kwargs) -> None:
+    """Subscribed to the domain's event (``PublicConfig.ready``): the version has moved."""
+    refresh_if_behind()
 
 
 # --- Serving -----------------------------------------------------------------------

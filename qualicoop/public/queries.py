@@ -1,7 +1,7 @@
 """Read models of the public pages: published content only, in a constant number of queries.
 
-The public sees each cooperative's published selection and nothing else
-(DESIGN.md): every query here starts from ``commitments.models.published``, so that a
+The public sees each cooperative's published selection and nothing else:
+every query here starts from ``commitments.models.published``, so that a
 draft, a submission or a remark can never reach a public page. Each function
 runs a fixed number of SQL queries whatever the number of cooperatives,
 engagements or projects: relations are joined or prefetched, counts are

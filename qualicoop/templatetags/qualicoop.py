@@ -22,7 +22,7 @@ from qualicoop.absolute_urls import absolute_url
 
 register = template.Library()
 
-# Status wording, colour and icon are the same everywhere (DESIGN.md); the icon
+# Status wording, colour and icon are the same everywhere; the icon
 # and the words carry the meaning, the colour only repeats it.
 STATUS_LOOK = {
     Status.DRAFT: ("status-draft", "pencil-square"),

@@ -1,4 +1,4 @@
-"""Every URL of the portal × every role: who gets what (STYLE.md: the rule is tested once).
+"""Every URL of the portal × every role: who gets what (the rule is tested once).
 
 ``test_it_covers_every_url_pattern`` walks the whole URLconf, the admin's
 included, and fails when a pattern is neither in ``PUBLIC`` (with the reason
@@ -738,7 +738,7 @@ CASES = PORTAL_CASES + ADMIN_CASES
 
 # --- Public URLs ---------------------------------------------------------------------
 
-_PUBLISHED = "published content only, open to anyone (DESIGN.md: the public)"
+_PUBLISHED = "published content only, open to anyone (the public)"
 _OPEN_DATA = "open data of the published projects, read-only, under an open licence"
 _ACCOUNT = "reaching one's account starts before logging in"
 _TRUST = "who runs the portal and how, for anyone, before any account (legal notice, RGAA)"

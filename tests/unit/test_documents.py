@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from commitments import progress, workflow
+from commitments import progress, publication, workflow
 from commitments.models import Indicator, Measurement, ProgressUpdate, Project, Selection
-from qualicoop.documents import cooperative, palette, triggers
+from qualicoop.documents import cooperative, palette
 from qualicoop.documents.models import CooperativeDocument
 from tests import factories
 
@@ -40,11 +40,17 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def pdf_tasks(callbacks) -> list:
-    """The queued remakes of a cooperative's PDF among the callbacks run on commit."""
-    return [
-        callback for callback in callbacks if getattr(callback, "func", None) is triggers._enqueue
-    ]
+@pytest.fixture
+def remade():
+    """The selections whose PDF the publication events ask to make again, in order."""
+    named: list[int] = []
+
+    def record(sender, *, selection_ids, **kwargs):
+        named.extend(sorted(selection_ids))
+
+    publication.published_content_changed.connect(record, dispatch_uid="test-remade")
+    yield named
+    publication.published_content_changed.disconnect(dispatch_uid="test-remade")
 
 
 def pages(text: str) -> list[str]:
@@ -214,8 +220,10 @@ def test_a_published_update_remakes_the_pdf_and_its_edit_takes_it_out(
     assert "Texte revu" not in words
 
 
-def test_a_draft_update_queues_nothing(published, staff_a, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_a_draft_update_queues_nothing(
+    published, staff_a, remade, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
         progress.create_update(
             project=_first_project(published),
             data={
@@ -227,7 +235,8 @@ def test_a_draft_update_queues_nothing(published, staff_a, django_capture_on_com
             by=staff_a,
         )
 
-    assert pdf_tasks(callbacks) == []
+    assert remade == []
+    assert not CooperativeDocument.objects.exists()
 
 
 def test_the_same_content_makes_no_new_pdf(published):
@@ -249,11 +258,12 @@ def test_older_content_never_replaces_a_newer_pdf(published):
     assert bytes(CooperativeDocument.objects.get(pk=document.pk).pdf) == bytes(document.pdf)
 
 
-def test_loading_fixtures_queues_no_pdf(reference, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_loading_fixtures_queues_no_pdf(reference, remade, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         call_command("loaddata", "cooperatives", "campaign_2024", verbosity=0)
 
-    assert pdf_tasks(callbacks) == []
+    assert remade == []
+    assert not CooperativeDocument.objects.exists()
     assert Selection.objects.published().count() == 8
 
 

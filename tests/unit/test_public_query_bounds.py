@@ -1,4 +1,4 @@
-"""Public pages run a constant number of SQL queries whatever the data size (DESIGN.md).
+"""Public pages run a constant number of SQL queries whatever the data size.
 
 Each page is measured on the seed (8 cooperatives, 67 projects), then again
 after ten times as much published content has been added; the count must not

@@ -1,4 +1,4 @@
-"""The selection's state machine, edge by edge (DESIGN.md "The selection's life").
+"""The selection's state machine, edge by edge (docs/architecture.md).
 
 Every move is tried from each of the four states: the allowed ones move and
 leave a Transition, the others raise WorkflowError and change nothing.

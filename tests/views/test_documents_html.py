@@ -15,12 +15,11 @@ from qualicoop.documents.cooperative import _rendered
 from qualicoop.documents.models import SynthesisJob
 from qualicoop.documents.rendering import render_html
 from tests import factories
-from tests.views.test_html_validity import validator  # noqa: F401 - a fixture
 from tests.views.test_workspace_spreadsheet import upload
 
 
 def test_the_documents_pages_are_valid_html(
-    validator,  # noqa: F811 - the fixture imported above
+    validator,
     tmp_path,
     campaign,
     coop_a,

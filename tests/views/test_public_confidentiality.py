@@ -1,4 +1,4 @@
-"""No public page ever shows a draft, a submission or a reviewer's remark (DESIGN.md)."""
+"""No public page ever shows a draft, a submission or a reviewer's remark."""
 
 import pytest
 from django.urls import reverse
