@@ -72,8 +72,9 @@ def _decide_at_sign_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         has_device = django_otp.user_has_device(user)
         request.session[NEEDED] = _must_use(user) or has_device
-        request.session.pop(FIRST_STEP, None)
-        if not has_device:
+        if has_device:
+            request.session.pop(FIRST_STEP, None)
+        else:
             request.session[FIRST_STEP] = True
 
 
