@@ -169,6 +169,8 @@ if min(LOGIN_LOCKS.values()) < 1:
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_ACCOUNT_FAILURE_LIMIT must be above 0.")
 AXES_LOCKOUT_PARAMETERS = [list(parameters) for parameters in LOGIN_LOCKS]
 AXES_HANDLER = "qualicoop.accounts.lockout.LockoutHandler"
+# An account is locked whichever of its names was typed (its address in any case).
+AXES_USERNAME_CALLABLE = "qualicoop.accounts.lockout.locked_name"
 AXES_CLIENT_IP_CALLABLE = "qualicoop.client_address.client_address"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 # Trying again while locked out does not restart the cool-off, so that the

@@ -6,14 +6,19 @@ cooperatives: three more queries after the one that loads the user, on every
 page (3.7 ms of a federation page, measured in docs/benchmarks.md). Here they
 are subqueries of that one query, and their answers are remembered where
 ``coops.access.holds`` and ``unread_count`` look first; the SQL of each rule is
-written there, once. Signing in, passwords and permissions are the model
-backend's, unchanged.
+written there, once. Passwords and permissions are the model backend's, unchanged.
+
+People sign in with their e-mail address, in any letter case, as invitations
+tell them to; accounts named otherwise (the demo's, administrators made by
+hand) keep signing in with their username too.
 """
 
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
+from django.db.models import Q
+from django.http import HttpRequest
 
 from coops.access import PAGE_PERMISSIONS, held_params, held_sql, remember_held
 
@@ -32,7 +37,46 @@ def _query() -> tuple[str, list[str]]:
     return sql, [param for permission in PAGE_PERMISSIONS for param in held_params(permission)]
 
 
+def account_for(typed: str) -> User | None:
+    """The account someone means by what they typed in the sign-in form, if exactly one.
+
+    Its username as typed first; else its e-mail address or username in any
+    letter case. Two accounts answering to it (possible only in data older than
+    the e-mail change's check) sign neither in.
+    """
+    if not typed:
+        return None
+    try:
+        return User._default_manager.get_by_natural_key(typed)
+    except User.DoesNotExist:
+        pass
+    found = list(
+        User._default_manager.filter(Q(email__iexact=typed) | Q(username__iexact=typed))[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
 class SignedInUserBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        user = account_for(username)
+        if user is None:
+            # Hash anyway, so that an unknown address takes as long as a wrong password.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
     def get_user(self, user_id: Any) -> User | None:
         # ``user_id`` comes from the session, already converted by django.contrib.auth.
         sql, params = _query()

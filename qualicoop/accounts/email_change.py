@@ -7,6 +7,9 @@ the fingerprint no longer matches, so a link works once and an older link
 never undoes a newer change. The token is signed, not encrypted: the new
 address is readable in it (it is sent to that address anyway); the current
 one is only there as a keyed hash.
+
+An account whose username is its address (as invitations make them) gets the
+new address as its username too: people sign in with the address they use.
 """
 
 from datetime import timedelta
@@ -16,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -32,6 +35,13 @@ MAX_AGE = timedelta(days=2)
 
 class EmailChangeRefused(Exception):
     """A confirmation link that cannot change the address; says why in French."""
+
+
+def _taken(address: str) -> EmailChangeRefused:
+    return EmailChangeRefused(
+        _("L'adresse %(email)s est entre-temps devenue celle d'un autre compte.")
+        % {"email": address}
+    )
 
 
 def normalise(address: str) -> str:
@@ -92,10 +102,7 @@ def address_in(token: str, user: User) -> str:
         )
     address = payload.get("email", "")
     if taken_by_another(user, address):
-        raise EmailChangeRefused(
-            _("L'adresse %(email)s est entre-temps devenue celle d'un autre compte.")
-            % {"email": address}
-        )
+        raise _taken(address)
     return address
 
 
@@ -106,7 +113,16 @@ def confirm_change(token: str, user: User) -> str:
         address = address_in(token, user)
         former = user.email
         user.email = address
-        user.save(update_fields=["email"])
+        fields = ["email"]
+        if former and normalise(user.username) == normalise(former):
+            user.username = address
+            fields.append("username")
+        try:
+            with transaction.atomic():
+                user.save(update_fields=fields)
+        except IntegrityError:
+            # Another account took this address as its username since the check.
+            raise _taken(address) from None
         if former:
             context = {
                 "user": user,

@@ -13,7 +13,10 @@ from . import email_change
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form, with the username's length actually enforced.
+    """Django's login form, asking for the e-mail address, with the field's length enforced.
+
+    People sign in with their address (``backends.account_for``); accounts named
+    otherwise, such as the demo's, with that name: the label says both.
 
     ``AuthenticationForm`` sets the field's ``max_length`` after the field is
     built, so no validator checks it: an over-long username went on to
@@ -21,9 +24,19 @@ class LoginForm(AuthenticationForm):
     most) then broke on PostgreSQL. It is now refused next to the field.
     """
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's says both fields are case-sensitive: the address is not.
+        "invalid_login": _(
+            "Adresse e-mail, identifiant ou mot de passe incorrect. "
+            "Le mot de passe distingue les majuscules des minuscules."
+        ),
+    }
+
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         field = self.fields["username"]
+        field.label = _("Adresse e-mail ou identifiant")
         field.validators.append(MaxLengthValidator(field.max_length))
 
 

@@ -8,6 +8,10 @@ this handler gives it.
 
 A lock lifts when enough of its failures have aged past the cool-off, so the
 time left is read from the failures themselves, for the lockout page.
+
+Failures count against the account, whichever of its names was typed (its
+e-mail address in any letter case, or its username): spelling the address
+differently must not give a fresh allowance of guesses.
 """
 
 import math
@@ -20,6 +24,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from .backends import account_for
 
 
 def _lifts_at(attempts: QuerySet, limit: int, cool_off: timedelta) -> datetime | None:
@@ -37,6 +43,18 @@ def _lifts_at(attempts: QuerySet, limit: int, cool_off: timedelta) -> datetime |
         if failures >= limit:
             return attempt_time + cool_off
     return None
+
+
+def locked_name(request: HttpRequest, credentials: dict | None) -> str:
+    """The name failures are counted under (AXES_USERNAME_CALLABLE): the account's username.
+
+    What was typed, in lower case, when it names no account: made-up names lock
+    nothing that exists, whatever their case.
+    """
+    source = credentials if credentials is not None else getattr(request, "POST", {})
+    typed = (source.get("username") or "").strip()
+    account = account_for(typed)
+    return account.get_username() if account is not None else typed.lower()
 
 
 class LockoutHandler(AxesDatabaseHandler):

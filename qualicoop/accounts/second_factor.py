@@ -6,10 +6,18 @@ a confirmed device is asked for a code after the password, whatever their role.
 
 The need is decided once, at sign-in, and kept in the session, so that no page
 pays a query for it; a verified session carries django-otp's device id.
+
+Pairing an app replaces the account's second factor, so the password alone must
+never do it: an account that has one pairs another only in a session verified
+with it (or a recovery code); an account that has none pairs its first only as
+the first step after signing in, before any other page. Each pairing is logged
+and told to the account's owner by e-mail.
 """
 
 import base64
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
+from functools import partial
 from urllib.parse import quote
 
 import django_otp
@@ -18,22 +26,33 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coops.access import is_reviewer
+from qualicoop.absolute_urls import absolute_url
+
+from . import security_log
+from .mailing import queue_email
 
 NEEDED = "qualicoop_second_factor"
+# Set at sign-in for an account without a second factor, dropped by the first
+# other page served: while it is there, the session may pair a first app.
+FIRST_STEP = "qualicoop_second_factor_first_step"
 RECOVERY_CODES = 10
 APP_DEVICE_NAME = "Application d'authentification"
 CODES_DEVICE_NAME = "Codes de secours"
@@ -51,7 +70,19 @@ def _must_use(user: AbstractBaseUser | AnonymousUser) -> bool:
 @receiver(user_logged_in)
 def _decide_at_sign_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[NEEDED] = _must_use(user) or django_otp.user_has_device(user)
+        has_device = django_otp.user_has_device(user)
+        request.session[NEEDED] = _must_use(user) or has_device
+        if has_device:
+            request.session.pop(FIRST_STEP, None)
+        else:
+            request.session[FIRST_STEP] = True
+
+
+def may_pair(request: HttpRequest) -> bool:
+    """Whether this session may pair an app, replacing any second factor of the account."""
+    if is_verified(request):
+        return True
+    return request.session.get(FIRST_STEP, False) and not django_otp.user_has_device(request.user)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -66,28 +97,31 @@ def _safe_next(request: HttpRequest) -> str:
 class SecondFactorMiddleware:
     """A signed-in session that needs a second factor reaches nothing else until it has one."""
 
-    # Paths that a half-signed-in user needs: the second factor itself, signing
-    # out, the static files and the probes.
+    # Pages that a half-signed-in user needs: the code page, pairing a first app
+    # (whose view guards itself, see ``may_pair``), signing out, and the expiry
+    # notice's keep-alive, which every page calls, this one too. Each has a test.
     EXEMPT_NAMES = ("second_factor", "second_factor_setup", "logout", "session_keep_alive")
+    # And what those pages load or link to: static files, the probes, the language switch.
+    EXEMPT_PREFIXES = ("/healthz", "/langue/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.user.is_authenticated
-            and request.session.get(NEEDED, False)
-            and not is_verified(request)
-            and not self._exempt(request.path)
-        ):
-            target = "accounts:second_factor"
-            if not django_otp.user_has_device(request.user):
-                target = "accounts:second_factor_setup"
-            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        if request.user.is_authenticated:
+            owes_code = request.session.get(NEEDED, False) and not is_verified(request)
+            if (owes_code or FIRST_STEP in request.session) and not self._exempt(request.path):
+                if owes_code:
+                    target = "accounts:second_factor"
+                    if not django_otp.user_has_device(request.user):
+                        target = "accounts:second_factor_setup"
+                    return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+                # Another page is served: the sign-in's first step is over.
+                del request.session[FIRST_STEP]
         return self.get_response(request)
 
     def _exempt(self, path: str) -> bool:
-        if path.startswith((settings.STATIC_URL, "/healthz", "/langue/")):
+        if path.startswith((settings.STATIC_URL, *self.EXEMPT_PREFIXES)):
             return True
         return any(path == reverse(f"accounts:{name}") for name in self.EXEMPT_NAMES)
 
@@ -112,6 +146,38 @@ class CodeForm(forms.Form):
 WRONG_CODE = _("Ce code est incorrect ou a expiré. Saisissez le code affiché en ce moment.")
 
 
+def _waiting(devices: Iterable[Device]) -> str | None:
+    """How long to wait before a code can be checked, if django-otp's throttling says so.
+
+    After each wrong code django-otp refuses every code, the right one too, for
+    1, 2, 4… seconds: say so, or the right code typed at once looks wrong.
+    """
+    until = [
+        data["locked_until"]
+        for allowed, data in (device.verify_is_allowed() for device in devices)
+        if not allowed and data and "locked_until" in data
+    ]
+    if not until:
+        return None
+    seconds = max(1, math.ceil((max(until) - timezone.now()).total_seconds()))
+    if seconds < 90:
+        return ngettext(
+            "Trop de codes erronés à la suite : attendez %(count)s seconde, "
+            "puis saisissez le code affiché à ce moment.",
+            "Trop de codes erronés à la suite : attendez %(count)s secondes, "
+            "puis saisissez le code affiché à ce moment.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Trop de codes erronés à la suite : attendez environ %(count)s minute, "
+        "puis saisissez le code affiché à ce moment.",
+        "Trop de codes erronés à la suite : attendez environ %(count)s minutes, "
+        "puis saisissez le code affiché à ce moment.",
+        minutes,
+    ) % {"count": minutes}
+
+
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
     """Any signed-in user with a device: the code that completes the sign-in."""
@@ -121,11 +187,13 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Read before trying: a wrong code throttles the devices it was tried on.
+        waiting = _waiting(django_otp.devices_for_user(request.user))
         device = django_otp.match_token(request.user, form.cleaned_data["code"])
         if device is not None:
             django_otp.login(request, device)
             return redirect(_safe_next(request))
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", waiting or WRONG_CODE)
     return render(
         request,
         "accounts/second_factor_verify.html",
@@ -147,22 +215,34 @@ def _spaced(secret: str) -> str:
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Any signed-in user: pair an authenticator app, then get the recovery codes once."""
-    device, _ = TOTPDevice.objects.get_or_create(
+    """Any signed-in user who may pair an app (``may_pair``): pair it, then get the recovery codes.
+
+    An account with a second factor not yet given in this session is sent to the
+    code page; one without, past the sign-in's first step, is asked to sign in again.
+    """
+    if not may_pair(request):
+        if django_otp.user_has_device(request.user):
+            return redirect(
+                f"{reverse('accounts:second_factor')}?next={quote(_safe_next(request))}"
+            )
+        return render(request, "accounts/second_factor_sign_in_again.html")
+    device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": APP_DEVICE_NAME}
     )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        waiting = _waiting([device])
         if device.verify_token(form.cleaned_data["code"]):
-            codes = _confirm(device)
+            codes = pair(device, request=request)
             django_otp.login(request, device)
             request.session[NEEDED] = True
+            request.session.pop(FIRST_STEP, None)
             return render(
                 request,
                 "accounts/second_factor_codes.html",
                 {"codes": codes, "next": _safe_next(request)},
             )
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", waiting or WRONG_CODE)
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,
@@ -178,10 +258,21 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _confirm(device: TOTPDevice) -> list[str]:
-    """The app is paired: keep it, replace any other, and issue fresh recovery codes."""
+def pair(device: TOTPDevice, *, request: HttpRequest) -> list[str]:
+    """The app is paired: keep it, replace any other, and issue fresh recovery codes.
+
+    The owner is told by e-mail and the pairing is logged, so that a pairing
+    they did not make does not go unnoticed. Returns the recovery codes.
+    """
+    user = device.user
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        # One pairing of an account at a time, checked again under the lock: an
+        # app paired meanwhile in another session ends this one's first step.
+        User.objects.select_for_update().get(pk=user.pk)
+        if not may_pair(request):
+            raise PermissionDenied
+        replaced = django_otp.user_has_device(user)
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         StaticDevice.objects.filter(user=device.user).delete()
@@ -190,4 +281,18 @@ def _confirm(device: TOTPDevice) -> list[str]:
         StaticToken.objects.bulk_create(
             StaticToken(device=codes_device, token=code) for code in codes
         )
+        if user.email:
+            transaction.on_commit(partial(_tell_owner, user, replaced=replaced))
+    security_log.second_factor_paired(user, replaced=replaced, request=request)
     return codes
+
+
+def _tell_owner(user: User, *, replaced: bool) -> None:
+    context = {
+        "user": user,
+        "replaced": replaced,
+        "when": timezone.localtime(),
+        "password_reset_url": absolute_url(reverse("accounts:password_reset")),
+        "contact_email": settings.CONTACT_EMAIL,
+    }
+    queue_email("second_factor_paired", context, user.email)

@@ -170,3 +170,14 @@ def test_the_security_log_names_the_client_not_the_proxy(production, alice, capl
         record.getMessage() for record in caplog.records if record.name == "qualicoop.security"
     ]
     assert lines == [f"login_failed username='alice' address={HOME}"]
+
+
+def test_failures_count_against_the_account_whichever_of_its_names_was_typed(production, alice):
+    """Spelling the address differently gives no fresh allowance of guesses."""
+    for typed in ("alice", "alice@example.org", "Alice@Example.org", "ALICE@EXAMPLE.ORG"):
+        fail(typed, forwarded_for=HOME)
+    fail("aLiCe@example.org", forwarded_for=HOME)
+
+    assert_locked_out(log_in("alice", forwarded_for=HOME))
+    assert_locked_out(log_in("Alice@example.org", forwarded_for=HOME))
+    assert_logged_in(log_in("ALICE@example.org", forwarded_for=ELSEWHERE))

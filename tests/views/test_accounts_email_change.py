@@ -5,6 +5,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail, signing
 from django.urls import reverse
 
@@ -195,3 +196,20 @@ def test_asking_for_the_change_is_a_post(client, staff_a):
     client.force_login(staff_a)
 
     assert client.get(REQUEST).status_code == 405
+
+
+def test_it_refuses_an_address_taken_as_a_username_after_the_check(client, db, monkeypatch):
+    """Two confirmations at once: the database's uniqueness refuses the second, in French."""
+    camille = User.objects.create_user(
+        "camille@example.org", "camille@example.org", factories.PASSWORD
+    )
+    client.force_login(camille)
+    link = _confirm_url(email_change.make_token(camille, "partagee@example.org"))
+    User.objects.create_user("partagee@example.org", "autre@example.org", factories.PASSWORD)
+    monkeypatch.setattr(email_change, "taken_by_another", lambda user, address: False)
+
+    response = client.post(link)
+
+    assert "est entre-temps devenue celle d'un autre compte" in _text(response)
+    camille.refresh_from_db()
+    assert camille.username == camille.email == "camille@example.org"

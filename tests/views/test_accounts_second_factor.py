@@ -1,9 +1,12 @@
 """Two-factor sign-in: required of reviewers and administrators, optional for staff."""
 
+from datetime import timedelta
+
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories
@@ -28,8 +31,9 @@ def _sign_in(client, user):
     return response
 
 
-def _code(device):
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+def _code(device, drift=0):
+    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
+    return f"{totp(key, step=step, t0=t0, digits=digits, drift=drift):06d}"
 
 
 def _paired(client):
@@ -116,6 +120,11 @@ def test_cooperative_staff_are_not_asked_unless_they_turned_it_on(
     dashboard = reverse("workspace:dashboard", args=[coop_a.slug])
     assert client.get(dashboard).status_code == 200
 
+    # Turning it on later asks to sign in again: pairing is the sign-in's first step.
+    assert "Reconnectez-vous" in client.get(SETUP).content.decode()
+    assert not TOTPDevice.objects.exists()
+    client.post(reverse("accounts:logout"))
+    _sign_in(client, staff_a)
     _paired(client)
     client.post(reverse("accounts:logout"))
     _sign_in(client, staff_a)
@@ -137,3 +146,42 @@ def test_the_next_address_stays_on_the_site(client, reviewer, required):
     response = client.post(SETUP, {"code": _code(device), "next": "https://ailleurs.example/"})
 
     assert "https://ailleurs.example/" not in response.content.decode()
+
+
+def _signed_in_again(client, reviewer):
+    """Paired, signed out, then signed in with the password: the code is asked."""
+    _sign_in(client, reviewer)
+    device, _codes = _paired(client)
+    client.post(reverse("accounts:logout"))
+    _sign_in(client, reviewer)
+    return device
+
+
+def test_the_right_code_right_after_a_wrong_one_says_to_wait(client, reviewer, required):
+    device = _signed_in_again(client, reviewer)
+
+    wrong = client.post(VERIFY, {"code": "000000", "next": QUEUE})
+    # The code of the next 30 seconds: the one of pairing cannot serve twice.
+    right_at_once = client.post(VERIFY, {"code": _code(device, drift=1), "next": QUEUE})
+
+    assert "Ce code est incorrect" in wrong.content.decode()
+    assert right_at_once.status_code == 400
+    assert "Trop de codes erronés à la suite : attendez 1 seconde," in (
+        right_at_once.content.decode()
+    )
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.update(
+            throttling_failure_timestamp=F("throttling_failure_timestamp") - timedelta(seconds=2)
+        )
+    right_later = client.post(VERIFY, {"code": _code(device, drift=1), "next": QUEUE})
+    assert right_later["Location"] == QUEUE
+
+
+def test_after_many_wrong_codes_it_says_roughly_how_many_minutes(client, reviewer, required):
+    device = _signed_in_again(client, reviewer)
+    client.post(VERIFY, {"code": "000000"})
+    TOTPDevice.objects.update(throttling_failure_count=10)  # 512 seconds
+
+    response = client.post(VERIFY, {"code": _code(device, drift=1)})
+
+    assert "attendez environ 9 minutes," in response.content.decode()
