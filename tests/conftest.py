@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 from tests import factories
 
@@ -45,6 +46,9 @@ def _fast_and_static(settings, tmp_path):
     settings.PUBLIC_PAGE_CACHE = False
     # Each test starts with an empty cache, as the database starts empty.
     cache.clear()
+    # And in French: a request in English leaves its language active in the
+    # thread, and code called outside a request would then speak English.
+    translation.activate(settings.LANGUAGE_CODE)
     settings.AUTHENTICATION_BACKENDS = ["qualicoop.accounts.backends.SignedInUserBackend"]
 
 
