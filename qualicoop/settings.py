@@ -20,6 +20,7 @@ from .env import (
     env_int,
     env_list,
     env_str,
+    file_store_from_env,
     site_url_from,
 )
 
@@ -198,8 +199,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # (qualicoop.public.opendata_files); every app server and the worker must share it.
 OPENDATA_ROOT = Path(env_str("OPENDATA_ROOT") or BASE_DIR / "var" / "opendata")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The file store of everything the portal keeps (evidence, documents, backups):
+# the local disk by default (no set-up), S3-compatible object storage when
+# FILE_STORE_BUCKET is given, so that several app servers need no shared
+# directory (qualicoop.file_store).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "files")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_store_from_env(media_root=MEDIA_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
