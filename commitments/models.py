@@ -948,3 +948,107 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class EvidenceStatus(models.TextChoices):
+    """Where the federation stands on a piece of evidence (``commitments.evidence``)."""
+
+    PENDING = "pending", _("À examiner")
+    ACCEPTED = "accepted", _("Pièce acceptée")
+    ANOTHER_REQUESTED = "another_requested", _("Autre pièce demandée")
+
+
+class EvidenceQuerySet(models.QuerySet["Evidence"]):
+    def public(self) -> "EvidenceQuerySet":
+        """Files marked public, on a published version or a published progress update."""
+        return self.filter(public=True).filter(
+            models.Q(project__in=Project.objects.published())
+            | models.Q(update__state=UpdateState.PUBLISHED)
+            | models.Q(
+                measurement__indicator__project__in=Project.objects.published(),
+                measurement__update__isnull=True,
+            )
+            | models.Q(measurement__update__state=UpdateState.PUBLISHED)
+        )
+
+
+class Evidence(models.Model):
+    """A file attached to a project, a progress update or a measured value.
+
+    The bytes live in the file store under ``key`` (``evidence/<coop id>/<uuid>``),
+    never under the name they were uploaded with. A new version of the selection
+    copies the row, not the file: the copies share the key, and the stored object
+    goes only when the last row naming it goes (``commitments.evidence``).
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="+", verbose_name=_("coopérative")
+    )
+    # Exactly one of the three: what the file supports.
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("projet"),
+    )
+    update = models.ForeignKey(
+        ProgressUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("point d'étape"),
+    )
+    measurement = models.ForeignKey(
+        Measurement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("mesure"),
+    )
+    title = models.CharField(_("titre"), max_length=TITLE_MAX)
+    note = models.TextField(_("note"), max_length=TEXT_MAX, blank=True)
+    public = models.BooleanField(_("publique"), default=False)
+    key = models.CharField(_("clé du fichier"), max_length=200, db_index=True, editable=False)
+    original_name = models.CharField(_("nom d'origine"), max_length=255, editable=False)
+    content_type = models.CharField(_("type"), max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), editable=False)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, editable=False)
+    uploaded_by = someone(_("déposée par"))
+    uploaded_at = models.DateTimeField(_("déposée le"), default=timezone.now)
+    status = models.CharField(
+        _("examen"),
+        max_length=20,
+        choices=EvidenceStatus.choices,
+        default=EvidenceStatus.PENDING,
+    )
+    remark = models.TextField(_("remarque de la fédération"), max_length=TEXT_MAX, blank=True)
+    reviewed_by = someone(_("examinée par"))
+    reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("pièce justificative")
+        verbose_name_plural = _("pièces justificatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(project__isnull=False, update__isnull=True, measurement__isnull=True)
+                    | models.Q(project__isnull=True, update__isnull=False, measurement__isnull=True)
+                    | models.Q(project__isnull=True, update__isnull=True, measurement__isnull=False)
+                ),
+                name="evidence_supports_one_thing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[status.value for status in EvidenceStatus]),
+                name="evidence_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -32,7 +32,7 @@ from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 
-from . import indicators, notifications, publication
+from . import evidence, indicators, notifications, publication
 from .models import (
     Campaign,
     Choice,
@@ -735,13 +735,18 @@ def _copy(
         )
         for project in source_projects
     )
-    _copy_indicators(zip(source_projects, new_projects, strict=True))
+    projects = list(zip(source_projects, new_projects, strict=True))
+    measurements = _copy_indicators(projects)
+    evidence.copy_to_new_version(projects, measurements)
     _record(draft, from_status="", by=by, message=message)
     return draft
 
 
-def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
-    """Each project's indicators and their measured history go with it to the new version."""
+def _copy_indicators(
+    pairs: Iterable[tuple[Project, Project]],
+) -> list[tuple[Measurement, Measurement]]:
+    """Each project's indicators and their measured history go with it to the new version;
+    the measured values, old and new."""
     sources, copies = [], []
     for old, new in pairs:
         for indicator in old.indicator_set.all():
@@ -754,15 +759,19 @@ def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
                 )
             )
     created = Indicator.objects.bulk_create(copies)
-    Measurement.objects.bulk_create(
+    old_measurements = [
+        measurement for source in sources for measurement in source.measurements.all()
+    ]
+    new_indicator = {source.pk: copy for source, copy in zip(sources, created, strict=True)}
+    new_measurements = Measurement.objects.bulk_create(
         Measurement(
-            indicator=copy,
+            indicator=new_indicator[measurement.indicator_id],
             value=measurement.value,
             measured_on=measurement.measured_on,
             comment=measurement.comment,
             update_id=measurement.update_id,
             created_at=measurement.created_at,
         )
-        for source, copy in zip(sources, created, strict=True)
-        for measurement in source.measurements.all()
+        for measurement in old_measurements
     )
+    return list(zip(old_measurements, new_measurements, strict=True))

@@ -210,6 +210,23 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
+# Evidence files (pièces justificatives): each file at most EVIDENCE_MAX_MB, each
+# cooperative at most EVIDENCE_QUOTA_MB in all; uploads scanned by ClamAV's daemon
+# when CLAMD_SOCKET, or CLAMD_HOST and CLAMD_PORT, say where it listens
+# (qualicoop.antivirus).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10) * 1024 * 1024
+EVIDENCE_QUOTA_BYTES = env_int("EVIDENCE_QUOTA_MB", 500) * 1024 * 1024
+CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
+if EVIDENCE_MAX_BYTES <= 0 or EVIDENCE_QUOTA_BYTES <= 0 or CLAMD_TIMEOUT <= 0:
+    raise ImproperlyConfigured("EVIDENCE_MAX_MB, EVIDENCE_QUOTA_MB and CLAMD_TIMEOUT must be > 0.")
+if CLAMD_SOCKET and CLAMD_HOST:
+    raise ImproperlyConfigured("Give CLAMD_SOCKET or CLAMD_HOST, not both.")
+# A revision dossier stays downloadable this many days, then is asked for again.
+DOSSIER_KEPT_DAYS = env_int("DOSSIER_KEPT_DAYS", 7)
+
 CACHES = {
     "default": cache_from_url(
         env_str("CACHE_URL") or env_str("REDIS_URL"), debug=DEBUG, base_dir=BASE_DIR

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import importing, progress
+from . import evidence, importing, progress
 from . import views as federation
 
 app_name = "federation"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("reouvertures/<int:pk>/accepter/", federation.reopening_accept, name="reopening_accept"),
     path("reouvertures/<int:pk>/refuser/", federation.reopening_decline, name="reopening_decline"),
     path("cooperatives/<slug:slug>/rappel/", federation.remind, name="remind"),
+    path("pieces/<int:pk>/", evidence.evidence_file, name="evidence_file"),
+    path("pieces/<int:pk>/examen/", evidence.evidence_review, name="evidence_review"),
     path("tableau-de-bord/", federation.dashboard, name="dashboard"),
     path("import/", importing.import_cooperatives, name="import"),
     path("points-etape/", progress.updates_queue, name="updates_queue"),

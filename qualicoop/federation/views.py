@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from commitments import cycles, notifications, workflow
+from commitments import cycles, evidence, notifications, workflow
 from commitments.diff import edit_history, latest_submissions_diff, published_diff
 from commitments.models import (
     Campaign,
@@ -261,6 +261,10 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
         {remark.engagement_id: remark for remark in requests[-1].remarks.all()} if requests else {}
     )
     carry = cycles.carry_summary(selection)
+    pieces = evidence.by_project(p for choice in choices for p in choice.projects.all())
+    for choice in choices:
+        for project in choice.projects.all():
+            project.evidence_list = pieces[project.pk]
     engagements = [
         {
             "choice": choice,

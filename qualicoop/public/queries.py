@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.core.paginator import Paginator
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,6 +23,7 @@ from commitments import cycles
 from commitments.models import (
     Choice,
     Engagement,
+    Evidence,
     Measurement,
     Pillar,
     ProgressUpdate,
@@ -301,14 +302,25 @@ class ProjectPage:
     charts: list = field(default_factory=list)
     # Its published updates, newest first, whichever version they were posted on.
     updates: list = field(default_factory=list)
+    # The files its cooperative marked public, of what the public sees of it.
+    evidence: list = field(default_factory=list)
+
+
+def public_evidence(project):
+    """The public files of a published project, its published updates and its public values."""
+    return Evidence.objects.public().filter(
+        Q(project=project)
+        | Q(update__lineage=project.lineage)
+        | Q(measurement__indicator__project=project)
+    )
 
 
 def project_page(pk):
     """A published project with its indicators and their measured values, or where it went.
 
-    Four queries: the project with its engagement, cooperative, campaign and
-    stage, its indicators, their public measured values, and its published
-    updates. Returns a ``ProjectPage``, or
+    Five queries: the project with its engagement, cooperative, campaign and
+    stage, its indicators, their public measured values, its published
+    updates and its public evidence. Returns a ``ProjectPage``, or
     the published version of the same project when ``pk`` is an older version
     (a redirect); raises ``Http404`` when nothing of it is published.
     """
@@ -334,6 +346,7 @@ def project_page(pk):
             project=project,
             charts=[chart(i) for i in project.indicator_set.all()],
             updates=list(updates),
+            evidence=list(public_evidence(project)),
         )
     successor = (
         Project.objects.published()

@@ -14,4 +14,9 @@ urlpatterns = [
         name="cooperative_cycle",
     ),
     path("projets/<int:pk>/", public.project, name="project"),
+    path(
+        "projets/<int:pk>/pieces/<int:evidence>/",
+        public.project_evidence,
+        name="project_evidence",
+    ),
 ]

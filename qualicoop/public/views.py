@@ -5,10 +5,13 @@ content only; the queries live in ``qualicoop.public.queries``.
 """
 
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from commitments import cycles
+from commitments.models import Project
+from qualicoop import file_store
 from qualicoop.public_cache import public_page, served
 
 from . import queries as public_queries
@@ -72,6 +75,16 @@ def project(request, pk):
     if isinstance(page, public_queries.Project):
         return redirect("public:project", page.pk, permanent=True)
     return render(request, "public/project.html", {"page": page, "project": page.project})
+
+
+@require_safe
+def project_evidence(request, pk, evidence):
+    """Anyone: a file marked public, of a project while its version is published (else 404)."""
+    project = get_object_or_404(Project.objects.published(), pk=pk)
+    piece = get_object_or_404(public_queries.public_evidence(project), pk=evidence)
+    return file_store.serve(
+        piece.key, filename=piece.original_name, content_type=piece.content_type
+    )
 
 
 @public_page()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import carry, indicators, progress, spreadsheet, team
+from . import carry, evidence, indicators, progress, spreadsheet, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -42,6 +42,11 @@ urlpatterns = [
         indicators.measurement_create,
         name="measurement_create",
     ),
+    path(
+        "<slug:slug>/projets/<int:pk>/pieces/", evidence.project_evidence, name="project_evidence"
+    ),
+    path("<slug:slug>/pieces/<int:pk>/", evidence.evidence_file, name="evidence_file"),
+    path("<slug:slug>/pieces/<int:pk>/retirer/", evidence.evidence_delete, name="evidence_delete"),
     path("<slug:slug>/soumettre/", workspace.submit, name="submit"),
     path("<slug:slug>/retirer/", workspace.withdraw, name="withdraw"),
     path("<slug:slug>/demander-reouverture/", workspace.ask_reopening, name="ask_reopening"),

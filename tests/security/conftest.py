@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from commitments import progress, workflow
 from commitments.models import (
     Engagement,
+    Evidence,
     FollowUp,
     Indicator,
     InternalNote,
@@ -66,6 +67,25 @@ class World:
     # A's project of the draft carried from the validated selection (the previous
     # cycle): the carry-forward pages' object.
     carried: object = None
+    evidence: object = None  # a file of A's draft project (its bytes: ``EVIDENCE_KEY``)
+    public_evidence: object = None  # a public file of A's published project
+
+
+# Where the world's evidence rows say their bytes are; the matrix writes them
+# into each test's own file store.
+EVIDENCE_KEY = "evidence/matrice/piece"
+
+
+def _evidence(**fields):
+    return Evidence.objects.create(
+        cooperative=fields.pop("cooperative"),
+        key=EVIDENCE_KEY,
+        original_name="piece.pdf",
+        content_type="application/pdf",
+        size=16,
+        sha256="0" * 64,
+        **fields,
+    )
 
 
 def _submit(selection, campaign):
@@ -232,7 +252,13 @@ def build_world():
             backend_name="default",
         ),
     }
+    evidence = _evidence(cooperative=coop_a, project=project, title="Délibération")
+    public_evidence = _evidence(
+        cooperative=coop_a, project=followed, title="Photo du chantier", public=True
+    )
     return World(
+        evidence=evidence,
+        public_evidence=public_evidence,
         coop_a=coop_a,
         coop_b=coop_b,
         campaign=current,

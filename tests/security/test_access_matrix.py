@@ -24,6 +24,8 @@ from io import BytesIO
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
@@ -36,6 +38,7 @@ from qualicoop.federation.importing import signed_plan
 from qualicoop.workspace import spreadsheet
 from tests import factories
 
+from .conftest import EVIDENCE_KEY
 from .support import ROLES, assert_login_redirect, database_snapshot
 
 GET, POST = "get", "post"
@@ -168,6 +171,24 @@ def _spreadsheet_plan(world):
     plan = spreadsheet_import.plan(world.draft, rows)
     referent = world.users["referent_a"]
     return {"plan": spreadsheet.signed_plan(referent.pk, world.draft, rows, plan, "selection.xlsx")}
+
+
+def EVIDENCE(world):
+    return world.evidence.pk
+
+
+def _evidence_upload(world):
+    return {
+        "target": "projet",
+        "title": "Compte rendu",
+        "file": SimpleUploadedFile("compte-rendu.txt", "Réunion tenue.".encode()),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _evidence_bytes():
+    """The bytes the world's evidence rows name, in this test's own file store."""
+    default_storage.save(EVIDENCE_KEY, ContentFile(b"%PDF-1.7 matrice"))
 
 
 def SYNTHESIS_JOB(world):
@@ -384,6 +405,12 @@ PORTAL_CASES = [
         label="import",
         data=_spreadsheet_plan,
     ),
+    # A's evidence: a project's files, one downloaded, one removed from the draft.
+    _case("workspace:project_evidence", GET, MEMBERS, A, PROJECT),
+    _case("workspace:project_evidence", POST, MEMBERS_DONE, A, PROJECT, data=_evidence_upload),
+    _case("workspace:evidence_file", GET, MEMBERS, A, EVIDENCE),
+    _case("workspace:evidence_delete", GET, MEMBERS, A, EVIDENCE),
+    _case("workspace:evidence_delete", POST, MEMBERS_DONE, A, EVIDENCE),
     # A's PDFs in its workspace: the published one, and the working document.
     _case("documents:workspace:pdf", GET, MEMBERS, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
@@ -423,6 +450,15 @@ PORTAL_CASES = [
         data=lambda world: {"send_back": "", "remark": "Chiffrez l'avancée."},
     ),
     _case("federation:follow_up", GET, REVIEWERS),
+    _case("federation:evidence_file", GET, REVIEWERS, EVIDENCE),
+    _case("federation:evidence_review", GET, REVIEWERS, EVIDENCE),
+    _case(
+        "federation:evidence_review",
+        POST,
+        REVIEWERS_DONE,
+        EVIDENCE,
+        data=lambda world: {"accept": "1", "remark": ""},
+    ),
     _case("federation:project_exemplary", GET, REVIEWERS_POST_ONLY, FOLLOWED),
     _case(
         "federation:project_exemplary",
@@ -752,6 +788,8 @@ PUBLIC = {
     "public:cooperative_cycle": _PUBLISHED + " (a past or current cycle: validated, once public)",
     "public:project": _PUBLISHED,
     "documents:cooperative_pdf": _PUBLISHED + " (the PDF of the published selection)",
+    "public:project_evidence": _PUBLISHED + " (a file its cooperative marked public; "
+    "private files and unpublished versions are a 404, tested in test_public_evidence)",
     "discovery:projects": _PUBLISHED,
     "discovery:statistics": _PUBLISHED,
     "discovery:opendata": _OPEN_DATA,
@@ -816,6 +854,15 @@ PUBLIC_VISITS = [
     ),
     ("public:project", named("public:project", _published_project), GET),
     ("documents:cooperative_pdf", named("documents:cooperative_pdf", A), GET),
+    (
+        "public:project_evidence",
+        named(
+            "public:project_evidence",
+            lambda world: world.followed.pk,
+            lambda world: world.public_evidence.pk,
+        ),
+        GET,
+    ),
     ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),
     ("discovery:statistics", named("discovery:statistics"), GET),
     ("discovery:opendata", named("discovery:opendata"), GET),

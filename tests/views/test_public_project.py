@@ -106,7 +106,8 @@ def test_it_runs_a_constant_number_of_queries(
             ],
         )
 
-    with django_assert_max_num_queries(4):
+    # The project, its indicators, their values, its updates, its public evidence.
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("public:project", args=[project.pk]))
 
     assert response.content.decode().count('class="indicator-chart') == size
