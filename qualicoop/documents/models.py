@@ -8,12 +8,15 @@ their number is bounded (one per published version, a few syntheses per
 campaign), and reading one is one query on its primary key.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Campaign, Selection
+from coops.models import Cooperative
 
 
 class CooperativeDocument(models.Model):
@@ -51,8 +54,8 @@ class CooperativeDocument(models.Model):
         return str(self.selection)
 
 
-class SynthesisJob(models.Model):
-    """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
+class BackgroundJob(models.Model):
+    """A file asked for by someone, made in the background by a task, kept for download."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -60,9 +63,6 @@ class SynthesisJob(models.Model):
         READY = "ready", _("Prête")
         FAILED = "failed", _("Échec")
 
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -79,6 +79,21 @@ class SynthesisJob(models.Model):
     started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
     error = models.CharField(_("erreur"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_under_way(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+
+class SynthesisJob(BackgroundJob):
+    """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
+    )
     pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
     xlsx = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
 
@@ -99,6 +114,37 @@ class SynthesisJob(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} — {self.requested_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_under_way(self) -> bool:
-        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+class RevisionDossier(BackgroundJob):
+    """A cooperative's *dossier de révision*: one ZIP of every cycle, for its statutory reviewer.
+
+    Asked by a référent or a reviewer, made by a task (``qualicoop.documents.dossier``),
+    kept in the file store under ``key`` until ``expires_at``, then asked for again.
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="+", verbose_name=_("coopérative")
+    )
+    key = models.CharField(_("clé du fichier"), max_length=200, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("dossier de révision")
+        verbose_name_plural = _("dossiers de révision")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
+                name="revision_dossier_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="revision_dossier_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cooperative} — {self.requested_at:%Y-%m-%d %H:%M}"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -26,3 +26,11 @@ def make_synthesis(*, job_id: int) -> str:
     from .synthesis import run_job
 
     return run_job(job_id)
+
+
+@task()
+def make_dossier(*, job_id: int) -> str:
+    """A cooperative's dossier de révision, as one ZIP in the file store; the job's final state."""
+    from .dossier import run_job
+
+    return run_job(job_id)

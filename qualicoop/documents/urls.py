@@ -9,13 +9,19 @@ the area's own pages.
 
 from django.urls import include, path
 
-from . import views
+from . import dossier_views, views
 
 app_name = "documents"
 
 workspace_patterns = [
     path("<slug:slug>/document.pdf", views.workspace_pdf, name="pdf"),
     path("<slug:slug>/document-de-travail.pdf", views.working_pdf, name="working_pdf"),
+    path("<slug:slug>/dossier-de-revision/", dossier_views.workspace_dossier, name="dossier"),
+    path(
+        "<slug:slug>/dossier-de-revision/<int:pk>.zip",
+        dossier_views.workspace_dossier_zip,
+        name="dossier_zip",
+    ),
 ]
 
 federation_patterns = [
@@ -23,6 +29,12 @@ federation_patterns = [
     path("synthese/demander/", views.synthesis_request, name="synthesis_request"),
     path("synthese/<int:pk>/synthese.pdf", views.synthesis_pdf, name="synthesis_pdf"),
     path("synthese/<int:pk>/synthese.xlsx", views.synthesis_xlsx, name="synthesis_xlsx"),
+    path(
+        "cooperatives/<slug:slug>/dossier-de-revision/",
+        dossier_views.federation_dossier,
+        name="dossier",
+    ),
+    path("dossiers/<int:pk>.zip", dossier_views.federation_dossier_zip, name="dossier_zip"),
 ]
 
 urlpatterns = [

@@ -13,6 +13,7 @@ Django's ``setUpTestData`` does). Whatever a test changes, the next one sees
 the world as built.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
@@ -42,7 +44,7 @@ from commitments.models import (
 )
 from coops import invitations
 from coops.models import Membership
-from qualicoop.documents.models import CooperativeDocument, SynthesisJob
+from qualicoop.documents.models import CooperativeDocument, RevisionDossier, SynthesisJob
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -69,6 +71,7 @@ class World:
     carried: object = None
     evidence: object = None  # a file of A's draft project (its bytes: ``EVIDENCE_KEY``)
     public_evidence: object = None  # a public file of A's published project
+    dossier: object = None  # A's dossier de révision, ready (its bytes: ``EVIDENCE_KEY`` too)
 
 
 # Where the world's evidence rows say their bytes are; the matrix writes them
@@ -256,7 +259,16 @@ def build_world():
     public_evidence = _evidence(
         cooperative=coop_a, project=followed, title="Photo du chantier", public=True
     )
+    dossier = RevisionDossier.objects.create(
+        cooperative=coop_a,
+        requested_by=referent_a,
+        state=RevisionDossier.State.READY,
+        progress=100,
+        key=EVIDENCE_KEY,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
     return World(
+        dossier=dossier,
         evidence=evidence,
         public_evidence=public_evidence,
         coop_a=coop_a,

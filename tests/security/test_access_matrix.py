@@ -191,6 +191,10 @@ def _evidence_bytes():
     default_storage.save(EVIDENCE_KEY, ContentFile(b"%PDF-1.7 matrice"))
 
 
+def DOSSIER(world):
+    return world.dossier.pk
+
+
 def SYNTHESIS_JOB(world):
     return world.admin_objects["documents.synthesisjob"].pk
 
@@ -414,6 +418,13 @@ PORTAL_CASES = [
     # A's PDFs in its workspace: the published one, and the working document.
     _case("documents:workspace:pdf", GET, MEMBERS, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
+    # A's dossier de révision: its référents ask for it and download it.
+    _case("documents:workspace:dossier", GET, REFERENTS, A),
+    _case("documents:workspace:dossier", POST, REFERENTS_DONE, A),
+    _case("documents:workspace:dossier_zip", GET, REFERENTS, A, DOSSIER),
+    _case("documents:federation:dossier", GET, REVIEWERS, A),
+    _case("documents:federation:dossier", POST, REVIEWERS_DONE, A),
+    _case("documents:federation:dossier_zip", GET, REVIEWERS, DOSSIER),
     # The federation's synthesis of a campaign.
     _case("documents:federation:synthesis", GET, REVIEWERS),
     _case("documents:federation:synthesis_request", GET, REVIEWERS_POST_ONLY),

@@ -1,0 +1,199 @@
+"""The *dossier de révision*: a cooperative's every cycle in one ZIP, for its statutory reviewer.
+
+Asked by a référent or a reviewer, made by a task, kept in the file store for
+``DOSSIER_KEPT_DAYS`` days. The ZIP holds:
+
+* ``index.pdf`` — each cycle: its validation date, its engagements and projects,
+  their indicators and latest values, the progress journal, and the list of
+  evidence with the federation's answer on each;
+* ``<campagne>/quali-coop.pdf`` — the cycle's validated PDF (``cooperative.py``);
+* ``<campagne>/engagement-<n>/<projet>/…`` — every accepted evidence file.
+
+Everything in it is the cooperative's own and its reviewers': the same people
+may ask for it and download it.
+"""
+
+import datetime
+import io
+import logging
+import uuid
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import override
+
+from commitments import cycles, evidence
+from commitments.models import Evidence, EvidenceStatus, ProgressUpdate, Selection
+from coops.models import Cooperative
+
+from .content import CooperativeContent, cooperative_content
+from .cooperative import document_for
+from .models import CooperativeDocument, RevisionDossier
+from .rendering import render_html, to_pdf
+
+logger = logging.getLogger("qualicoop.documents")
+
+TEMPLATE = "documents/dossier_index.html"
+PREFIX = "dossiers"
+# A job still pending or running after this long lost its worker: another may be asked.
+STALE_AFTER = datetime.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    selection: Selection
+    content: CooperativeContent
+    pdf: bytes | None
+
+    @property
+    def folder(self) -> str:
+        return self.selection.campaign.slug
+
+
+def _cycle(selection: Selection) -> Cycle:
+    content = cooperative_content(selection)
+    projects = [
+        block.project
+        for pillar in content.pillars
+        for engagement in pillar.engagements
+        for block in engagement.projects
+    ]
+    by_lineage: dict = {}
+    for update in (
+        ProgressUpdate.objects.published()
+        .filter(lineage__in=[project.lineage for project in projects])
+        .order_by("-happened_on", "-pk")
+    ):
+        by_lineage.setdefault(update.lineage, []).append(update)
+    kept = CooperativeDocument.objects.filter(selection=selection).first() or document_for(
+        selection
+    )
+    pieces = evidence.by_project(projects)
+    for project in projects:
+        # Read by the index's template: the published journal, newest first, and every piece.
+        project.journal = by_lineage.get(project.lineage, [])  # type: ignore[attr-defined]
+        project.pieces = pieces[project.pk]  # type: ignore[attr-defined]
+    return Cycle(
+        selection=selection, content=content, pdf=bytes(kept.pdf) if kept is not None else None
+    )
+
+
+def pieces_of(project) -> list[Evidence]:
+    return project.pieces
+
+
+def _entry_name(piece: Evidence) -> str:
+    # The display name was checked when uploaded; the id keeps two files of the same name apart.
+    return f"{piece.pk}-{piece.original_name}"
+
+
+def build(cooperative: Cooperative, *, step=lambda percent: None) -> bytes:
+    """The ZIP of the cooperative's every cycle, as bytes."""
+    timeline = cycles.timeline(cooperative)
+    made = []
+    for number, selection in enumerate(timeline, start=1):
+        selection.cooperative = cooperative
+        made.append(_cycle(selection))
+        step(10 + 60 * number // max(len(timeline), 1))
+    with override("fr"):
+        index, _duration = to_pdf(
+            render_html(
+                TEMPLATE,
+                {"cooperative": cooperative, "cycles": made, "today": timezone.localdate()},
+            )
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("index.pdf", index)
+        for cycle in made:
+            if cycle.pdf is not None:
+                archive.writestr(f"{cycle.folder}/quali-coop.pdf", cycle.pdf)
+            for pillar in cycle.content.pillars:
+                for engagement in pillar.engagements:
+                    for block in engagement.projects:
+                        folder = (
+                            f"{cycle.folder}/engagement-{engagement.engagement.number}/"
+                            f"{block.project.pk}-{slugify(block.project.title)[:60]}"
+                        )
+                        for piece in pieces_of(block.project):
+                            if piece.status != EvidenceStatus.ACCEPTED:
+                                continue
+                            with default_storage.open(piece.key, "rb") as stored:
+                                archive.writestr(f"{folder}/{_entry_name(piece)}", stored.read())
+    return buffer.getvalue()
+
+
+def under_way(cooperative: Cooperative, now: datetime.datetime | None = None):
+    """The cooperative's dossier being made, unless its worker was lost (``STALE_AFTER``)."""
+    now = now or timezone.now()
+    return (
+        RevisionDossier.objects.filter(
+            cooperative=cooperative,
+            state__in=[RevisionDossier.State.PENDING, RevisionDossier.State.RUNNING],
+            requested_at__gte=now - STALE_AFTER,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def request(cooperative: Cooperative, *, by) -> tuple[RevisionDossier, bool]:
+    """A new dossier queued for ``cooperative``, or the one already being made (and False)."""
+    from .tasks import make_dossier
+
+    with transaction.atomic():
+        # Two clicks at once: the cooperative's row lock makes the second find the first job.
+        Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
+        current = under_way(cooperative)
+        if current is not None:
+            return current, False
+        job = RevisionDossier.objects.create(cooperative=cooperative, requested_by=by)
+        transaction.on_commit(lambda: make_dossier.enqueue(job_id=job.pk))
+    return job, True
+
+
+def run_job(job_id: int) -> str:
+    """Make the job's ZIP and keep it; a job already taken by another worker is left to it."""
+    claimed = RevisionDossier.objects.filter(pk=job_id, state=RevisionDossier.State.PENDING).update(
+        state=RevisionDossier.State.RUNNING, started_at=timezone.now(), progress=5
+    )
+    if not claimed:
+        state = RevisionDossier.objects.filter(pk=job_id).values_list("state", flat=True).first()
+        return state or ""
+    job = RevisionDossier.objects.select_related("cooperative").get(pk=job_id)
+    try:
+        data = build(
+            job.cooperative,
+            step=lambda percent: RevisionDossier.objects.filter(pk=job_id).update(progress=percent),
+        )
+        key = default_storage.save(
+            f"{PREFIX}/{job.cooperative_id}/{uuid.uuid4().hex}.zip", ContentFile(data)
+        )
+    except Exception as error:
+        logger.exception("dossier_failed job=%s cooperative=%s", job_id, job.cooperative.slug)
+        RevisionDossier.objects.filter(pk=job_id).update(
+            state=RevisionDossier.State.FAILED, error=repr(error)[:500], finished_at=timezone.now()
+        )
+        raise
+    now = timezone.now()
+    RevisionDossier.objects.filter(pk=job_id).update(
+        state=RevisionDossier.State.READY,
+        progress=100,
+        key=key,
+        size=len(data),
+        finished_at=now,
+        expires_at=now + datetime.timedelta(days=settings.DOSSIER_KEPT_DAYS),
+    )
+    logger.info("dossier_ready job=%s cooperative=%s", job_id, job.cooperative.slug)
+    return RevisionDossier.State.READY
+
+
+def filename(job: RevisionDossier) -> str:
+    stamp = timezone.localtime(job.finished_at or job.requested_at).strftime("%Y-%m-%d")
+    return f"dossier-de-revision-{job.cooperative.slug}-{stamp}.zip"
