@@ -113,6 +113,17 @@ def may_attach(target: Target) -> bool:
     return _is_open(target) or another_requested(project_of(target))
 
 
+def attachable(project: Project) -> list[Target]:
+    """What of ``project`` a file may be attached to now: itself, its updates, its values."""
+    targets: list[Target] = [project, *project.updates.all()]
+    targets += Measurement.objects.filter(indicator__project=project).select_related(
+        "indicator", "update"
+    )
+    if another_requested(project):
+        return targets
+    return [target for target in targets if _is_open(target)]
+
+
 def may_remove(evidence: Evidence) -> bool:
     return _is_open(target_of(evidence))
 

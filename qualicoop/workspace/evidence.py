@@ -49,19 +49,18 @@ class EvidenceForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.targets: dict[str, evidence_service.Target] = {PROJECT: project}
-        choices = [(PROJECT, _("Le projet"))]
-        for update in project.updates.all():
-            key = f"point-{update.pk}"
-            self.targets[key] = update
-            choices.append((key, _("Point d'étape du %(date)s") % {"date": update.happened_on}))
-        measurements = Measurement.objects.filter(indicator__project=project).select_related(
-            "indicator"
-        )
-        for measurement in measurements:
-            key = f"mesure-{measurement.pk}"
-            self.targets[key] = measurement
-            choices.append((key, _("Valeur : %(value)s") % {"value": measurement}))
+        self.targets: dict[str, evidence_service.Target] = {}
+        choices = []
+        for target in evidence_service.attachable(project):
+            if isinstance(target, Project):
+                key, label = PROJECT, _("Le projet")
+            elif isinstance(target, Measurement):
+                key, label = f"mesure-{target.pk}", _("Valeur : %(value)s") % {"value": target}
+            else:
+                key = f"point-{target.pk}"
+                label = _("Point d'étape du %(date)s") % {"date": target.happened_on}
+            self.targets[key] = target
+            choices.append((key, label))
         cast(forms.ChoiceField, self.fields["target"]).choices = choices
 
     def target_object(self) -> evidence_service.Target:
@@ -124,7 +123,7 @@ def project_evidence(request, workspace, pk):
             "project": project,
             "engagement": project.choice.engagement,
             "evidence_list": evidence_of(project),
-            "may_attach": evidence_service.may_attach(project),
+            "may_attach": bool(form.targets),
             "form": form,
         },
         status=status,

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from commitments import evidence, workflow
+from commitments import evidence, progress, workflow
 from commitments.models import Evidence, Indicator, Measurement, Project
 from tests import factories
 from tests.clamd_support import EICAR, clamd_socket  # noqa: F401 - fixture
@@ -221,9 +221,44 @@ def test_a_submitted_version_keeps_its_files(client, coop_a, staff_a, reviewer, 
     assert Evidence.objects.get() == piece
     assert evidence.stored_keys() == {piece.key}
     assert refused.status_code == 400
-    assert "envoyée à la fédération" in str(refused.context["form"].errors)
+    # Nothing of the sent version is offered any more, and the page says why.
+    assert "target" in refused.context["form"].errors
+    assert "ses pièces sont conservées telles quelles" in refused.content.decode()
 
     # The federation asks for another piece: one may then be added, not removed.
     evidence.request_another(evidence=piece, by=reviewer, remark="La délibération signée.")
     assert _post(client, coop_a, project, "signee.pdf", ALLOWED[0][1]).status_code == 302
     assert Evidence.objects.count() == 2
+
+
+def test_a_validated_project_takes_files_on_its_draft_progress_update(
+    client, coop_a, staff_a, reviewer, reference
+):
+    campaign = factories.make_campaign("Campagne validée", minimum=1)
+    selection = factories.make_published(coop_a, campaign, reviewer, numbers=[1])
+    followed = Project.objects.get(choice__selection=selection)
+    update = progress.create_update(
+        project=followed,
+        data={
+            "status": "in_progress",
+            "reason": "",
+            "text": "Chantier lancé.",
+            "happened_on": campaign.opens_on,
+        },
+        by=staff_a,
+    )
+    client.force_login(staff_a)
+
+    page = client.get(_page(coop_a, followed))
+    # The validated project itself is locked: only its draft update is offered.
+    assert [key for key, _label in page.context["form"].fields["target"].choices] == [
+        f"point-{update.pk}"
+    ]
+    assert _post(client, coop_a, followed, "projet", b"x", target="projet").status_code == 400
+    assert (
+        _post(
+            client, coop_a, followed, "photo.png", ALLOWED[1][1], target=f"point-{update.pk}"
+        ).status_code
+        == 302
+    )
+    assert Evidence.objects.get().update == update
