@@ -32,6 +32,7 @@ from commitments import cycles, evidence
 from commitments.models import Evidence, EvidenceStatus, ProgressUpdate, Selection
 from coops.models import Cooperative
 
+from . import jobs
 from .content import CooperativeContent, cooperative_content
 from .cooperative import document_for
 from .models import CooperativeDocument, RevisionDossier
@@ -41,8 +42,6 @@ logger = logging.getLogger("qualicoop.documents")
 
 TEMPLATE = "documents/dossier_index.html"
 PREFIX = "dossiers"
-# A job still pending or running after this long lost its worker: another may be asked.
-STALE_AFTER = datetime.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -130,17 +129,8 @@ def build(cooperative: Cooperative, *, step=lambda percent: None) -> bytes:
 
 
 def under_way(cooperative: Cooperative, now: datetime.datetime | None = None):
-    """The cooperative's dossier being made, unless its worker was lost (``STALE_AFTER``)."""
-    now = now or timezone.now()
-    return (
-        RevisionDossier.objects.filter(
-            cooperative=cooperative,
-            state__in=[RevisionDossier.State.PENDING, RevisionDossier.State.RUNNING],
-            requested_at__gte=now - STALE_AFTER,
-        )
-        .order_by("-requested_at")
-        .first()
-    )
+    """The cooperative's dossier being made, unless its worker was lost."""
+    return jobs.under_way(RevisionDossier.objects.filter(cooperative=cooperative), now)
 
 
 def request(cooperative: Cooperative, *, by) -> tuple[RevisionDossier, bool]:
@@ -177,9 +167,7 @@ def run_job(job_id: int) -> str:
         )
     except Exception as error:
         logger.exception("dossier_failed job=%s cooperative=%s", job_id, job.cooperative.slug)
-        RevisionDossier.objects.filter(pk=job_id).update(
-            state=RevisionDossier.State.FAILED, error=repr(error)[:500], finished_at=timezone.now()
-        )
+        jobs.fail(RevisionDossier, job_id, error)
         raise
     now = timezone.now()
     RevisionDossier.objects.filter(pk=job_id).update(

@@ -39,6 +39,7 @@ from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
 from qualicoop import spreadsheets
 
+from . import jobs
 from .content import IndicatorLine
 from .models import SynthesisJob
 from .palette import PillarColours, colours_of
@@ -49,7 +50,7 @@ logger = logging.getLogger("qualicoop.documents")
 TEMPLATE = "documents/synthesis.html"
 # A job under way for longer than this has lost its worker (a restart, a crash):
 # it no longer keeps a reviewer from asking again.
-STALE_AFTER = datetime.timedelta(minutes=30)
+STALE_AFTER = jobs.STALE_AFTER
 
 
 @dataclass(frozen=True)
@@ -339,31 +340,18 @@ def _key_figures(synthesis: Synthesis) -> list[tuple[str, object]]:
 
 
 def _progress(job_id: int, percent: int) -> None:
-    SynthesisJob.objects.filter(pk=job_id).update(progress=percent)
+    jobs.progress(SynthesisJob, job_id, percent)
 
 
 def under_way(campaign: Campaign, now: datetime.datetime | None = None) -> SynthesisJob | None:
     """The campaign's synthesis being made, unless its worker was lost (``STALE_AFTER``)."""
-    now = now or timezone.now()
-    return (
-        SynthesisJob.objects.filter(
-            campaign=campaign,
-            state__in=[SynthesisJob.State.PENDING, SynthesisJob.State.RUNNING],
-            requested_at__gte=now - STALE_AFTER,
-        )
-        .order_by("-requested_at")
-        .first()
-    )
+    return jobs.under_way(SynthesisJob.objects.filter(campaign=campaign), now)
 
 
 def run_job(job_id: int) -> str:
     """Make the job's files; a job already taken by another worker is left to it."""
-    claimed = SynthesisJob.objects.filter(pk=job_id, state=SynthesisJob.State.PENDING).update(
-        state=SynthesisJob.State.RUNNING, started_at=timezone.now(), progress=5
-    )
-    if not claimed:
-        state = SynthesisJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
-        return state or ""
+    if not jobs.claim(SynthesisJob, job_id):
+        return jobs.state_of(SynthesisJob, job_id)
     job = SynthesisJob.objects.select_related("campaign").get(pk=job_id)
     try:
         # The federation's record, in French like the cooperatives' PDFs.
@@ -374,13 +362,8 @@ def run_job(job_id: int) -> str:
             made_xlsx = xlsx(synthesis)
     except Exception as error:
         logger.exception("synthesis_failed job=%s campaign=%s", job_id, job.campaign.slug)
-        # What went wrong, for the administrators (the page tells reviewers in
-        # French); the task's result keeps the traceback.
-        SynthesisJob.objects.filter(pk=job_id).update(
-            state=SynthesisJob.State.FAILED,
-            error=repr(error)[:500],
-            finished_at=timezone.now(),
-        )
+        # The task's result keeps the traceback.
+        jobs.fail(SynthesisJob, job_id, error)
         raise
     SynthesisJob.objects.filter(pk=job_id).update(
         state=SynthesisJob.State.READY,
