@@ -185,3 +185,15 @@ def run_job(job_id: int) -> str:
 def filename(job: RevisionDossier) -> str:
     stamp = timezone.localtime(job.finished_at or job.requested_at).strftime("%Y-%m-%d")
     return f"dossier-de-revision-{job.cooperative.slug}-{stamp}.zip"
+
+
+def purge_expired(now: datetime.datetime | None = None) -> list[str]:
+    """The ZIPs of expired dossiers, deleted from the file store; the rows stay as the record."""
+    now = now or timezone.now()
+    expired = list(
+        RevisionDossier.objects.filter(expires_at__lte=now).exclude(key="").values_list("pk", "key")
+    )
+    for pk, key in expired:
+        default_storage.delete(key)
+        RevisionDossier.objects.filter(pk=pk).update(key="")
+    return [key for _pk, key in expired]

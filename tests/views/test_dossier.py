@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -147,3 +148,19 @@ def test_a_reviewer_asks_for_one_from_the_federation(
     job = RevisionDossier.objects.get()
     assert job.requested_by == reviewer and job.state == "ready"
     assert client.get(reverse("documents:federation:dossier_zip", args=[job.pk])).status_code == 200
+
+
+def test_expired_dossiers_leave_the_file_store(
+    file_store, client, coop_a, staff_a, validated, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_a)
+    job = _ask(client, coop_a, django_capture_on_commit_callbacks)
+    key = job.key
+    call_command("purge_expired_dossiers")
+    assert default_storage.exists(key)
+
+    RevisionDossier.objects.filter(pk=job.pk).update(expires_at=timezone.now())
+    call_command("purge_expired_dossiers")
+
+    assert not default_storage.exists(key)
+    assert RevisionDossier.objects.get().key == ""
