@@ -122,7 +122,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name 127.0.0.1;
-        client_max_body_size 5m;
+        client_max_body_size 11m;
         location / {{
             proxy_pass http://qualicoop;
             proxy_set_header Host $host;

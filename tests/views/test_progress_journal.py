@@ -359,7 +359,8 @@ def test_the_project_page_reads_its_journal_in_constant_queries(
             indicator=indicator, value=index, measured_on=TODAY, update=update
         )
 
-    with django_assert_max_num_queries(4):
+    # The project, its indicators, their values, its journal, its public evidence.
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("public:project", args=[project.pk]))
 
     assert response.content.decode().count("Point ") >= size
