@@ -81,11 +81,17 @@ def _evidence_or_404(workspace: Workspace, pk: int) -> Evidence:
 
 
 def evidence_of(project: Project) -> list[Evidence]:
-    return list(
+    """The project's pieces, each saying whether it may still be removed (``removable``)."""
+    pieces = list(
         Evidence.objects.filter(evidence_service.supporting(project)).select_related(
-            "update", "measurement__indicator"
+            "update", "measurement__indicator__project__choice__selection", "measurement__update"
         )
     )
+    for piece in pieces:
+        if piece.project_id is not None:
+            piece.project = project
+        piece.removable = evidence_service.may_remove(piece)  # type: ignore[attr-defined]
+    return pieces
 
 
 @workspace_view()

@@ -210,12 +210,14 @@ def test_a_submitted_version_keeps_its_files(client, coop_a, staff_a, reviewer, 
     client.force_login(staff_a)
     _post(client, coop_a, project, "note.txt", b"Avant l'envoi.")
     piece = Evidence.objects.get()
+    delete = reverse("workspace:evidence_delete", args=[coop_a.slug, piece.pk])
+    assert delete in client.get(_page(coop_a, project)).content.decode()
     selection = project.choice.selection
     selection.campaign.min_engagements = 1
     selection.campaign.save()
     workflow.submit_selection(selection=selection, by=staff_a)
 
-    client.post(reverse("workspace:evidence_delete", args=[coop_a.slug, piece.pk]))
+    client.post(delete)
     refused = _post(client, coop_a, project, "autre.txt", b"Apres l'envoi.")
 
     assert Evidence.objects.get() == piece
@@ -224,6 +226,7 @@ def test_a_submitted_version_keeps_its_files(client, coop_a, staff_a, reviewer, 
     # Nothing of the sent version is offered any more, and the page says why.
     assert "target" in refused.context["form"].errors
     assert "ses pièces sont conservées telles quelles" in refused.content.decode()
+    assert delete not in refused.content.decode()
 
     # The federation asks for another piece: one may then be added, not removed.
     evidence.request_another(evidence=piece, by=reviewer, remark="La délibération signée.")
