@@ -17,13 +17,11 @@ Every rule about them lives here:
 import datetime
 import hashlib
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -33,6 +31,7 @@ from django_stubs_ext import StrOrPromise
 
 from coops.models import Cooperative
 from qualicoop.antivirus import ScannerUnavailable, is_configured, scan
+from qualicoop.file_store import keep
 from qualicoop.file_types import Kind, RefusedFile, detect
 
 from .models import (
@@ -215,9 +214,7 @@ def attach(
         )
     name = display_name(upload.name)
     kind = _check(cooperative, upload)
-    key = default_storage.save(
-        f"{PREFIX}/{cooperative.pk}/{uuid.uuid4().hex}", ContentFile(upload.data)
-    )
+    key = keep(f"{PREFIX}/{cooperative.pk}", upload.data)
     try:
         return Evidence.objects.create(
             cooperative=cooperative,

@@ -8,6 +8,9 @@ is signed for a few minutes, so that the bytes never pass through the app
 server.
 """
 
+import uuid
+
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
@@ -50,3 +53,16 @@ def serve(
     # A signed link, or a private file: never kept by a shared cache.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def keep(
+    prefix: str, data: bytes, *, extension: str = "", storage: Storage = default_storage
+) -> str:
+    """Store ``data`` under a new key in ``prefix`` (never a name given by a person); the key."""
+    suffix = f".{extension}" if extension else ""
+    return storage.save(f"{prefix}/{uuid.uuid4().hex}{suffix}", ContentFile(data))
+
+
+def read(name: str, *, storage: Storage = default_storage) -> bytes:
+    with storage.open(name, "rb") as stored:
+        return stored.read()

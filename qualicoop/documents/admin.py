@@ -44,10 +44,6 @@ class CooperativeDocumentAdmin(ReadOnlyAdmin):
     def file_size(self, document):
         return filesizeformat(document.size)
 
-    def get_queryset(self, request):
-        # The list never loads the PDFs themselves.
-        return super().get_queryset(request).defer("pdf")
-
 
 @admin.register(SynthesisJob)
 class SynthesisJobAdmin(ReadOnlyAdmin):
@@ -77,6 +73,3 @@ class SynthesisJobAdmin(ReadOnlyAdmin):
             reverse("documents:federation:synthesis_pdf", args=[job.pk]),
             reverse("documents:federation:synthesis_xlsx", args=[job.pk]),
         )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("pdf", "xlsx")

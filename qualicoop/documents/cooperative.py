@@ -11,11 +11,13 @@ import datetime
 import logging
 
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commitments.models import Selection
 from coops.models import Cooperative
+from qualicoop import file_store
 from qualicoop.absolute_urls import absolute_url
 
 from .content import cooperative_content
@@ -25,6 +27,8 @@ from .rendering import Rendered, render_html, to_pdf
 logger = logging.getLogger("qualicoop.documents")
 
 TEMPLATE = "documents/cooperative.html"
+# Where the published PDFs are kept in the file store, one folder per cooperative.
+PREFIX = "documents/cooperatives"
 # A working document changes with every edit: kept long enough for the
 # members reading it now, and found again only while its content is the same.
 WORKING_TIMEOUT = 60 * 30
@@ -85,9 +89,14 @@ def refresh(selection_id: int) -> CooperativeDocument | None:
 def _keep(
     selection: Selection, digest: str, pdf: bytes, duration: float, as_of: datetime.datetime
 ) -> CooperativeDocument:
-    """Store the PDF unless a PDF made from newer content got there first."""
+    """Store the PDF unless a PDF made from newer content got there first.
+
+    The file is written first; the one no row keeps (the replaced one, or
+    this one when it lost) is deleted once the outcome is committed.
+    """
+    key = file_store.keep(f"{PREFIX}/{selection.cooperative_id}", pdf, extension="pdf")
     values = {
-        "pdf": pdf,
+        "key": key,
         "size": len(pdf),
         "digest": digest,
         "content_as_of": as_of,
@@ -102,14 +111,18 @@ def _keep(
             if current is None:
                 return CooperativeDocument.objects.create(selection=selection, **values)
             if current.content_as_of > as_of:
+                transaction.on_commit(lambda: default_storage.delete(key))
                 return current
+            replaced = current.key
             for name, value in values.items():
                 setattr(current, name, value)
             current.save()
+            transaction.on_commit(lambda: default_storage.delete(replaced))
             return current
     except IntegrityError:
         # Two first PDFs of the same selection at once: the other one is kept.
         logger.info("pdf_race selection=%s", selection.pk)
+        default_storage.delete(key)
         return CooperativeDocument.objects.get(selection=selection)
 
 

@@ -16,12 +16,10 @@ may ask for it and download it.
 import datetime
 import io
 import logging
-import uuid
 import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +29,7 @@ from django.utils.translation import override
 from commitments import cycles, evidence
 from commitments.models import Evidence, EvidenceStatus, ProgressUpdate, Selection
 from coops.models import Cooperative
+from qualicoop import file_store
 
 from . import jobs
 from .content import CooperativeContent, cooperative_content
@@ -79,7 +78,9 @@ def _cycle(selection: Selection) -> Cycle:
         project.journal = by_lineage.get(project.lineage, [])  # type: ignore[attr-defined]
         project.pieces = pieces[project.pk]  # type: ignore[attr-defined]
     return Cycle(
-        selection=selection, content=content, pdf=bytes(kept.pdf) if kept is not None else None
+        selection=selection,
+        content=content,
+        pdf=file_store.read(kept.key) if kept is not None else None,
     )
 
 
@@ -123,8 +124,9 @@ def build(cooperative: Cooperative, *, step=lambda percent: None) -> bytes:
                         for piece in pieces_of(block.project):
                             if piece.status != EvidenceStatus.ACCEPTED:
                                 continue
-                            with default_storage.open(piece.key, "rb") as stored:
-                                archive.writestr(f"{folder}/{_entry_name(piece)}", stored.read())
+                            archive.writestr(
+                                f"{folder}/{_entry_name(piece)}", file_store.read(piece.key)
+                            )
     return buffer.getvalue()
 
 
@@ -162,9 +164,7 @@ def run_job(job_id: int) -> str:
             job.cooperative,
             step=lambda percent: RevisionDossier.objects.filter(pk=job_id).update(progress=percent),
         )
-        key = default_storage.save(
-            f"{PREFIX}/{job.cooperative_id}/{uuid.uuid4().hex}.zip", ContentFile(data)
-        )
+        key = file_store.keep(f"{PREFIX}/{job.cooperative_id}", data, extension="zip")
     except Exception as error:
         logger.exception("dossier_failed job=%s cooperative=%s", job_id, job.cooperative.slug)
         jobs.fail(RevisionDossier, job_id, error)

@@ -1,11 +1,9 @@
-"""The files the portal hands out, kept in the database.
+"""The files the portal hands out: their rows here, their bytes in the file store.
 
-The PDF bytes live in a ``BinaryField`` rather than in files on disk: several
-app servers and task workers share the database, not a disk, so a PDF made by
-a worker on one machine is served at once by every other, and backups carry
-the files with the rest. The files are small (tens to hundreds of kilobytes),
-their number is bounded (one per published version, a few syntheses per
-campaign), and reading one is one query on its primary key.
+Each row names its file by a generated key in the one file store
+(``qualicoop.file_store``: a disk, or object storage shared by every app
+server and worker); the file is served by ``file_store.serve`` once the view
+has decided who may have it.
 """
 
 import datetime
@@ -34,7 +32,7 @@ class CooperativeDocument(models.Model):
         related_name="+",
         verbose_name=_("sélection"),
     )
-    pdf = models.BinaryField(_("PDF"), editable=False)
+    key = models.CharField(_("clé du fichier"), max_length=200, editable=False)
     size = models.PositiveIntegerField(_("taille (octets)"), default=0)
     # The SHA-256 of the HTML the PDF was made from: the same content again
     # (a save that changed nothing printed) makes no new PDF.
@@ -94,8 +92,8 @@ class SynthesisJob(BackgroundJob):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
     )
-    pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
-    xlsx = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
+    pdf_key = models.CharField(_("clé du PDF"), max_length=200, blank=True, editable=False)
+    xlsx_key = models.CharField(_("clé du classeur"), max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

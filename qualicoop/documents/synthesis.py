@@ -37,7 +37,7 @@ from commitments.models import (
 )
 from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
-from qualicoop import spreadsheets
+from qualicoop import file_store, spreadsheets
 
 from . import jobs
 from .content import IndicatorLine
@@ -48,6 +48,8 @@ from .rendering import render_html, to_pdf
 logger = logging.getLogger("qualicoop.documents")
 
 TEMPLATE = "documents/synthesis.html"
+# Where the syntheses are kept in the file store, one folder per campaign.
+PREFIX = "documents/syntheses"
 # A job under way for longer than this has lost its worker (a restart, a crash):
 # it no longer keeps a reviewer from asking again.
 STALE_AFTER = jobs.STALE_AFTER
@@ -365,11 +367,12 @@ def run_job(job_id: int) -> str:
         # The task's result keeps the traceback.
         jobs.fail(SynthesisJob, job_id, error)
         raise
+    prefix = f"{PREFIX}/{job.campaign_id}"
     SynthesisJob.objects.filter(pk=job_id).update(
         state=SynthesisJob.State.READY,
         progress=100,
-        pdf=made_pdf,
-        xlsx=made_xlsx,
+        pdf_key=file_store.keep(prefix, made_pdf, extension="pdf"),
+        xlsx_key=file_store.keep(prefix, made_xlsx, extension="xlsx"),
         finished_at=timezone.now(),
     )
     logger.info("synthesis_ready job=%s campaign=%s", job_id, job.campaign.slug)

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from commitments.models import Campaign, Status
 from coops.models import Cooperative
+from qualicoop import file_store
 from qualicoop.federation.forms import CampaignFilterForm
 from qualicoop.federation.views import reviewer_required
 from qualicoop.workspace.access import Workspace, refused, workspace_view
@@ -51,7 +53,7 @@ def _file_response(content: bytes, filename: str, content_type: str) -> HttpResp
 
 
 @require_safe
-def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     """Anyone: the cooperative's Quali'Coop PDF, of its published selection only.
 
     Made in the background when the selection is published; made here once
@@ -62,14 +64,16 @@ def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     document = cooperative_documents.document_for(selection) if selection else None
     if selection is None or document is None:
         raise Http404
-    return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
+    return file_store.serve(
+        document.key, filename=cooperative_documents.filename(selection), content_type=PDF_TYPE
+    )
 
 
 # --- The workspace --------------------------------------------------------------------
 
 
 @workspace_view()
-def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
     """Members of the cooperative: the PDF of its published selection, as the public gets it."""
     selection = cooperative_documents.published_selection(workspace.cooperative)
     document = cooperative_documents.document_for(selection) if selection else None
@@ -79,7 +83,9 @@ def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             workspace,
             _("La coopérative n'a pas encore de sélection validée : son PDF viendra avec elle."),
         )
-    return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
+    return file_store.serve(
+        document.key, filename=cooperative_documents.filename(selection), content_type=PDF_TYPE
+    )
 
 
 @workspace_view()
@@ -132,7 +138,6 @@ def synthesis(request: HttpRequest) -> HttpResponse:
         jobs = list(
             SynthesisJob.objects.filter(campaign=campaign)
             .select_related("requested_by")
-            .defer("pdf", "xlsx")
             .order_by("-requested_at", "-pk")[:JOBS_SHOWN]
         )
     now = timezone.now()
@@ -187,18 +192,22 @@ def _ready_job(pk: int) -> SynthesisJob:
 
 @reviewer_required
 @require_safe
-def synthesis_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def synthesis_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Reviewers only: a ready synthesis, as PDF."""
     job = _ready_job(pk)
-    return _file_response(bytes(job.pdf or b""), _synthesis_filename(job, "pdf"), PDF_TYPE)
+    return file_store.serve(
+        job.pdf_key, filename=_synthesis_filename(job, "pdf"), content_type=PDF_TYPE
+    )
 
 
 @reviewer_required
 @require_safe
-def synthesis_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def synthesis_xlsx(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Reviewers only: a ready synthesis, as a spreadsheet (one sheet per table)."""
     job = _ready_job(pk)
-    return _file_response(bytes(job.xlsx or b""), _synthesis_filename(job, "xlsx"), XLSX_TYPE)
+    return file_store.serve(
+        job.xlsx_key, filename=_synthesis_filename(job, "xlsx"), content_type=XLSX_TYPE
+    )
 
 
 def _synthesis_filename(job: SynthesisJob, extension: str) -> str:

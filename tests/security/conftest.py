@@ -74,8 +74,8 @@ class World:
     dossier: object = None  # A's dossier de révision, ready (its bytes: ``EVIDENCE_KEY`` too)
 
 
-# Where the world's evidence rows say their bytes are; the matrix writes them
-# into each test's own file store.
+# Where the world's kept files (evidence, PDFs, syntheses, dossier) say their
+# bytes are; the matrix writes them into each test's own file store.
 EVIDENCE_KEY = "evidence/matrice/piece"
 
 
@@ -208,7 +208,7 @@ def build_world():
         # once made (their content is not what the matrix looks at).
         "documents.cooperativedocument": CooperativeDocument.objects.create(
             selection=validated,
-            pdf=b"%PDF-1.7 matrice",
+            key=EVIDENCE_KEY,
             size=16,
             digest="0" * 64,
             content_as_of=validated.decided_at,
@@ -218,8 +218,8 @@ def build_world():
             requested_by=reviewer,
             state=SynthesisJob.State.READY,
             progress=100,
-            pdf=b"%PDF-1.7 synthese",
-            xlsx=b"PK synthese",
+            pdf_key=EVIDENCE_KEY,
+            xlsx_key=EVIDENCE_KEY,
         ),
         "commitments.progressupdate": draft_update,
         # Alice's, unread, pointing at A's workspace (the moves above ran in this

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import mail
 
 from coops import invitations
+from qualicoop import file_store
 from qualicoop.documents import cooperative as cooperative_pdf
 from tests import factories
 from tests.unit.test_documents import pdf_text
@@ -97,5 +98,5 @@ def test_the_pdf_profile_link_names_the_served_port(served_on_8101, reference, c
     document = cooperative_pdf.refresh(selection.pk)
 
     assert document is not None
-    text = pdf_text(bytes(document.pdf))
+    text = pdf_text(file_store.read(document.key))
     assert "http://127.0.0.1:8101" + coop_a.get_absolute_url() in text.replace("\n", "")

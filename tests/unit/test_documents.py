@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from commitments import progress, publication, workflow
 from commitments.models import Indicator, Measurement, ProgressUpdate, Project, Selection
+from qualicoop import file_store
 from qualicoop.documents import cooperative, palette
 from qualicoop.documents.models import CooperativeDocument
 from tests import factories
@@ -33,6 +34,11 @@ def pdf_text(pdf: bytes) -> str:
         ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return result.stdout.decode()
+
+
+def kept_pdf(selection) -> bytes:
+    """The bytes of the PDF kept for ``selection``, from the file store."""
+    return file_store.read(CooperativeDocument.objects.get(selection=selection).key)
 
 
 def flat(text: str) -> str:
@@ -94,7 +100,7 @@ def _post_update(project, staff, reviewer, text, status="in_progress"):
 def test_it_says_who_what_and_since_when(published, coop_a):
     document = cooperative.refresh(published.pk)
 
-    words = flat(pdf_text(bytes(document.pdf)))
+    words = flat(pdf_text(file_store.read(document.key)))
     assert f"Quali'Coop {published.campaign.name} — {coop_a.name}" in words
     decided = published.decided_at
     assert "Sélection validée par la fédération le" in words
@@ -112,7 +118,7 @@ def test_it_says_who_what_and_since_when(published, coop_a):
     assert "Familles relogées" in words and "120 familles" in words and "100 familles" in words
     assert "✓ oui" in words
     assert "Étape : Intention" in words
-    assert document.size == len(bytes(document.pdf))
+    assert document.size == len(file_store.read(document.key))
 
 
 def test_it_shows_the_latest_published_update_and_its_stage(
@@ -121,7 +127,7 @@ def test_it_shows_the_latest_published_update_and_its_stage(
     project = _first_project(published)
     _post_update(project, staff_a, reviewer, "Premier chantier livré en mars.", status="done")
 
-    words = flat(pdf_text(bytes(cooperative.refresh(published.pk).pdf)))
+    words = flat(pdf_text(file_store.read(cooperative.refresh(published.pk).key)))
 
     assert "Dernier point d'étape" in words and "Premier chantier livré en mars." in words
     assert "Étape : Réalisé" in words
@@ -151,7 +157,7 @@ def test_it_never_shows_a_draft_an_unpublished_update_or_a_hidden_value(
     reopened = workflow.reopen_selection(selection=published, by=reviewer)
     Project.objects.filter(choice__selection=reopened).update(title="Titre secret du brouillon")
 
-    words = flat(pdf_text(bytes(cooperative.refresh(published.pk).pdf)))
+    words = flat(pdf_text(file_store.read(cooperative.refresh(published.pk).key)))
 
     assert "Brouillon de point d'étape" not in words
     assert "7 777" not in words and "7777" not in words
@@ -165,7 +171,7 @@ def test_a_publication_makes_the_new_versions_pdf_and_keeps_the_old_one(
     with django_capture_on_commit_callbacks(execute=True):
         first = factories.make_published(coop_a, campaign, reviewer, numbers=EIGHT)
     old = CooperativeDocument.objects.get(selection=first)
-    assert "Projet 1.1 de Coopérative Alpha" in flat(pdf_text(bytes(old.pdf)))
+    assert "Projet 1.1 de Coopérative Alpha" in flat(pdf_text(file_store.read(old.key)))
 
     reopened = workflow.reopen_selection(selection=first, by=reviewer)
     Project.objects.filter(choice__selection=reopened, choice__engagement__number=1).update(
@@ -176,10 +182,10 @@ def test_a_publication_makes_the_new_versions_pdf_and_keeps_the_old_one(
         workflow.validate_selection(selection=reopened, by=reviewer)
 
     new = CooperativeDocument.objects.get(selection=reopened)
-    assert "Projet renouvelé pour la deuxième version" in flat(pdf_text(bytes(new.pdf)))
+    assert "Projet renouvelé pour la deuxième version" in flat(pdf_text(file_store.read(new.key)))
     kept = CooperativeDocument.objects.get(pk=old.pk)
-    assert bytes(kept.pdf) == bytes(old.pdf)
-    assert "Projet renouvelé" not in flat(pdf_text(bytes(kept.pdf)))
+    assert file_store.read(kept.key) == file_store.read(old.key)
+    assert "Projet renouvelé" not in flat(pdf_text(file_store.read(kept.key)))
     assert cooperative.document_of(coop_a).pk == new.pk
 
 
@@ -191,7 +197,7 @@ def test_a_published_update_remakes_the_pdf_and_its_edit_takes_it_out(
     with django_capture_on_commit_callbacks(execute=True):
         update = _post_update(project, staff_a, reviewer, "Les travaux ont commencé.")
     document = CooperativeDocument.objects.get(selection=published)
-    assert "Les travaux ont commencé." in flat(pdf_text(bytes(document.pdf)))
+    assert "Les travaux ont commencé." in flat(pdf_text(file_store.read(document.key)))
 
     # Edited once published, it goes back to the reviewers and leaves the public pages.
     with django_capture_on_commit_callbacks(execute=True):
@@ -205,18 +211,18 @@ def test_a_published_update_remakes_the_pdf_and_its_edit_takes_it_out(
             },
             by=staff_a,
         )
-    words = flat(pdf_text(bytes(CooperativeDocument.objects.get(selection=published).pdf)))
+    words = flat(pdf_text(kept_pdf(published)))
     assert "Texte revu" not in words and "Les travaux ont commencé." not in words
 
     with django_capture_on_commit_callbacks(execute=True):
         update = ProgressUpdate.objects.get(pk=update.pk)
         progress.publish_update(update=update, by=reviewer)
-    words = flat(pdf_text(bytes(CooperativeDocument.objects.get(selection=published).pdf)))
+    words = flat(pdf_text(kept_pdf(published)))
     assert "Texte revu, pas encore relu." in words
 
     with django_capture_on_commit_callbacks(execute=True):
         progress.delete_update(update=ProgressUpdate.objects.get(pk=update.pk), by=staff_a)
-    words = flat(pdf_text(bytes(CooperativeDocument.objects.get(selection=published).pdf)))
+    words = flat(pdf_text(kept_pdf(published)))
     assert "Texte revu" not in words
 
 
@@ -255,7 +261,9 @@ def test_older_content_never_replaces_a_newer_pdf(published):
     kept = cooperative._keep(published, "0" * 64, b"%PDF-older", 0.1, older)
 
     assert kept.digest == document.digest
-    assert bytes(CooperativeDocument.objects.get(pk=document.pk).pdf) == bytes(document.pdf)
+    assert file_store.read(CooperativeDocument.objects.get(pk=document.pk).key) == file_store.read(
+        document.key
+    )
 
 
 def test_loading_fixtures_queues_no_pdf(reference, remade, django_capture_on_commit_callbacks):
@@ -296,7 +304,7 @@ def test_hostile_text_is_printed_as_text_and_fetches_nothing(campaign, coop_a, r
         description='<link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
     )
 
-    words = flat(pdf_text(bytes(cooperative.refresh(selection.pk).pdf)))
+    words = flat(pdf_text(file_store.read(cooperative.refresh(selection.pk).key)))
 
     assert '<img src="file:///etc/passwd"> <b>gras</b>' in words
     assert "root:" not in words

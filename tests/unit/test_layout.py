@@ -24,6 +24,7 @@ INFRASTRUCTURE = {
     "qualicoop.spreadsheets",
     "qualicoop.mail",
     "qualicoop.antivirus",
+    "qualicoop.file_store",
     "qualicoop.file_types",
 }
 # The documents' downloads are declared with the workspace's and the federation's

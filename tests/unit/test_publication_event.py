@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments import progress, publication, workflow
 from commitments.models import Choice, Engagement, Indicator, Measurement, Project, Selection
+from qualicoop import file_store
 from qualicoop.documents.models import CooperativeDocument
 from qualicoop.public import opendata_files
 from qualicoop.public_cache import public_version
@@ -157,7 +158,7 @@ def test_a_change_refreshes_the_page_cache_the_pdf_and_the_open_data_files(
 
     assert public_version() != version
     document = CooperativeDocument.objects.get(selection=world["selection"])
-    assert "Un titre revu pour la fédération" in flat(pdf_text(bytes(document.pdf)))
+    assert "Un titre revu pour la fédération" in flat(pdf_text(file_store.read(document.key)))
     stamp = opendata_files.current_stamp()
     assert {opendata_files.written_stamp(name) for name in opendata_files.SETS} == {stamp}
 

@@ -16,6 +16,7 @@ from commitments.models import (
     Selection,
     UpdateState,
 )
+from qualicoop import file_store
 from qualicoop.documents import synthesis
 from qualicoop.documents.models import SynthesisJob
 from qualicoop.documents.tasks import make_synthesis
@@ -117,8 +118,8 @@ def test_a_job_runs_once_and_keeps_its_files(campaign_2024, reviewer):
 
     job.refresh_from_db()
     assert job.state == SynthesisJob.State.READY and job.progress == 100
-    assert bytes(job.pdf).startswith(b"%PDF-")
-    assert bytes(job.xlsx).startswith(b"PK")
+    assert file_store.read(job.pdf_key).startswith(b"%PDF-")
+    assert file_store.read(job.xlsx_key).startswith(b"PK")
     assert job.started_at <= job.finished_at
     # Queued twice (a resent task): the second run finds it done and does nothing.
     assert synthesis.run_job(job.pk) == SynthesisJob.State.READY
@@ -137,7 +138,7 @@ def test_a_failed_job_says_so(campaign_2024, reviewer, monkeypatch):
     job.refresh_from_db()
     assert job.state == SynthesisJob.State.FAILED
     assert "plus de place" in job.error
-    assert job.pdf is None
+    assert job.pdf_key == ""
 
 
 def test_a_job_whose_worker_was_lost_no_longer_blocks(campaign_2024, reviewer):

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from commitments import workflow
 from commitments.models import Project
+from qualicoop import file_store
 from qualicoop.documents.models import CooperativeDocument, SynthesisJob
 from tests import factories
 from tests.unit.test_documents import EIGHT, flat, pages, pdf_text
@@ -32,6 +33,13 @@ def public_pdf(slug):
     return reverse("documents:cooperative_pdf", args=[slug])
 
 
+def body(response) -> bytes:
+    """A file served from the store (streamed), or made for the request."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 # --- The public PDF ---------------------------------------------------------------------
 
 
@@ -44,7 +52,7 @@ def test_it_serves_the_published_selections_pdf_to_anyone(client, published, coo
     assert (
         f"quali-coop-{published.campaign.slug}-{coop_a.slug}.pdf" in response["Content-Disposition"]
     )
-    words = flat(pdf_text(response.content))
+    words = flat(pdf_text(body(response)))
     assert coop_a.name in words
     for project in Project.objects.filter(choice__selection=published).select_related(
         "choice__engagement"
@@ -60,7 +68,7 @@ def test_it_makes_a_missing_pdf_once_then_keeps_it(client, published, coop_a):
     stored = CooperativeDocument.objects.get(selection=published)
     second = client.get(public_pdf(coop_a.slug))
 
-    assert first.content == second.content == bytes(stored.pdf)
+    assert body(first) == body(second) == file_store.read(stored.key)
     assert CooperativeDocument.objects.get(pk=stored.pk).generated_at == stored.generated_at
 
 
@@ -86,7 +94,7 @@ def test_it_never_shows_the_draft_of_the_next_version(client, published, coop_a,
     draft = workflow.reopen_selection(selection=published, by=reviewer)
     Project.objects.filter(choice__selection=draft).update(description="Texte du brouillon secret")
 
-    words = flat(pdf_text(client.get(public_pdf(coop_a.slug)).content))
+    words = flat(pdf_text(body(client.get(public_pdf(coop_a.slug)))))
 
     assert "Texte du brouillon secret" not in words
     assert "Projet 1.1 de Coopérative Alpha" in words
@@ -124,7 +132,7 @@ def test_members_get_the_published_pdf_from_their_workspace(client, published, c
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response.content == client.get(public_pdf(coop_a.slug)).content
+    assert body(response) == body(client.get(public_pdf(coop_a.slug)))
 
 
 def test_a_member_without_publication_is_told_so(client, campaign, coop_a, staff_a):
@@ -208,8 +216,8 @@ def test_a_reviewer_asks_for_the_synthesis_and_downloads_it(
     pdf = client.get(reverse("documents:federation:synthesis_pdf", args=[job.pk]))
     xlsx = client.get(reverse("documents:federation:synthesis_xlsx", args=[job.pk]))
     assert pdf["Content-Type"] == "application/pdf"
-    assert campaign.name in flat(pdf_text(pdf.content))
-    assert "Projets exemplaires" in load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    assert campaign.name in flat(pdf_text(body(pdf)))
+    assert "Projets exemplaires" in load_workbook(io.BytesIO(body(xlsx))).sheetnames
 
 
 def test_the_page_follows_a_synthesis_under_way(client, published, reviewer):
@@ -304,6 +312,6 @@ def test_the_worker_makes_them_not_the_request(client, settings, reference):
     run_worker()
 
     assert coop.name in flat(
-        pdf_text(bytes(CooperativeDocument.objects.get(selection=selection).pdf))
+        pdf_text(file_store.read(CooperativeDocument.objects.get(selection=selection).key))
     )
     assert SynthesisJob.objects.get().state == SynthesisJob.State.READY
