@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,8 +35,9 @@ def clamd_socket(tmp_path, settings):
     (database / "test.hdb").write_text(
         f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:Qualicoop-Test-EICAR\n"  # noqa: S324 - the signature format
     )
-    # A short path: Unix socket paths are limited to about a hundred bytes.
-    socket_path = Path(f"/tmp/clamd-{os.getpid()}-{time.monotonic_ns()}.sock")  # noqa: S108
+    # A short path: Unix socket paths are limited to about a hundred bytes, which
+    # the test's own directory may exceed.
+    socket_path = Path(tempfile.mkdtemp(prefix="clamd-")) / "clamd.sock"
     config = tmp_path / "clamd.conf"
     config.write_text(
         "Foreground yes\n"
@@ -71,4 +73,4 @@ def clamd_socket(tmp_path, settings):
     finally:
         process.terminate()
         process.wait(timeout=30)
-        socket_path.unlink(missing_ok=True)
+        shutil.rmtree(socket_path.parent, ignore_errors=True)
