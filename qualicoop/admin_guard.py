@@ -11,6 +11,7 @@ the field, in French): such a request is forged and gets a 400.
 """
 
 from datetime import MAXYEAR, MINYEAR
+from uuid import UUID
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpResponseBadRequest
@@ -36,8 +37,15 @@ DATE_PARTS = {
 
 
 def _is_id(value):
-    # Every model in the admin has an integer primary key, of 64 bits at most.
-    return value.isdecimal() and len(value) <= 19 and int(value) < 2**63
+    # The admin's models have integer primary keys, of 64 bits at most, but for
+    # the task queue's, which are UUIDs.
+    if value.isdecimal():
+        return len(value) <= 19 and int(value) < 2**63
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_in_calendar(key, value):
