@@ -3,8 +3,8 @@
 It replaces the package's command of the same name (this app comes first in
 INSTALLED_APPS), so that every worker started the documented way recovers
 lost tasks. Beside the worker's loop, a thread runs ``take_back_lost_tasks``
-every quarter of the lease (at most a minute apart): a task whose worker died
-is queued again between one lease and one and a quarter after it started.
+every quarter of the lease, and at least once a minute: a task whose worker
+died is queued again at most that long after its lease has run out.
 """
 
 import logging
