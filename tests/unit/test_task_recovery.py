@@ -123,6 +123,8 @@ def test_the_worker_command_is_the_sites():
     assert get_commands()["db_worker"] == "qualicoop.task_queue"
 
 
+# The worker closes and reopens its connections, as between requests: outside a test's transaction.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_sends_a_taken_back_e_mail_as_its_next_attempt(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     task = a_task(started_ago=LEASE + 5)
