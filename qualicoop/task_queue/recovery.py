@@ -62,19 +62,18 @@ def attempts(result: DBTaskResult) -> int:
     return len(result.worker_ids)
 
 
-def stuck(now: datetime | None = None) -> QuerySet[DBTaskResult]:
+def stuck() -> QuerySet[DBTaskResult]:
     """The tasks running for longer than the lease: their worker is gone."""
-    since = (now or timezone.now()) - lease()
-    return DBTaskResult.objects.running().filter(started_at__lt=since)
+    return DBTaskResult.objects.running().filter(started_at__lt=timezone.now() - lease())
 
 
-def take_back_lost_tasks(now: datetime | None = None) -> list[TakenBack]:
+def take_back_lost_tasks() -> list[TakenBack]:
     """Queue again each task whose worker is gone, or fail it after ATTEMPTS; log each."""
     taken: list[TakenBack] = []
     # The worker's own lock: a task being claimed, or taken back by another
     # worker, is skipped, never handled twice.
     with exclusive_transaction(DBTaskResult.objects.db):
-        for result in stuck(now).select_for_update(skip_locked=True):
+        for result in stuck().select_for_update(skip_locked=True):
             given_up = attempts(result) >= ATTEMPTS
             if given_up:
                 result.set_failed(
