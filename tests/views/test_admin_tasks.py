@@ -118,3 +118,11 @@ def test_a_task_opens_read_only(admin_client, queue):
     assert "qualicoop.mail.send_email" in page
     assert "Échouée" in page
     assert 'name="_save"' not in page
+
+
+@pytest.mark.parametrize("forged", ["0", "12", "pas-un-uuid"])
+def test_an_id_that_is_no_task_key_is_refused(admin_client, queue, forged):
+    response = admin_client.post(CHANGELIST, {"action": "requeue", "_selected_action": [forged]})
+
+    assert response.status_code == 400
+    assert DBTaskResult.objects.get(pk=queue["failed"].pk).status == TaskResultStatus.FAILED
