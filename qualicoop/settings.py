@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
+    # Before django_tasks_db: its db_worker command, which takes back the tasks
+    # of a dead worker, replaces the package's own.
+    "qualicoop.task_queue",
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -269,6 +272,16 @@ if TASKS_BACKEND not in TASK_BACKENDS:
         f"TASKS_BACKEND={TASKS_BACKEND!r} is not supported (use database or immediate)."
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# Seconds a task may stay running before its worker counts as dead (killed, out
+# of memory, its machine restarted): the task is then queued again
+# (qualicoop.task_queue.recovery). It must outlast the longest task, else a slow
+# one would run twice at once: an e-mail takes a few EMAIL_TIMEOUTs at worst.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
+if TASK_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"TASK_LEASE_SECONDS={TASK_LEASE_SECONDS} must be longer than EMAIL_TIMEOUT "
+        f"({EMAIL_TIMEOUT} s): a slow e-mail would be sent again while it is being sent."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -272,6 +272,8 @@ def projects(request):
     if not form.is_valid():
         raise ApiError(400, form.error_summary())
     public_cache.served(request, **form.served_values())
+    if form.has_typed_text:
+        public_cache.not_stored(request)
     found = form.apply(opendata.published_projects(), limit=SEARCH_LIMIT)
     return paginate(request, found, _project_records, count=form.found)
 
