@@ -13,18 +13,17 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coops import access
 from coops.models import Cooperative, Membership
 from coops.people import display_name
+from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
 from qualicoop.mail import send_email
 
@@ -66,11 +65,7 @@ def members(cooperative):
 
 def _message(template, context, recipient):
     """The arguments of the mail task: rendered here, as the task only sends."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject_lines = render_to_string(f"emails/{template}_subject.txt", context)
-        body = render_to_string(f"emails/{template}.txt", context)
-    # A header cannot hold a line break.
-    subject = " ".join(subject_lines.split())
+    subject, body = mail.render(template, context)
     return {"subject": subject, "body": body, "to": [recipient.email]}
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
 
 from . import access, team
@@ -273,7 +274,7 @@ def _send_invitation(invitation_id: int, token: str) -> None:
         "from_federation": from_federation,
         "url": absolute_url(reverse("accounts:invitation", args=[token])),
     }
-    team.queue_email("invitation", context, invitation.email)
+    mail.queue("invitation", context, invitation.email)
 
 
 def _renewal_recipients(invitation: Invitation) -> list[User]:
@@ -317,4 +318,4 @@ def _send_renewal_request(invitation_id: int) -> None:
                 else admin_url
             ),
         }
-        team.queue_email("invitation_renewal", context, recipient.email)
+        mail.queue("invitation_renewal", context, recipient.email)

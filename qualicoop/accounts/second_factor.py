@@ -44,10 +44,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coops.access import is_reviewer
+from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
 
 from . import security_log
-from .mailing import queue_email
 
 NEEDED = "qualicoop_second_factor"
 # Set at sign-in for an account without a second factor, dropped by the first
@@ -295,4 +295,4 @@ def _tell_owner(user: User, *, replaced: bool) -> None:
         "password_reset_url": absolute_url(reverse("accounts:password_reset")),
         "contact_email": settings.CONTACT_EMAIL,
     }
-    queue_email("second_factor_paired", context, user.email)
+    mail.queue("second_factor_paired", context, user.email)
