@@ -125,7 +125,7 @@ def workbook(selection: Selection) -> bytes:
     )
     for project in projects:
         values: list[Any] = [
-            project.pk,
+            project.public_id,
             project.choice.engagement.number,
             _cell_text(project.choice.engagement.title),
             *[_cell_text(getattr(project, name)) for name in TEXT_FIELDS],
@@ -590,8 +590,10 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     """What applying ``rows`` to ``selection`` would do, row by row; writes nothing."""
     engagements = {engagement.number: engagement for engagement in Engagement.objects.all()}
     chosen = set(selection.choices.values_list("engagement__number", flat=True))
+    # The reference is the project's public id: a file exported before a
+    # reopening or a new cycle still names the same projects.
     projects = {
-        project.pk: project
+        project.public_id: project
         for project in Project.objects.filter(choice__selection=selection).select_related(
             "choice__engagement"
         )
@@ -602,6 +604,12 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     for row in rows:
         line, reference, given = _check(row, engagements)
         project = projects.get(reference) if reference is not None else None
+        if project is None and reference is not None:
+            # A file exported before projects had one identity gave a version's row id.
+            identity = Project.objects.filter(choice__selection=selection).identity_of_row(
+                reference
+            )
+            project = projects.get(identity) if identity is not None else None
         if given and reference is not None and project is None:
             line.reasons.append(
                 _(
@@ -656,10 +664,11 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
             title=project.title,
             project=project,
         )
-        for pk, project in sorted(
-            projects.items(), key=lambda item: (item[1].choice.engagement.number, item[1].position)
+        for project in sorted(
+            projects.values(),
+            key=lambda project: (project.choice.engagement.number, project.position),
         )
-        if pk not in named
+        if project.pk not in named
     ]
     return Plan(
         selection_id=selection.pk, lines=lines, removed=removed, engagements_added=sorted(added)

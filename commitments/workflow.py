@@ -730,6 +730,7 @@ def _copy(
             choice=by_old_choice[project.choice_id],
             position=project.position,
             lineage=project.lineage,
+            public_id=project.public_id,
             is_exemplary=project.is_exemplary,
             carry=project.carry,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
@@ -751,6 +752,7 @@ def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
                 Indicator(
                     project=new,
                     position=indicator.position,
+                    public_id=indicator.public_id,
                     **{name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS},
                 )
             )
