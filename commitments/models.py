@@ -364,7 +364,7 @@ class PublicIdentityQuerySet(models.QuerySet[_M]):
     time; this gives it to rows made in bulk.
     """
 
-    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[override]
+    def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
         first_versions = [obj for obj in created if obj.public_id is None]  # type: ignore[attr-defined]
         for obj in first_versions:

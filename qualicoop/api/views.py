@@ -545,12 +545,16 @@ def openapi_schema(server_url):
                 "get": {
                     "operationId": "getProject",
                     "summary": _("Un projet"),
-                    "description": _("Un projet publié, par son identifiant."),
+                    "description": _(
+                        "Un projet publié, par son identifiant public, le même d'une version "
+                        "de la sélection à l'autre. L'identifiant d'une version suivante, "
+                        "publié auparavant, répond par une redirection permanente (301)."
+                    ),
                     "parameters": [
                         _parameter(
                             "id",
                             "path",
-                            _("Identifiant du projet."),
+                            _("Identifiant public du projet."),
                             {"type": "integer", "minimum": 1},
                         )
                     ],
