@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from commitments import cycles, notifications, workflow
-from commitments.diff import edit_history, latest_submissions_diff, published_diff
+from commitments.diff import edit_history, published_diff, since_decision_diff
 from commitments.models import (
     Campaign,
     Engagement,
@@ -290,7 +290,7 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             "decidable": decidable,
             "moves": moves,
             "transitions": transitions,
-            "diff": latest_submissions_diff(selection, transitions),
+            "diff": since_decision_diff(selection, transitions),
             "published_diff": published_diff(selection),
             "history": edit_history(selection, current_choices=choices),
             "siblings": list(siblings.order_by("revision")),

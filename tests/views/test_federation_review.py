@@ -116,6 +116,49 @@ def test_it_shows_what_changed_since_the_previous_submission(client, reviewer, s
     assert "<b>pilote</b>" not in html
 
 
+def test_after_a_withdrawal_it_shows_what_changed_since_the_request_for_changes(
+    client, reviewer, submitted, staff_a
+):
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+    workflow.withdraw_selection(selection=submitted, by=staff_a)
+    Project.objects.filter(choice__selection=submitted, choice__engagement__number=4).update(
+        title="Titre revu après le retrait"
+    )
+    workflow.submit_selection(selection=submitted, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    diff = html.split('id="titre-diff"')[1].split("</section>")[0]
+    # Everything since the reviewer's decision, the withdrawn submission's changes included.
+    assert "Engagement 9</span> ajouté" in diff
+    assert "Projet modifié : « Projet 3.1 de Coopérative Alpha »" in diff
+    assert "Titre revu après le retrait" in diff
+    assert "Depuis la soumission du" in diff and "renvoyée à la coopérative le" in diff
+
+
+def test_a_reopened_version_resubmitted_keeps_its_changes_against_the_validated_one(
+    client, reviewer, campaign, coop_a, staff_a
+):
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    draft = workflow.reopen_selection(selection=validated, by=reviewer)
+    Project.objects.filter(choice__selection=draft, choice__engagement__number=2).update(
+        title="Titre de la version rouverte"
+    )
+    workflow.submit_selection(selection=draft, by=staff_a)
+    workflow.withdraw_selection(selection=draft, by=staff_a)
+    workflow.submit_selection(selection=draft, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(draft)).content.decode()
+
+    changes = html.split('id="titre-diff-publiee"')[1].split("</section>")[0]
+    assert "Titre de la version rouverte" in changes
+    assert "Depuis la version 1" in changes
+    # The withdrawn submission was never decided on: nothing is compared with it.
+    assert 'id="titre-diff"' not in html
+
+
 def test_it_recalls_the_last_remark_next_to_its_engagement(client, reviewer, submitted, staff_a):
     _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
     client.force_login(reviewer)
