@@ -67,6 +67,32 @@ def word_diff(old, new):
     return mark_safe("".join(parts))  # noqa: S308
 
 
+def _measures_diff(old_project, new_project):
+    """The indicators' sentences, each added, removed or changed one marked.
+
+    Matched by the indicator's public id; a snapshot frozen before they had
+    one holds the sentences only, compared as one text.
+    """
+    old_lines = old_project.get("measure_lines")
+    new_lines = new_project.get("measure_lines")
+    if old_lines is None or new_lines is None:
+        return word_diff(old_project.get("measures", ""), new_project.get("measures", ""))
+    parts = []
+    for key, sentence in new_lines.items():
+        before = old_lines.get(key)
+        if before is None:
+            parts.append(format_html('<ins class="diff-added">{}</ins>', sentence))
+        else:
+            parts.append(word_diff(before, sentence))
+    parts += [
+        format_html('<del class="diff-removed">{}</del>', sentence)
+        for key, sentence in old_lines.items()
+        if key not in new_lines
+    ]
+    # Every part is escaped text or built by format_html.
+    return mark_safe("<br>".join(parts))  # noqa: S308
+
+
 def display_value(name, value):
     """A snapshot value as a reader sees it (a French date, a progress label)."""
     if not value:
@@ -175,7 +201,9 @@ def diff_snapshots(old, new):
         edited = [
             FieldChange(
                 label,
-                word_diff(
+                _measures_diff(old_project, project)
+                if name == "measures"
+                else word_diff(
                     display_value(name, old_project.get(name, "")),
                     display_value(name, project.get(name, "")),
                 ),

@@ -238,10 +238,16 @@ def missing_for_submission(
     return problems
 
 
-def _snapshot_fields(project: Project) -> dict[str, str]:
+def _snapshot_fields(project: Project) -> dict[str, Any]:
     values = {name: getattr(project, name) for name in Project.EDITABLE_FIELDS}
     values["target_date"] = project.target_date.isoformat() if project.target_date else ""
-    values["measures"] = indicators.describe_all(list(project.indicator_set.all()))
+    measured = list(project.indicator_set.all())
+    values["measures"] = indicators.describe_all(measured)
+    # The same sentences by public id: the diff tells an indicator added,
+    # removed or changed, from one submission or version to the next.
+    values["measure_lines"] = {
+        str(indicator.public_id): indicators.describe(indicator) for indicator in measured
+    }
     return values
 
 

@@ -244,14 +244,14 @@ INDICATOR_FIELDS = (
         "derniere_valeur",
         _("Dernière valeur mesurée publiée, ou vide."),
         "number",
-        "opendata_derniere_valeur",
+        "latest_value",
         nullable=True,
     ),
     Field(
         "date_derniere_valeur",
         _("Date de la dernière valeur mesurée, au format AAAA-MM-JJ, ou vide."),
         "string",
-        "opendata_date_derniere_valeur",
+        "latest_measured_on",
         nullable=True,
         format="date",
     ),
@@ -387,17 +387,9 @@ def with_progress(projects):
 
 def published_indicators():
     """The indicators of published projects, each with its latest public value."""
-    latest = (
-        Measurement.objects.public()
-        .filter(indicator=OuterRef("pk"))
-        .order_by("-measured_on", "-pk")
-    )
     return (
         Indicator.objects.filter(published("project__choice__selection"))
-        .annotate(
-            opendata_derniere_valeur=Subquery(latest.values("value")[:1]),
-            opendata_date_derniere_valeur=Subquery(latest.values("measured_on")[:1]),
-        )
+        .with_latest_public_value()
         .order_by("project__public_id", "position", "public_id")
     )
 

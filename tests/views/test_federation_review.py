@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import workflow
-from commitments.models import Choice, Engagement, Project
+from commitments.models import Choice, Engagement, Indicator, Project
 from tests import factories
+from tests.opendata_support import make_indicator
 
 
 def _url(selection):
@@ -244,3 +245,36 @@ def test_it_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(17):
         many = _count_queries(client, large)
     assert many == few
+
+
+def test_it_shows_each_projects_indicators_and_a_target_changed_since_the_validated_version(
+    client, reviewer, campaign, coop_a, staff_a
+):
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    project = Project.objects.get(choice__selection=validated, choice__engagement__number=1)
+    measured = make_indicator(project, target=50, values=[(datetime.date(2025, 6, 30), 20)])
+    make_indicator(project, name="Familles accompagnées", target=12)
+    draft = workflow.reopen_selection(selection=validated, by=reviewer)
+    copy = Indicator.objects.get(project__choice__selection=draft, public_id=measured.pk)
+    copy.target_value = 80
+    copy.save()
+    Indicator.objects.filter(
+        project__choice__selection=draft, name="Familles accompagnées"
+    ).delete()
+    make_indicator(copy.project, name="Ménages relogés", baseline=None, target=30)
+    workflow.submit_selection(selection=draft, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(draft)).content.decode()
+
+    table = html.split('class="fed-indicators')[1].split("</table>")[0]
+    assert "<caption" in table and "Indicateurs chiffrés" in table
+    assert '<th scope="row">Logements livrés</th>' in table
+    assert "logements" in table
+    assert "0 (1 janvier 2025)" in table  # the baseline and its date
+    assert "80 (31 décembre 2027)" in table  # the target and its date
+    assert "20 (30 juin 2025)" in table  # the latest public value
+    changes = html.split('id="titre-diff-publiee"')[1].split("</section>")[0]
+    assert '<del class="diff-removed">50 </del><ins class="diff-added">80 </ins>' in changes
+    assert '<ins class="diff-added">Ménages relogés : à 30 logements' in changes
+    assert '<del class="diff-removed">Familles accompagnées : de 0 logements' in changes
