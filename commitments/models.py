@@ -454,7 +454,9 @@ class Project(models.Model):
     title = models.CharField(_("titre"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX)
     objectives = models.TextField(_("objectifs"), max_length=TEXT_MAX, blank=True)
-    indicators = models.TextField(_("indicateurs de suivi"), max_length=TEXT_MAX, blank=True)
+    # How the cooperative follows the project, in words: not the numeric
+    # indicators (``Indicator``), so it is never called an indicator.
+    indicators = models.TextField(_("modalités de suivi"), max_length=TEXT_MAX, blank=True)
     target_date = models.DateField(_("échéance visée"), null=True, blank=True)
     progress = models.CharField(
         _("avancement"), max_length=20, choices=Progress.choices, default=Progress.PLANNED

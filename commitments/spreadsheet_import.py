@@ -73,6 +73,8 @@ class Column:
     heading: Promise
     width: int
     read: bool = True  # False: written for the reader, ignored when read back
+    # Headings the column had before: a file exported then is still read back.
+    former: tuple[Promise, ...] = ()
 
 
 COLUMNS = (
@@ -82,7 +84,12 @@ COLUMNS = (
     Column("title", gettext_lazy("Titre du projet"), 40),
     Column("description", gettext_lazy("Description"), 70),
     Column("objectives", gettext_lazy("Objectifs"), 45),
-    Column("indicators", gettext_lazy("Indicateurs de suivi"), 45),
+    Column(
+        "indicators",
+        gettext_lazy("Modalités de suivi"),
+        45,
+        former=(gettext_lazy("Indicateurs de suivi"),),
+    ),
     Column("target_date", gettext_lazy("Échéance visée"), 16),
     Column("progress", gettext_lazy("Avancement"), 14),
 )
@@ -180,7 +187,7 @@ def _guide(book: Workbook, selection: Selection) -> None:
         (str(COLUMNS[1].heading), _("Le numéro de l'engagement, de 1 à 12.")),
         (str(COLUMNS[3].heading), _("%(max)s caractères au plus.") % {"max": TITLE_MAX}),
         (
-            _("Description, objectifs, indicateurs de suivi"),
+            _("Description, objectifs, modalités de suivi"),
             _("%(max)s caractères au plus chacun ; la description est obligatoire.")
             % {"max": TEXT_MAX},
         ),
@@ -231,7 +238,8 @@ def _in_both_languages(label: Promise | str) -> set[str]:
 def _headings() -> dict[str, str]:
     known: dict[str, str] = {}
     for column in COLUMNS:
-        for key in {column.key, *_in_both_languages(column.heading)}:
+        headings = (column.heading, *column.former)
+        for key in {column.key, *(k for h in headings for k in _in_both_languages(h))}:
             known[key] = column.key
     return known
 

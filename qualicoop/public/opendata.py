@@ -112,7 +112,10 @@ FIELDS = (
     Field("objectifs", _("Objectifs visés (peut être vide)."), "string", "objectives", blank=True),
     Field(
         "indicateurs",
-        _("Indicateurs de suivi, en texte libre (peut être vide)."),
+        _(
+            "Modalités de suivi du projet, en texte libre (peut être vide). Les indicateurs "
+            "chiffrés sont dans le jeu de données des indicateurs."
+        ),
         "string",
         "indicators",
         blank=True,

@@ -80,7 +80,7 @@ def test_it_exports_one_row_per_project_and_a_sheet_of_engagements_and_limits(dr
         "Titre du projet",
         "Description",
         "Objectifs",
-        "Indicateurs de suivi",
+        "Modalités de suivi",
         "Échéance visée",
         "Avancement",
     ]
@@ -371,3 +371,15 @@ def test_a_reference_written_as_a_versions_row_id_names_its_project(campaign, co
 
     assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
     assert plan.removed == []
+
+
+def test_a_file_with_the_former_heading_of_the_follow_up_column_is_still_read(draft):
+    book = exported(draft)
+    headings = header(book)
+    book.worksheets[0].cell(
+        row=1, column=headings.index("Modalités de suivi") + 1
+    ).value = "Indicateurs de suivi"
+
+    plan = sheet.plan(draft, read(book))
+
+    assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
