@@ -1,8 +1,8 @@
 """One public identity per project and per indicator, across versions and cycles.
 
 Coopérative Alpha's selection is reopened and validated twice, then carried
-into a new cycle: every address, API object, open-data row, sitemap entry and
-spreadsheet reference names its projects and indicators as it did at first, and
+into a new cycle: every address, API object, open-data row, sitemap entry,
+spreadsheet and PDF reference names its projects and indicators as it did at first, and
 the row id of a later version leads to the project's one address.
 """
 
@@ -20,6 +20,7 @@ from commitments import editing, spreadsheet_import, workflow
 from commitments.models import Carry, Project, Selection
 from tests import factories
 from tests.opendata_support import make_indicator, post_update
+from tests.unit.test_documents import flat, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,8 @@ def ids_seen_by_the_public(client, selection):
     sitemap = client.get(reverse("discovery:sitemap_projects")).content.decode()
     profile = client.get(reverse("public:cooperative", args=[selection.cooperative.slug]))
     book = load_workbook(io.BytesIO(spreadsheet_import.workbook(selection)))
+    pdf = client.get(reverse("documents:cooperative_pdf", args=[selection.cooperative.slug]))
+    pdf_body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
     return {
         "projects (open data)": sorted(record["id"] for record in projects),
         "projects (API)": sorted(record["id"] for record in api),
@@ -65,6 +68,9 @@ def ids_seen_by_the_public(client, selection):
         ),
         "projects (spreadsheet)": sorted(
             row[0].value for row in book.worksheets[0].iter_rows(min_row=2)
+        ),
+        "projects (PDF)": sorted(
+            int(pk) for pk in re.findall(r"Référence (\d+)", flat(pdf_text(pdf_body)))
         ),
         "indicators (open data)": sorted((r["id"], r["projet_id"]) for r in indicators),
         "indicators (API)": sorted(
@@ -92,6 +98,7 @@ def test_projects_and_indicators_keep_their_ids_through_reopenings_and_a_new_cyc
     post_update(followed, values=[(indicator, 30, datetime.date(2025, 6, 30))], reviewer=reviewer)
     before = ids_seen_by_the_public(client, selection)
     assert len(before["projects (open data)"]) == 4
+    assert before["projects (PDF)"] == before["projects (open data)"]
     assert before["indicators (open data)"] == [(indicator.pk, followed.pk)]
     assert len(before["measurements"]) == 2
 
