@@ -73,6 +73,8 @@ class Column:
     heading: Promise
     width: int
     read: bool = True  # False: written for the reader, ignored when read back
+    # Headings the column had before: a file exported then is still read back.
+    former: tuple[Promise, ...] = ()
 
 
 COLUMNS = (
@@ -82,7 +84,12 @@ COLUMNS = (
     Column("title", gettext_lazy("Titre du projet"), 40),
     Column("description", gettext_lazy("Description"), 70),
     Column("objectives", gettext_lazy("Objectifs"), 45),
-    Column("indicators", gettext_lazy("Indicateurs de suivi"), 45),
+    Column(
+        "indicators",
+        gettext_lazy("Modalités de suivi"),
+        45,
+        former=(gettext_lazy("Indicateurs de suivi"),),
+    ),
     Column("target_date", gettext_lazy("Échéance visée"), 16),
     Column("progress", gettext_lazy("Avancement"), 14),
 )
@@ -125,7 +132,7 @@ def workbook(selection: Selection) -> bytes:
     )
     for project in projects:
         values: list[Any] = [
-            project.pk,
+            project.public_id,
             project.choice.engagement.number,
             _cell_text(project.choice.engagement.title),
             *[_cell_text(getattr(project, name)) for name in TEXT_FIELDS],
@@ -180,7 +187,7 @@ def _guide(book: Workbook, selection: Selection) -> None:
         (str(COLUMNS[1].heading), _("Le numéro de l'engagement, de 1 à 12.")),
         (str(COLUMNS[3].heading), _("%(max)s caractères au plus.") % {"max": TITLE_MAX}),
         (
-            _("Description, objectifs, indicateurs de suivi"),
+            _("Description, objectifs, modalités de suivi"),
             _("%(max)s caractères au plus chacun ; la description est obligatoire.")
             % {"max": TEXT_MAX},
         ),
@@ -231,7 +238,8 @@ def _in_both_languages(label: Promise | str) -> set[str]:
 def _headings() -> dict[str, str]:
     known: dict[str, str] = {}
     for column in COLUMNS:
-        for key in {column.key, *_in_both_languages(column.heading)}:
+        headings = (column.heading, *column.former)
+        for key in {column.key, *(k for h in headings for k in _in_both_languages(h))}:
             known[key] = column.key
     return known
 
@@ -590,8 +598,10 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     """What applying ``rows`` to ``selection`` would do, row by row; writes nothing."""
     engagements = {engagement.number: engagement for engagement in Engagement.objects.all()}
     chosen = set(selection.choices.values_list("engagement__number", flat=True))
+    # The reference is the project's public id: a file exported before a
+    # reopening or a new cycle still names the same projects.
     projects = {
-        project.pk: project
+        project.public_id: project
         for project in Project.objects.filter(choice__selection=selection).select_related(
             "choice__engagement"
         )
@@ -602,6 +612,12 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     for row in rows:
         line, reference, given = _check(row, engagements)
         project = projects.get(reference) if reference is not None else None
+        if project is None and reference is not None:
+            # A file exported before projects had one identity gave a version's row id.
+            identity = Project.objects.filter(choice__selection=selection).identity_of_row(
+                reference
+            )
+            project = projects.get(identity) if identity is not None else None
         if given and reference is not None and project is None:
             line.reasons.append(
                 _(
@@ -656,10 +672,11 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
             title=project.title,
             project=project,
         )
-        for pk, project in sorted(
-            projects.items(), key=lambda item: (item[1].choice.engagement.number, item[1].position)
+        for project in sorted(
+            projects.values(),
+            key=lambda project: (project.choice.engagement.number, project.position),
         )
-        if pk not in named
+        if project.pk not in named
     ]
     return Plan(
         selection_id=selection.pk, lines=lines, removed=removed, engagements_added=sorted(added)

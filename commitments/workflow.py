@@ -238,10 +238,16 @@ def missing_for_submission(
     return problems
 
 
-def _snapshot_fields(project: Project) -> dict[str, str]:
+def _snapshot_fields(project: Project) -> dict[str, Any]:
     values = {name: getattr(project, name) for name in Project.EDITABLE_FIELDS}
     values["target_date"] = project.target_date.isoformat() if project.target_date else ""
-    values["measures"] = indicators.describe_all(list(project.indicator_set.all()))
+    measured = list(project.indicator_set.all())
+    values["measures"] = indicators.describe_all(measured)
+    # The same sentences by public id: the diff tells an indicator added,
+    # removed or changed, from one submission or version to the next.
+    values["measure_lines"] = {
+        str(indicator.public_id): indicators.describe(indicator) for indicator in measured
+    }
     return values
 
 
@@ -729,6 +735,7 @@ def _copy(
             choice=by_old_choice[project.choice_id],
             position=project.position,
             lineage=project.lineage,
+            public_id=project.public_id,
             is_exemplary=project.is_exemplary,
             carry=project.carry,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
@@ -750,6 +757,7 @@ def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
                 Indicator(
                     project=new,
                     position=indicator.position,
+                    public_id=indicator.public_id,
                     **{name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS},
                 )
             )

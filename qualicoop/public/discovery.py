@@ -445,8 +445,8 @@ class ProjectSitemap(SiteUrlSitemap):
         return (
             Project.objects.published()
             .annotate(published_update_at=Subquery(latest.values("published_at")[:1]))
-            .only("pk", "updated_at")
-            .order_by("pk")
+            .only("pk", "public_id", "updated_at")
+            .order_by("public_id")
         )
 
     def lastmod(self, project):

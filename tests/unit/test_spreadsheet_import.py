@@ -80,7 +80,7 @@ def test_it_exports_one_row_per_project_and_a_sheet_of_engagements_and_limits(dr
         "Titre du projet",
         "Description",
         "Objectifs",
-        "Indicateurs de suivi",
+        "Modalités de suivi",
         "Échéance visée",
         "Avancement",
     ]
@@ -341,3 +341,45 @@ def test_the_dry_run_travels_as_plain_data(draft):
     again = sheet.rows_from_data(sheet.rows_to_data(rows))
 
     assert sheet.plan(draft, again).fingerprint() == sheet.plan(draft, rows).fingerprint()
+
+
+def test_a_file_exported_before_a_reopening_still_names_the_same_projects(
+    campaign, coop_a, reviewer
+):
+    published = factories.make_published(coop_a, campaign, reviewer)
+    book = exported(published)
+    draft = workflow.reopen_selection(selection=published, by=reviewer)
+
+    plan = sheet.plan(draft, read(book))
+
+    assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
+    assert plan.removed == []
+    assert {line.project.pk for line in plan.lines} == set(
+        Project.objects.filter(choice__selection=draft).values_list("pk", flat=True)
+    )
+
+
+def test_a_reference_written_as_a_versions_row_id_names_its_project(campaign, coop_a, reviewer):
+    published = factories.make_published(coop_a, campaign, reviewer)
+    draft = workflow.reopen_selection(selection=published, by=reviewer)
+    book = exported(draft)
+    copy = Project.objects.filter(choice__selection=draft).order_by("pk").first()
+    # Before projects had one identity, the export wrote the version's own row id.
+    row_of(book, Project.objects.get(pk=copy.public_id))[0].value = copy.pk
+
+    plan = sheet.plan(draft, read(book))
+
+    assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
+    assert plan.removed == []
+
+
+def test_a_file_with_the_former_heading_of_the_follow_up_column_is_still_read(draft):
+    book = exported(draft)
+    headings = header(book)
+    book.worksheets[0].cell(
+        row=1, column=headings.index("Modalités de suivi") + 1
+    ).value = "Indicateurs de suivi"
+
+    plan = sheet.plan(draft, read(book))
+
+    assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
