@@ -175,6 +175,16 @@ def _record(
 _NOW = object()
 
 
+def _hand_back(locked: Selection, selection: Selection) -> None:
+    """The caller's instance takes the row as the move saved it, without reading it again.
+
+    ``locked`` was read under the row lock and every change of the move went
+    through it, so it holds the row exactly as committed.
+    """
+    for field in Selection._meta.concrete_fields:
+        setattr(selection, field.attname, getattr(locked, field.attname))
+
+
 def _move(
     locked: Selection,
     to_status: str,
@@ -321,7 +331,7 @@ def submit_selection(
         _unlock_all(locked)
         # Emails leave only once the move is saved; they never undo it.
         transaction.on_commit(partial(notifications.selection_submitted, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -368,7 +378,7 @@ def request_changes(
             if text and text.strip() and engagement.pk in chosen
         )
         transaction.on_commit(partial(notifications.changes_requested, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -400,7 +410,7 @@ def validate_selection(*, selection: Selection, by: User | None, message: str = 
         _unlock_all(locked)
         ReviewDraft.objects.filter(selection=locked).delete()
         transaction.on_commit(partial(notifications.selection_validated, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -553,7 +563,7 @@ def withdraw_selection(*, selection: Selection, by: User | None, message: str = 
         # Nothing is left to decide: a reviewer's saved review would be stale.
         ReviewDraft.objects.filter(selection=locked).delete()
         transaction.on_commit(partial(notifications.selection_withdrawn, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
