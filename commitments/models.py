@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
@@ -175,6 +176,20 @@ class Campaign(models.Model):
         _("préavis de renouvellement (mois)"),
         default=6,
         help_text=_("Une coopérative est « à renouveler » pendant ces derniers mois."),
+    )
+    # What one selection may hold: its documents are laid out from it, and
+    # its spreadsheet read back, so it stays within what both can carry.
+    max_projects_per_engagement = models.PositiveSmallIntegerField(
+        _("projets au plus par engagement"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une coopérative peut décrire sous un même engagement."),
+    )
+    max_projects_per_selection = models.PositiveSmallIntegerField(
+        _("projets au plus par sélection"),
+        default=80,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une sélection peut compter, tous engagements confondus."),
     )
 
     objects = CampaignQuerySet.as_manager()
@@ -948,3 +963,59 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SpreadsheetImport(models.Model):
+    """A workbook a member sent back: read and compared, then applied, by the task worker.
+
+    The file is kept until the worker reads it; then its rows and the dry
+    run's report are, so that the import applies what the member read
+    (``commitments.spreadsheet_jobs``).
+    """
+
+    class State(models.TextChoices):
+        READING = "reading", _("Lecture en cours")
+        READ = "read", _("Essai à blanc prêt")
+        APPLYING = "applying", _("Import en cours")
+        APPLIED = "applied", _("Importé")
+        FAILED = "failed", _("Échec")
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
+    state = models.CharField(
+        _("état"), max_length=20, choices=State.choices, default=State.READING, db_index=True
+    )
+    filename = models.CharField(_("fichier"), max_length=200)
+    data = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
+    rows = models.JSONField(_("lignes lues"), default=list, blank=True, editable=False)
+    report = models.JSONField(_("essai à blanc"), null=True, blank=True, editable=False)
+    fingerprint = models.CharField(_("empreinte de l'essai"), max_length=64, blank=True)
+    # What the member reads on the page: the import's summary, or why it failed.
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import de tableur")
+        verbose_name_plural = _("imports de tableur")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["reading", "read", "applying", "applied", "failed"]),
+                name="spreadsheet_import_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} — {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_under_way(self) -> bool:
+        return self.state in (self.State.READING, self.State.APPLYING)

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from commitments import progress, workflow
+from commitments import progress, spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import (
     Engagement,
     FollowUp,
@@ -38,6 +38,7 @@ from commitments.models import (
     ReopeningRequest,
     ReviewDraft,
     Selection,
+    SpreadsheetImport,
 )
 from coops import invitations
 from coops.models import Membership
@@ -66,6 +67,8 @@ class World:
     # A's project of the draft carried from the validated selection (the previous
     # cycle): the carry-forward pages' object.
     carried: object = None
+    # Alice's workbook sent back for A's draft, read by the worker: its dry run.
+    spreadsheet_job: object = None
 
 
 def _submit(selection, campaign):
@@ -247,7 +250,18 @@ def build_world():
         users=users,
         admin_objects=admin_objects,
         carried=carried,
+        spreadsheet_job=_read_spreadsheet(Selection.objects.get(pk=draft.pk), referent_a),
     )
+
+
+def _read_spreadsheet(selection, owner):
+    data = spreadsheet_import.workbook(selection)
+    job = SpreadsheetImport.objects.create(
+        selection=selection, owner=owner, filename="selection.xlsx", data=data
+    )
+    spreadsheet_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,6 @@ from coops import importing
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
 from qualicoop.federation.importing import signed_plan
-from qualicoop.workspace import spreadsheet
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -68,6 +67,9 @@ REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOW
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
 # Bringing cooperatives in: federation administrators only; reviewers do not see it either.
 FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+# What a member sent (a workbook): Alice's, so Arthur, of the same cooperative, gets a 404.
+SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 
 
@@ -161,13 +163,8 @@ def _spreadsheet_upload(world):
     return {"fichier": SimpleUploadedFile("selection.xlsx", _spreadsheet_bytes(world))}
 
 
-def _spreadsheet_plan(world):
-    """The dry run of A's own export, signed for Alice as the page signs it (Arthur's differs)."""
-    data = _spreadsheet_bytes(world)
-    rows = spreadsheet_import.read_workbook("selection.xlsx", BytesIO(data), len(data))
-    plan = spreadsheet_import.plan(world.draft, rows)
-    referent = world.users["referent_a"]
-    return {"plan": spreadsheet.signed_plan(referent.pk, world.draft, rows, plan, "selection.xlsx")}
+def SPREADSHEET_JOB(world):
+    return world.spreadsheet_job.pk
 
 
 def SYNTHESIS_JOB(world):
@@ -368,22 +365,22 @@ PORTAL_CASES = [
     _case("workspace:update_submit", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
     _case("workspace:update_delete", GET, MEMBERS, A, DRAFT_UPDATE),
     _case("workspace:update_delete", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
-    # A's working selection in a spreadsheet: download, dry run, import. A dry run
-    # is applied by the member who read it: Arthur sending Alice's is told it is not valid.
+    # A's working selection in a spreadsheet: download, send back, follow the worker's
+    # dry run, import. A file sent is its sender's: Arthur does not see Alice's.
     _case("workspace:spreadsheet", GET, MEMBERS, A),
     _case("workspace:spreadsheet_export", GET, MEMBERS, A),
     _case("workspace:spreadsheet_import", GET, MEMBERS, A),
     _case(
-        "workspace:spreadsheet_import", POST, MEMBERS, A, label="essai", data=_spreadsheet_upload
-    ),
-    _case(
         "workspace:spreadsheet_import",
         POST,
-        outcomes(LOGIN, OK, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        MEMBERS_DONE,
         A,
-        label="import",
-        data=_spreadsheet_plan,
+        label="essai",
+        data=_spreadsheet_upload,
     ),
+    _case("workspace:spreadsheet_job", GET, SENDER, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", GET, POST_ONLY, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
     # A's PDFs in its workspace: the published one, and the working document.
     _case("documents:workspace:pdf", GET, MEMBERS, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
