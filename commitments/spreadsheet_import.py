@@ -21,6 +21,7 @@ import io
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
@@ -40,7 +41,7 @@ import qualicoop.spreadsheets as spreadsheets
 from qualicoop.spreadsheets import xlsx_row
 
 from . import editing
-from .models import TEXT_MAX, TITLE_MAX, Engagement, Project, Selection
+from .models import TEXT_MAX, TITLE_MAX, Campaign, Engagement, Project, Selection
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500
@@ -639,6 +640,7 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
                 added.append(line.engagement_number)
                 line.adds_engagement = True
         lines.append(line)
+    _within_bounds(selection, lines, projects, named, added)
     removed = [
         Line(
             line=None,
@@ -655,6 +657,44 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     return Plan(
         selection_id=selection.pk, lines=lines, removed=removed, engagements_added=sorted(added)
     )
+
+
+def _within_bounds(
+    selection: Selection,
+    lines: list[Line],
+    projects: dict[int, Project],
+    named: dict[int, int],
+    added: list[int],
+) -> None:
+    """Refuse the rows that would create a project past the campaign's bounds.
+
+    What the selection would hold: the projects a row names (the others are
+    removed), then the new ones in the order of the rows.
+    """
+    campaign = Campaign.objects.get(pk=selection.campaign_id)
+    per_engagement = Counter(
+        project.choice.engagement.number for pk, project in projects.items() if pk in named
+    )
+    total = sum(per_engagement.values())
+    for line in lines:
+        if line.outcome != Outcome.CREATED:
+            continue
+        number = line.engagement_number
+        assert number is not None
+        if per_engagement[number] >= campaign.max_projects_per_engagement:
+            reason = editing.too_many_in_engagement(campaign.max_projects_per_engagement)
+        elif total >= campaign.max_projects_per_selection:
+            reason = editing.too_many_in_selection(campaign.max_projects_per_selection)
+        else:
+            per_engagement[number] += 1
+            total += 1
+            continue
+        line.outcome = Outcome.REFUSED
+        line.reasons.append(reason)
+        if line.adds_engagement:
+            # No later row of this engagement fits either: the selection stays full.
+            line.adds_engagement = False
+            added.remove(number)
 
 
 # --- Applying ---------------------------------------------------------------------------

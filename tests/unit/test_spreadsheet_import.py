@@ -434,3 +434,39 @@ def test_the_dry_run_travels_as_plain_data(draft):
     again = sheet.rows_from_data(sheet.rows_to_data(rows))
 
     assert sheet.plan(draft, again).fingerprint() == sheet.plan(draft, rows).fingerprint()
+
+
+def test_rows_past_the_campaigns_bounds_are_refused(draft):
+    # The draft: engagements 1, 2 and 7, two projects each.
+    Campaign.objects.filter(pk=draft.campaign_id).update(
+        max_projects_per_engagement=3, max_projects_per_selection=7
+    )
+    book = exported(draft)
+    rows = book.worksheets[0]
+    new = ["", 1, "", "Nouveau", "Une description.", "", "", None, "Prévu"]
+    rows.append(new)  # engagement 1's third: fits
+    rows.append(new)  # its fourth: past the engagement's bound
+    rows.append([*new[:1], 2, *new[2:]])  # the selection's eighth: past its bound
+
+    result = sheet.plan(draft, read(book))
+
+    outcomes = [(line.outcome, line.reasons) for line in result.lines[-3:]]
+    assert outcomes[0] == (sheet.Outcome.CREATED, [])
+    assert outcomes[1][0] == sheet.Outcome.REFUSED
+    assert "Un engagement compte 3 projets au plus dans cette campagne" in outcomes[1][1][0]
+    assert outcomes[2][0] == sheet.Outcome.REFUSED
+    assert "Une sélection compte 7 projets au plus dans cette campagne" in outcomes[2][1][0]
+    assert result.refused
+
+
+def test_a_removed_project_makes_room_for_a_new_row(draft):
+    Campaign.objects.filter(pk=draft.campaign_id).update(max_projects_per_selection=6)
+    book = exported(draft)
+    rows = book.worksheets[0]
+    rows.delete_rows(2)
+    rows.append(["", 7, "", "À la place", "Une description.", "", "", None, "Prévu"])
+
+    result = sheet.plan(draft, read(book))
+
+    assert not result.refused
+    assert result.summary["created"] == 1 and result.summary["removed"] == 1
