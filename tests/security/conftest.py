@@ -42,7 +42,7 @@ from commitments.models import (
 )
 from coops import invitations
 from coops.models import Membership
-from qualicoop.documents.models import CooperativeDocument, SynthesisJob
+from qualicoop.documents.models import CooperativeDocument, SynthesisJob, WorkingDocument
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -69,6 +69,7 @@ class World:
     carried: object = None
     # Alice's workbook sent back for A's draft, read by the worker: its dry run.
     spreadsheet_job: object = None
+    working_document: object = None
 
 
 def _submit(selection, campaign):
@@ -251,6 +252,13 @@ def build_world():
         admin_objects=admin_objects,
         carried=carried,
         spreadsheet_job=_read_spreadsheet(Selection.objects.get(pk=draft.pk), referent_a),
+        # A's working document, made by the worker after the draft's last change.
+        working_document=WorkingDocument.objects.create(
+            selection=draft,
+            requested_by=referent_a,
+            state=WorkingDocument.State.READY,
+            pdf=b"%PDF-1.7 travail",
+        ),
     )
 
 

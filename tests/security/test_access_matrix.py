@@ -381,8 +381,11 @@ PORTAL_CASES = [
     _case("workspace:spreadsheet_job", GET, SENDER, A, SPREADSHEET_JOB),
     _case("workspace:spreadsheet_job_apply", GET, POST_ONLY, A, SPREADSHEET_JOB),
     _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
-    # A's PDFs in its workspace: the published one, and the working document.
+    # A's PDFs in its workspace: the published one, and the working document (asked
+    # for, followed, downloaded once the worker made it).
     _case("documents:workspace:pdf", GET, MEMBERS, A),
+    _case("documents:workspace:working", GET, MEMBERS, A),
+    _case("documents:workspace:working", POST, MEMBERS_DONE, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
     # The federation's synthesis of a campaign.
     _case("documents:federation:synthesis", GET, REVIEWERS),
