@@ -21,6 +21,7 @@ from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from coops.models import Cooperative
+from qualicoop.upload_jobs import UploadJob
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -965,42 +966,16 @@ class Notification(models.Model):
         return self.text
 
 
-class SpreadsheetImport(models.Model):
-    """A workbook a member sent back: read and compared, then applied, by the task worker.
+class SpreadsheetImport(UploadJob):
+    """A workbook a member sent back for the selection: read, then applied, by the worker.
 
-    The file is kept until the worker reads it; then its rows and the dry
-    run's report are, so that the import applies what the member read
+    The dry run is the member's own: applied by them, to this selection
     (``commitments.spreadsheet_jobs``).
     """
-
-    class State(models.TextChoices):
-        READING = "reading", _("Lecture en cours")
-        READ = "read", _("Essai à blanc prêt")
-        APPLYING = "applying", _("Import en cours")
-        APPLIED = "applied", _("Importé")
-        FAILED = "failed", _("Échec")
 
     selection = models.ForeignKey(
         Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("envoyé par"),
-    )
-    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now)
-    state = models.CharField(
-        _("état"), max_length=20, choices=State.choices, default=State.READING, db_index=True
-    )
-    filename = models.CharField(_("fichier"), max_length=200)
-    data = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
-    rows = models.JSONField(_("lignes lues"), default=list, blank=True, editable=False)
-    report = models.JSONField(_("essai à blanc"), null=True, blank=True, editable=False)
-    fingerprint = models.CharField(_("empreinte de l'essai"), max_length=64, blank=True)
-    # What the member reads on the page: the import's summary, or why it failed.
-    message = models.TextField(_("message"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -1012,10 +987,3 @@ class SpreadsheetImport(models.Model):
                 name="spreadsheet_import_state_valid",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.filename} — {self.created_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_under_way(self) -> bool:
-        return self.state in (self.State.READING, self.State.APPLYING)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from commitments import spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import TEXT_MAX, TITLE_MAX, SpreadsheetImport
+from qualicoop import upload_jobs
 
 from .access import Workspace, refused, workspace_view
 
@@ -105,7 +106,7 @@ def spreadsheet_import_view(request: HttpRequest, workspace: Workspace) -> HttpR
                 filename=upload.name or "",
                 data=upload.read(spreadsheet_import.MAX_BYTES + 1),
             )
-        except spreadsheet_jobs.TooManyUploads as error:
+        except upload_jobs.TooManyUploads as error:
             form.add_error("fichier", str(error))
         else:
             return redirect("workspace:spreadsheet_job", workspace.slug, job.pk)
@@ -126,7 +127,7 @@ def _job_or_404(request: HttpRequest, workspace: Workspace, pk: int) -> Spreadsh
 def spreadsheet_job(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """The member who sent the file: how far the worker got, then the dry run or the import."""
     job = _job_or_404(request, workspace, pk)
-    stale = spreadsheet_jobs.is_stale(job)
+    stale = job.is_stale()
     return _page(
         request,
         workspace,

@@ -24,6 +24,7 @@ INFRASTRUCTURE = {
     "qualicoop.spreadsheets",
     "qualicoop.mail",
     "qualicoop.time_limit",
+    "qualicoop.upload_jobs",
 }
 # The documents' downloads are declared with the workspace's and the federation's
 # own access decorators, so that who may download what is written once.

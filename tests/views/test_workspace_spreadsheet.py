@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from commitments import spreadsheet_jobs, workflow
 from commitments.models import Campaign, Project, Selection, SpreadsheetImport
+from qualicoop import upload_jobs
 from qualicoop.workspace.spreadsheet import XLSX_TYPE
 from tests import factories
 
@@ -282,21 +283,21 @@ def test_a_workbook_too_slow_to_read_fails_in_french(
 
     page = dry_run(client, coop_a, export(client, coop_a), worker).content.decode()
 
-    assert "La lecture du classeur a pris trop de temps et a été arrêtée" in page
+    assert "Le traitement du classeur a pris trop de temps et a été arrêté" in page
     assert titles(draft) == before
 
 
 def test_uploads_are_limited_per_person(client, draft, coop_a, staff_a, contributor_a, worker):
     client.force_login(staff_a)
     book = export(client, coop_a)
-    for _ in range(spreadsheet_jobs.UPLOADS_PER_MINUTE):
+    for _ in range(upload_jobs.UPLOADS_PER_MINUTE):
         assert dry_run(client, coop_a, book, worker).status_code == 200
 
     refused = worker(client.post, url("spreadsheet_import", coop_a), {"fichier": upload(book)})
 
     assert refused.status_code == 200
     assert "attendez une minute avant d&#x27;en envoyer un autre" in refused.content.decode()
-    assert SpreadsheetImport.objects.count() == spreadsheet_jobs.UPLOADS_PER_MINUTE
+    assert SpreadsheetImport.objects.count() == upload_jobs.UPLOADS_PER_MINUTE
     # Counted per person: Arthur still may.
     client.force_login(contributor_a)
     assert dry_run(client, coop_a, book, worker).status_code == 200
