@@ -40,8 +40,8 @@ from commitments.models import (
     Selection,
     SpreadsheetImport,
 )
-from coops import invitations
-from coops.models import Membership
+from coops import import_jobs, invitations
+from coops.models import CooperativeImport, Membership
 from qualicoop.documents.models import CooperativeDocument, SynthesisJob, WorkingDocument
 from tests import factories
 
@@ -69,6 +69,8 @@ class World:
     carried: object = None
     # Alice's workbook sent back for A's draft, read by the worker: its dry run.
     spreadsheet_job: object = None
+    # The administrator's file of cooperatives, read by the worker: its dry run.
+    cooperative_import: object = None
     working_document: object = None
 
 
@@ -252,6 +254,7 @@ def build_world():
         admin_objects=admin_objects,
         carried=carried,
         spreadsheet_job=_read_spreadsheet(Selection.objects.get(pk=draft.pk), referent_a),
+        cooperative_import=_read_cooperatives(users["admin"]),
         # A's working document, made by the worker after the draft's last change.
         working_document=WorkingDocument.objects.create(
             selection=draft,
@@ -260,6 +263,14 @@ def build_world():
             pdf=b"%PDF-1.7 travail",
         ),
     )
+
+
+def _read_cooperatives(owner):
+    data = "nom;region;email_referent\nCoopérative Gamma;Normandie;gamma@example.org\n".encode()
+    job = CooperativeImport.objects.create(owner=owner, filename="cooperatives.csv", data=data)
+    import_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 def _read_spreadsheet(selection, owner):

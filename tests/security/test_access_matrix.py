@@ -19,7 +19,6 @@ After every refused POST, nothing in the database has changed.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
 
 import pytest
 from django.contrib import admin
@@ -29,10 +28,8 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
-from coops import importing
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
-from qualicoop.federation.importing import signed_plan
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -67,6 +64,10 @@ REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOW
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
 # Bringing cooperatives in: federation administrators only; reviewers do not see it either.
 FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+FEDERATION_ADMINS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)
+FEDERATION_ADMINS_POST_ONLY = outcomes(
+    LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED
+)
 # What a member sent (a workbook): Alice's, so Arthur, of the same cooperative, gets a 404.
 SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -128,11 +129,8 @@ def _import_upload(world):
     return {"fichier": SimpleUploadedFile("cooperatives.csv", IMPORT_FILE.encode())}
 
 
-def _import_plan(world):
-    """The dry run of ``IMPORT_FILE``, signed for the administrator as the page signs it."""
-    rows = importing.read_table("cooperatives.csv", BytesIO(IMPORT_FILE.encode()), 100)
-    plan = importing.plan(rows)
-    return {"plan": signed_plan(world.users["admin"].pk, rows, plan, "cooperatives.csv")}
+def IMPORT_JOB(world):
+    return world.cooperative_import.pk
 
 
 def FOLLOWED(world):
@@ -402,8 +400,10 @@ PORTAL_CASES = [
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
     _case("federation:import", GET, FEDERATION_ADMINS),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="essai", data=_import_upload),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="import", data=_import_plan),
+    _case("federation:import", POST, FEDERATION_ADMINS_DONE, label="essai", data=_import_upload),
+    _case("federation:import_job", GET, FEDERATION_ADMINS, IMPORT_JOB),
+    _case("federation:import_job_apply", GET, FEDERATION_ADMINS_POST_ONLY, IMPORT_JOB),
+    _case("federation:import_job_apply", POST, FEDERATION_ADMINS_DONE, IMPORT_JOB),
     _case("federation:updates_queue", GET, REVIEWERS),
     _case("federation:update_review", GET, REVIEWERS, SUBMITTED_UPDATE),
     _case(
