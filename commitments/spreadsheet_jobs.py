@@ -33,7 +33,7 @@ State = SpreadsheetImport.State
 def start(*, selection: Selection, owner: User, filename: str, data: bytes) -> SpreadsheetImport:
     """Keep the file and queue its dry run; ``TooManyUploads`` past the rate per person."""
     with transaction.atomic():
-        upload_jobs.check_rate(SpreadsheetImport, owner)
+        upload_jobs.admit(SpreadsheetImport, owner)
         job = SpreadsheetImport.objects.create(
             selection=selection, owner=owner, filename=filename[:200], data=data
         )

@@ -33,7 +33,7 @@ class NotToApply(Exception):
 def start(*, owner: User, filename: str, data: bytes) -> CooperativeImport:
     """Keep the file and queue its dry run; ``TooManyUploads`` past the rate per person."""
     with transaction.atomic():
-        upload_jobs.check_rate(CooperativeImport, owner)
+        upload_jobs.admit(CooperativeImport, owner)
         job = CooperativeImport.objects.create(owner=owner, filename=filename[:200], data=data)
         # Queued once the job is saved: the worker must find it.
         transaction.on_commit(lambda: read_cooperatives.enqueue(job_id=job.pk))

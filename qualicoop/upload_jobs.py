@@ -32,6 +32,8 @@ UPLOADS_PER_MINUTE = 5
 # A job under way for longer than this has lost its worker (a restart, a crash):
 # its page stops waiting and says so.
 STALE_AFTER = datetime.timedelta(minutes=15)
+# How long a person's files, read or applied, are kept.
+KEPT_FOR = datetime.timedelta(days=2)
 UNEXPECTED = gettext_lazy(
     "Le classeur n'a pas pu être traité : rien n'a été modifié. Envoyez-le de nouveau, "
     "ou prévenez la fédération si l'échec se répète."
@@ -92,11 +94,18 @@ class TooManyUploads(Exception):
     """The person sent too many files in the last minute; the message says when to retry."""
 
 
-def check_rate(model: type[UploadJob], owner: Any) -> None:
-    """Refuse a file past ``UPLOADS_PER_MINUTE`` per person (inside the caller's transaction)."""
+def admit(model: type[UploadJob], owner: Any) -> None:
+    """Refuse a file past ``UPLOADS_PER_MINUTE`` per person, and forget their old ones.
+
+    Called inside the transaction that keeps the new file.
+    """
     # Two uploads at once by the same person are counted one after the other.
     get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-    since = timezone.now() - datetime.timedelta(minutes=1)
+    now = timezone.now()
+    # A file's rows and report weigh up to a few megabytes: kept while someone may
+    # still read them, not for ever.
+    model._default_manager.filter(owner=owner, created_at__lt=now - KEPT_FOR).delete()
+    since = now - datetime.timedelta(minutes=1)
     recent = model._default_manager.filter(owner=owner, created_at__gte=since).count()
     if recent >= UPLOADS_PER_MINUTE:
         raise TooManyUploads(

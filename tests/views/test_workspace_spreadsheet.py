@@ -6,10 +6,12 @@ page, which follows it.
 """
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
 
@@ -330,3 +332,20 @@ def test_another_cooperatives_staff_gets_a_404(client, draft, coop_a, staff_b):
     )
     # Even a job of Bob's own, made against A's selection, stays behind A's door.
     assert client.get(job_url(coop_a, job)).status_code == 404
+
+
+def test_a_persons_old_files_are_forgotten_when_they_send_another(
+    client, draft, coop_a, staff_a, worker
+):
+    client.force_login(staff_a)
+    book = export(client, coop_a)
+    dry_run(client, coop_a, book, worker)
+    SpreadsheetImport.objects.update(
+        created_at=timezone.now() - upload_jobs.KEPT_FOR - timedelta(minutes=1)
+    )
+    old = SpreadsheetImport.objects.get()
+
+    dry_run(client, coop_a, book, worker)
+
+    assert not SpreadsheetImport.objects.filter(pk=old.pk).exists()
+    assert SpreadsheetImport.objects.count() == 1
