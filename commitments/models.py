@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
@@ -21,6 +22,7 @@ from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from coops.models import Cooperative
+from qualicoop.upload_jobs import UploadJob
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -176,6 +178,20 @@ class Campaign(models.Model):
         _("préavis de renouvellement (mois)"),
         default=6,
         help_text=_("Une coopérative est « à renouveler » pendant ces derniers mois."),
+    )
+    # What one selection may hold: its documents are laid out from it, and
+    # its spreadsheet read back, so it stays within what both can carry.
+    max_projects_per_engagement = models.PositiveSmallIntegerField(
+        _("projets au plus par engagement"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une coopérative peut décrire sous un même engagement."),
+    )
+    max_projects_per_selection = models.PositiveSmallIntegerField(
+        _("projets au plus par sélection"),
+        default=80,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une sélection peut compter, tous engagements confondus."),
     )
 
     objects = CampaignQuerySet.as_manager()
@@ -1047,3 +1063,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SpreadsheetImport(UploadJob):
+    """A workbook a member sent back for the selection: read, then applied, by the worker.
+
+    The dry run is the member's own: applied by them, to this selection
+    (``commitments.spreadsheet_jobs``).
+    """
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import de tableur")
+        verbose_name_plural = _("imports de tableur")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["reading", "read", "applying", "applied", "failed"]),
+                name="spreadsheet_import_state_valid",
+            ),
+        ]

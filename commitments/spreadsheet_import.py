@@ -21,8 +21,8 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
@@ -31,21 +31,24 @@ from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+import qualicoop.spreadsheets as spreadsheets
 from qualicoop.spreadsheets import xlsx_row
 
 from . import editing
-from .models import TEXT_MAX, TITLE_MAX, Engagement, Project, Selection
+from .models import TEXT_MAX, TITLE_MAX, Campaign, Engagement, Project, Selection
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500
-# An XLSX file is a zip: bounded once unpacked too, so that 2 MB cannot swell into gigabytes.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+# An XLSX file is a zip: bounded once unpacked too, by what MAX_ROWS full rows take (every
+# text at its longest, each character up to two bytes once encoded and escaped, and the
+# markup), so that 2 MB cannot swell into a sheet that takes minutes to read.
+MAX_UNPACKED_BYTES = MAX_ROWS * (2 * (TITLE_MAX + 3 * TEXT_MAX) + 2048) + 1024 * 1024
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xlam")
 DATE_FORMAT = "DD/MM/YYYY"
 
@@ -258,30 +261,12 @@ def _text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _open(data: bytes) -> Any:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except zipfile.BadZipFile:
-        raise ImportFileError(UNREADABLE) from None
-    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
-        raise ImportFileError(
-            _("Ce classeur contient des macros : enregistrez-le au format .xlsx, sans macros.")
-        )
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-        raise ImportFileError(_("Ce classeur est trop volumineux une fois décompressé."))
-    try:
-        # Formulas are read as formulas (not as the values a spreadsheet last
-        # computed), so that a row holding one is refused rather than guessed.
-        return load_workbook(io.BytesIO(data), data_only=False)
-    except Exception:
-        # openpyxl fails in many ways on a damaged file (KeyError, ValueError...):
-        # whichever it is, the file is unreadable, not the server broken.
-        raise ImportFileError(UNREADABLE) from None
-
-
 def read_workbook(filename: str, stream: IO[bytes], size: int) -> list[Row]:
-    """The project rows of an uploaded spreadsheet, checked as a whole; refusals say why."""
+    """The project rows of an uploaded spreadsheet, checked as a whole; refusals say why.
+
+    The zip is inspected before anything is inflated, then the sheet is read
+    row by row and refused as soon as it holds more projects than allowed.
+    """
     if size > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 2 Mo : il ne peut pas être importé."))
     name = filename.lower()
@@ -296,29 +281,35 @@ def read_workbook(filename: str, stream: IO[bytes], size: int) -> list[Row]:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 2 Mo : il ne peut pas être importé."))
-    book = _open(data)
-    sheet = book.worksheets[0]
-    # Rows are walked cell by cell: a sheet formatted down to its millionth row
-    # would take minutes for nothing.
-    if sheet.max_row > 10 * MAX_ROWS or sheet.max_column > 10 * len(COLUMNS):
-        raise ImportFileError(
-            _(
-                "La feuille est bien trop grande : gardez une ligne par projet "
-                "et les colonnes exportées."
-            )
+    try:
+        # Formulas are read as formulas (not as the values a spreadsheet last
+        # computed), so that a row holding one is refused rather than guessed.
+        book = spreadsheets.open_xlsx(
+            data, max_unpacked=MAX_UNPACKED_BYTES, unreadable=str(UNREADABLE), data_only=False
         )
-    merged = [str(cells) for cells in sheet.merged_cells.ranges]
+        try:
+            # Empty rows are skipped, within reason: a sheet formatted down to
+            # its millionth row is refused rather than walked.
+            records = spreadsheets.sheet_rows(
+                book, max_rows=10 * MAX_ROWS, max_columns=10 * len(COLUMNS)
+            )
+            rows = _rows(records)
+            merged = spreadsheets.merged_ranges(book)
+        finally:
+            book.close()
+    except spreadsheets.WorkbookRefused as refused:
+        raise ImportFileError(str(refused)) from None
     if merged:
         raise ImportFileError(
             _("Le classeur contient des cellules fusionnées (%(cells)s) : défusionnez-les.")
-            % {"cells": ", ".join(merged[:5])}
+            % {"cells": ", ".join(merged)}
         )
-    records = [list(row) for row in sheet.iter_rows()]
-    return _rows(records)
+    return rows
 
 
-def _rows(records: list[list[Any]]) -> list[Row]:
-    if not records or not any(cell.value is not None for cell in records[0]):
+def _rows(records: Iterator[tuple[Any, ...]]) -> list[Row]:
+    header = next(records, None)
+    if header is None or not any(cell.value is not None for cell in header):
         raise ImportFileError(
             _(
                 "La première ligne doit donner les titres des colonnes, "
@@ -326,7 +317,7 @@ def _rows(records: list[list[Any]]) -> list[Row]:
             )
         )
     known = _headings()
-    typed = [_text(cell.value).strip() for cell in records[0]]
+    typed = [_text(cell.value).strip() for cell in header]
     headings = [known.get(_key(text), "") if text else "" for text in typed]
     expected = ", ".join(str(column.heading) for column in COLUMNS)
     unknown = [text for text, key in zip(typed, headings, strict=True) if text and not key]
@@ -348,16 +339,17 @@ def _rows(records: list[list[Any]]) -> list[Row]:
             _("Colonnes manquantes : %(missing)s. Colonnes attendues : %(expected)s.")
             % {"missing": ", ".join(missing), "expected": expected}
         )
-    body = [
-        (number, record)
-        for number, record in enumerate(records[1:], start=2)
-        if any(_text(cell.value).strip() for cell in record)
-    ]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(
-            _("Le fichier compte plus de %(max)s projets : il ne peut pas être importé.")
-            % {"max": MAX_ROWS}
-        )
+    body: list[tuple[int, tuple[Any, ...]]] = []
+    for number, record in enumerate(records, start=2):
+        if not any(_text(cell.value).strip() for cell in record):
+            continue
+        if len(body) == MAX_ROWS:
+            # Refused at the first row too many: the rest of the sheet is never read.
+            raise ImportFileError(
+                _("Le fichier compte plus de %(max)s projets : il ne peut pas être importé.")
+                % {"max": MAX_ROWS}
+            )
+        body.append((number, record))
     readable = {column.key for column in COLUMNS if column.read}
     rows = []
     for number, record in body:
@@ -664,6 +656,7 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
                 added.append(line.engagement_number)
                 line.adds_engagement = True
         lines.append(line)
+    _within_bounds(selection, lines, projects, named, added)
     removed = [
         Line(
             line=None,
@@ -681,6 +674,44 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     return Plan(
         selection_id=selection.pk, lines=lines, removed=removed, engagements_added=sorted(added)
     )
+
+
+def _within_bounds(
+    selection: Selection,
+    lines: list[Line],
+    projects: dict[int | None, Project],
+    named: dict[int, int],
+    added: list[int],
+) -> None:
+    """Refuse the rows that would create a project past the campaign's bounds.
+
+    What the selection would hold: the projects a row names (the others are
+    removed), then the new ones in the order of the rows.
+    """
+    campaign = Campaign.objects.get(pk=selection.campaign_id)
+    per_engagement = Counter(
+        project.choice.engagement.number for pk, project in projects.items() if pk in named
+    )
+    total = sum(per_engagement.values())
+    for line in lines:
+        if line.outcome != Outcome.CREATED:
+            continue
+        number = line.engagement_number
+        assert number is not None
+        if per_engagement[number] >= campaign.max_projects_per_engagement:
+            reason = editing.too_many_in_engagement(campaign.max_projects_per_engagement)
+        elif total >= campaign.max_projects_per_selection:
+            reason = editing.too_many_in_selection(campaign.max_projects_per_selection)
+        else:
+            per_engagement[number] += 1
+            total += 1
+            continue
+        line.outcome = Outcome.REFUSED
+        line.reasons.append(reason)
+        if line.adds_engagement:
+            # No later row of this engagement fits either: the selection stays full.
+            line.adds_engagement = False
+            added.remove(number)
 
 
 # --- Applying ---------------------------------------------------------------------------

@@ -489,14 +489,20 @@ def project_create(request, workspace, number):
             project, created = editing.create_project(
                 choice, form.cleaned_data, key=form.cleaned_data["creation_key"]
             )
+        except editing.TooManyProjects as error:
+            # Said on the form, which keeps what was typed.
+            form.add_error(None, str(error))
         except workflow.WorkflowError as error:
             return refused(request, workspace, error)
-        if created:
-            done = _("Projet « %(title)s » ajouté.")
         else:
-            done = _("Le projet « %(title)s » était déjà ajouté : il n'a pas été créé deux fois.")
-        messages.success(request, done % {"title": project.title})
-        return redirect(_project_anchor(workspace, project, choice))
+            if created:
+                done = _("Projet « %(title)s » ajouté.")
+            else:
+                done = _(
+                    "Le projet « %(title)s » était déjà ajouté : il n'a pas été créé deux fois."
+                )
+            messages.success(request, done % {"title": project.title})
+            return redirect(_project_anchor(workspace, project, choice))
     return render(
         request,
         "workspace/project_form.html",

@@ -23,6 +23,8 @@ INFRASTRUCTURE = {
     "qualicoop.public_cache",
     "qualicoop.spreadsheets",
     "qualicoop.mail",
+    "qualicoop.time_limit",
+    "qualicoop.upload_jobs",
 }
 # The documents' downloads are declared with the workspace's and the federation's
 # own access decorators, so that who may download what is written once.

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from commitments import spreadsheet_import as sheet
 from commitments import workflow
 from commitments.models import TEXT_MAX, TITLE_MAX, Campaign, Choice, Project, Selection
+from qualicoop import spreadsheets
 from tests import factories
 
 
@@ -282,6 +283,98 @@ def test_it_refuses_a_workbook_that_swells_once_unpacked(draft, monkeypatch):
     assert "trop volumineux une fois décompressé" in message
 
 
+def _with_sheet(data, sheet_xml):
+    """The workbook ``data`` with its first sheet replaced by ``sheet_xml``, compressed."""
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            content = (
+                sheet_xml if entry.filename == "xl/worksheets/sheet1.xml" else source.read(entry)
+            )
+            target.writestr(entry.filename, content)
+    return output.getvalue()
+
+
+SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+@pytest.mark.parametrize(
+    "sheet_xml",
+    [
+        # A 40 MB comment: nothing a reader would see, everything a parser walks.
+        SHEET_START + b"<!--" + b"x" * (40 * 1024 * 1024) + b"--><sheetData/></worksheet>",
+        # 2.4 million cells without their ``r=`` coordinates.
+        SHEET_START
+        + b"<sheetData><row>"
+        + b"<c><v>1</v></c>" * 2_400_000
+        + b"</row></sheetData></worksheet>",
+    ],
+    ids=["comment", "cells"],
+)
+def test_a_workbook_that_swells_is_refused_before_it_is_parsed(draft, sheet_xml, monkeypatch):
+    data = _with_sheet(sheet.workbook(draft), sheet_xml)
+    assert len(data) < 200 * 1024  # small as sent: only its unpacked size gives it away
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", never)
+
+    message = _refused(draft, "selection.xlsx", data)
+
+    assert "trop volumineux une fois décompressé" in message
+
+
+def _many_rows(count):
+    book = Workbook(write_only=True)
+    rows = book.create_sheet()
+    rows.append([str(column.heading) for column in sheet.COLUMNS])
+    for number in range(count):
+        rows.append(["", 1, "", f"Projet {number}", "Une description.", "", "", None, "Prévu"])
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def test_a_sheet_of_too_many_rows_is_refused_at_the_first_row_too_many(draft, monkeypatch):
+    data = _many_rows(10_000)
+    read = []
+    streamed = spreadsheets.sheet_rows
+
+    def counted(*args, **kwargs):
+        for row in streamed(*args, **kwargs):
+            read.append(row)
+            yield row
+
+    monkeypatch.setattr(spreadsheets, "sheet_rows", counted)
+
+    message = _refused(draft, "selection.xlsx", data)
+
+    assert "plus de 500 projets" in message
+    # The heading and one row more than allowed; the 9,499 others were never read.
+    assert len(read) == sheet.MAX_ROWS + 2
+
+
+def test_a_sheet_walked_too_far_is_refused(draft):
+    book = exported(draft)
+    book.worksheets[0].cell(row=10 * sheet.MAX_ROWS + 1, column=1, value="perdu")
+
+    assert "bien trop grande" in _refused(draft, "selection.xlsx", saved(book)[1].getvalue())
+
+
+def test_a_cell_far_to_the_right_is_refused(draft):
+    book = exported(draft)
+    book.worksheets[0].cell(row=2, column=10 * len(sheet.COLUMNS) + 1, value="perdu")
+
+    assert "bien trop grande" in _refused(draft, "selection.xlsx", saved(book)[1].getvalue())
+
+
 @pytest.mark.parametrize(
     ("filename", "data"),
     [
@@ -383,3 +476,39 @@ def test_a_file_with_the_former_heading_of_the_follow_up_column_is_still_read(dr
     plan = sheet.plan(draft, read(book))
 
     assert {line.outcome for line in plan.lines} == {sheet.Outcome.UNCHANGED}
+
+
+def test_rows_past_the_campaigns_bounds_are_refused(draft):
+    # The draft: engagements 1, 2 and 7, two projects each.
+    Campaign.objects.filter(pk=draft.campaign_id).update(
+        max_projects_per_engagement=3, max_projects_per_selection=7
+    )
+    book = exported(draft)
+    rows = book.worksheets[0]
+    new = ["", 1, "", "Nouveau", "Une description.", "", "", None, "Prévu"]
+    rows.append(new)  # engagement 1's third: fits
+    rows.append(new)  # its fourth: past the engagement's bound
+    rows.append([*new[:1], 2, *new[2:]])  # the selection's eighth: past its bound
+
+    result = sheet.plan(draft, read(book))
+
+    outcomes = [(line.outcome, line.reasons) for line in result.lines[-3:]]
+    assert outcomes[0] == (sheet.Outcome.CREATED, [])
+    assert outcomes[1][0] == sheet.Outcome.REFUSED
+    assert "Un engagement compte 3 projets au plus dans cette campagne" in outcomes[1][1][0]
+    assert outcomes[2][0] == sheet.Outcome.REFUSED
+    assert "Une sélection compte 7 projets au plus dans cette campagne" in outcomes[2][1][0]
+    assert result.refused
+
+
+def test_a_removed_project_makes_room_for_a_new_row(draft):
+    Campaign.objects.filter(pk=draft.campaign_id).update(max_projects_per_selection=6)
+    book = exported(draft)
+    rows = book.worksheets[0]
+    rows.delete_rows(2)
+    rows.append(["", 7, "", "À la place", "Une description.", "", "", None, "Prévu"])
+
+    result = sheet.plan(draft, read(book))
+
+    assert not result.refused
+    assert result.summary["created"] == 1 and result.summary["removed"] == 1
