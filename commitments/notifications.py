@@ -23,9 +23,8 @@ from django.utils.translation import ngettext
 from coops import access
 from coops.models import Cooperative, Membership
 from coops.people import display_name
-from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import send_email
+from qualicoop.mail import render_message, send_email
 
 from .models import (
     EDITABLE_STATUSES,
@@ -65,7 +64,7 @@ def members(cooperative):
 
 def _message(template, context, recipient):
     """The arguments of the mail task: rendered here, as the task only sends."""
-    subject, body = mail.render(template, context)
+    subject, body = render_message(template, context)
     return {"subject": subject, "body": body, "to": [recipient.email]}
 
 

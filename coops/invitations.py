@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
+from qualicoop.mail import queue_message
 
 from . import access, team
 from .models import ALREADY_PENDING, Cooperative, Invitation, Membership, TeamEvent
@@ -274,7 +274,7 @@ def _send_invitation(invitation_id: int, token: str) -> None:
         "from_federation": from_federation,
         "url": absolute_url(reverse("accounts:invitation", args=[token])),
     }
-    mail.queue("invitation", context, invitation.email)
+    queue_message("invitation", context, invitation.email)
 
 
 def _renewal_recipients(invitation: Invitation) -> list[User]:
@@ -318,4 +318,4 @@ def _send_renewal_request(invitation_id: int) -> None:
                 else admin_url
             ),
         }
-        mail.queue("invitation_renewal", context, recipient.email)
+        queue_message("invitation_renewal", context, recipient.email)

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qualicoop import mail
 from qualicoop.absolute_urls import absolute_url
+from qualicoop.mail import queue_message
 
 from .models import Cooperative, Membership, TeamEvent
 from .people import display_name
@@ -164,7 +164,7 @@ def change_role(*, membership: Membership, role: str, by: User | None) -> Member
                 "team_url": absolute_url(reverse("workspace:team", args=[cooperative.slug])),
             }
             transaction.on_commit(
-                partial(mail.queue, "team_role_changed", context, current.user.email)
+                partial(queue_message, "team_role_changed", context, current.user.email)
             )
     return current
 
@@ -187,7 +187,7 @@ def remove_member(*, membership: Membership, by: User | None) -> None:
         if user.email and user != by:
             transaction.on_commit(
                 partial(
-                    mail.queue,
+                    queue_message,
                     "team_removed",
                     {"cooperative": cooperative, "by": person(by)},
                     user.email,

@@ -1,7 +1,7 @@
 """Every e-mail leaves through one background task, so that no request waits on SMTP.
 
 Messages are rendered here, in French, from ``emails/<name>.txt`` and
-``emails/<name>_subject.txt`` (``render``, ``queue``), then enqueued; the task
+``emails/<name>_subject.txt`` (``render_message``, ``queue_message``), then enqueued; the task
 only sends. A mail server that is down or hangs costs the worker one
 ``EMAIL_TIMEOUT`` per attempt, never a user's request. A failed attempt is tried
 again later, a bounded number of times; the last failure is logged as an error
@@ -79,7 +79,7 @@ def send_email(
     return None
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
     """The subject and body of ``emails/<template>``, in the site's language (French)."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
@@ -88,7 +88,7 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def queue(template: str, context: dict[str, Any], to: str) -> None:
+def queue_message(template: str, context: dict[str, Any], to: str) -> None:
     """Render ``emails/<template>`` for ``to`` and queue it; the task only sends."""
-    subject, body = render(template, context)
+    subject, body = render_message(template, context)
     send_email.enqueue(subject=subject, body=body, to=[to])
