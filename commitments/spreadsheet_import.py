@@ -422,7 +422,7 @@ def _indicator_rows(book: Any, index: int) -> list[Row]:
     too_many = _("La feuille compte plus de %(max)s indicateurs : elle ne peut pas être importée.")
     try:
         return _rows(records, INDICATOR_COLUMNS, too_many % {"max": MAX_ROWS})
-    except ImportFileError as error:
+    except (ImportFileError, spreadsheets.WorkbookRefused) as error:
         # The same refusals as the projects' sheet: which sheet is meant is said first.
         raise ImportFileError(
             _("Feuille « %(sheet)s » : %(error)s") % {"sheet": INDICATORS_SHEET, "error": error}

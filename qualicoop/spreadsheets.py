@@ -151,7 +151,7 @@ def sheet_rows(
 
 
 def merged_ranges(book: Any, *, limit: int = 5, index: int = 0) -> list[str]:
-    """The first merged ranges of a sheet, which openpyxl's read-only mode leaves out.
+    """The first merged ranges of the sheet at ``index``, left out by openpyxl's read-only mode.
 
     For a workbook whose rows were read through ``sheet_rows``: its sheet is
     bounded, so walking it once more costs little.

@@ -805,3 +805,12 @@ def test_the_indicators_sheet_is_bounded_like_the_projects_sheet(measured, monke
     message = _refused(measured, "selection.xlsx", saved(book)[1].getvalue())
 
     assert "plus de 6 indicateurs" in message
+
+
+def test_a_cell_far_to_the_right_of_the_indicators_is_refused(measured):
+    book = exported(measured)
+    book["Indicateurs"].cell(row=2, column=10 * len(sheet.INDICATOR_COLUMNS) + 1, value="perdu")
+
+    message = _refused(measured, "selection.xlsx", saved(book)[1].getvalue())
+
+    assert message.startswith("Feuille « Indicateurs » : La feuille est bien trop grande")

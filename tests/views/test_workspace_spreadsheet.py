@@ -16,7 +16,7 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 
 from commitments import editing, spreadsheet_jobs, workflow
-from commitments.models import Campaign, Project, Selection, SpreadsheetImport
+from commitments.models import Campaign, Indicator, Project, Selection, SpreadsheetImport
 from qualicoop import upload_jobs
 from qualicoop.workspace.spreadsheet import XLSX_TYPE
 from tests import factories
@@ -380,6 +380,8 @@ def test_the_dry_run_reports_the_indicators_then_imports_them(
     message = client.get(applied["Location"]).content.decode()
     assert "1 modifié, 1 supprimé." in message
     assert list(project.indicator_set.values_list("pk", "target_value")) == [(kept.pk, 80)]
+    # Recorded as made by the member who sent the file.
+    assert Indicator.history.filter(history_user=staff_a).count() == 2
 
 
 def test_a_workbook_without_the_indicators_sheet_says_they_are_left_alone(
