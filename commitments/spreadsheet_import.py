@@ -498,7 +498,10 @@ def rows_to_data(sheets: Sheets) -> dict[str, Any]:
     return asdict(sheets)
 
 
-def rows_from_data(data: dict[str, Any]) -> Sheets:
+def rows_from_data(data: dict[str, Any] | list[dict]) -> Sheets:
+    if isinstance(data, list):
+        # Kept before files had an indicators' sheet: the projects' rows alone.
+        return Sheets(projects=[Row(**row) for row in data])
     indicators = data["indicators"]
     return Sheets(
         projects=[Row(**row) for row in data["projects"]],

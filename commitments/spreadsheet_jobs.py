@@ -67,14 +67,15 @@ def report_of(job: SpreadsheetImport) -> spreadsheet_import.Plan | None:
         return None
 
     def lines(key: str) -> list[spreadsheet_import.Line]:
-        return [spreadsheet_import.Line(**item) for item in report[key]]
+        # A dry run kept before files had an indicators' sheet has no lines for it.
+        return [spreadsheet_import.Line(**item) for item in report.get(key, [])]
 
     return spreadsheet_import.Plan(
         selection_id=job.selection_id,
         lines=lines("lines"),
         removed=lines("removed"),
         engagements_added=report["engagements_added"],
-        indicators_read=report["indicators_read"],
+        indicators_read=report.get("indicators_read", False),
         indicators=lines("indicators"),
         indicators_removed=lines("indicators_removed"),
     )

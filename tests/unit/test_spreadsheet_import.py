@@ -814,3 +814,13 @@ def test_a_cell_far_to_the_right_of_the_indicators_is_refused(measured):
     message = _refused(measured, "selection.xlsx", saved(book)[1].getvalue())
 
     assert message.startswith("Feuille « Indicateurs » : La feuille est bien trop grande")
+
+
+def test_rows_kept_before_the_indicators_sheet_leave_the_indicators_alone(measured):
+    sheets = read(exported(measured))
+    kept = sheet.rows_to_data(sheets)["projects"]  # the former format: a list of rows
+
+    again = sheet.rows_from_data(kept)
+
+    assert again.indicators is None and again.projects == sheets.projects
+    assert not sheet.plan(measured, again).indicators_read

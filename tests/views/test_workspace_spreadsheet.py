@@ -395,3 +395,19 @@ def test_a_workbook_without_the_indicators_sheet_says_they_are_left_alone(
 
     assert "pas de feuille « Indicateurs » : les indicateurs restent tels quels" in report
     assert 'id="titre-indicateurs"' not in report
+
+
+def test_a_dry_run_kept_before_the_indicators_sheet_still_shows(client, draft, coop_a, staff_a):
+    job = SpreadsheetImport.objects.create(
+        selection=draft,
+        owner=staff_a,
+        filename="ancien.xlsx",
+        state=SpreadsheetImport.State.READ,
+        report={"lines": [], "removed": [], "engagements_added": []},
+    )
+    client.force_login(staff_a)
+
+    response = client.get(job_url(coop_a, job))
+
+    assert response.status_code == 200
+    assert "pas de feuille « Indicateurs »" in response.content.decode()
