@@ -694,22 +694,44 @@ def _number(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
-def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | None, bool]:
-    """A row on its own: ``(line, reference, reference_given)``, its refusals named."""
-    reasons: list[str] = []
-    cells = row.cells
+def _reference(
+    row: Row, columns: tuple[Column, ...], reasons: list[str]
+) -> tuple[int | None, bool]:
+    """What any row is checked for first: ``(reference, reference_given)``; no formula either."""
     if row.formulas:
         reasons.append(
             _("formule refusée dans : %(columns)s ; saisissez le texte lui-même.")
-            % {"columns": ", ".join(_label(key) for key in row.formulas)}
+            % {"columns": ", ".join(_label(key, columns) for key in row.formulas)}
         )
-    raw_reference = cells.get("reference", "").strip()
+    raw_reference = row.cells.get("reference", "").strip()
     reference = _number(raw_reference)
     if raw_reference and reference is None:
         reasons.append(
             _("référence « %(value)s » inconnue : ne modifiez pas cette colonne.")
             % {"value": raw_reference[:40]}
         )
+    return reference, bool(raw_reference)
+
+
+def _bounded_text(
+    cells: dict[str, str], name: str, limit: int, label: str, reasons: list[str]
+) -> str:
+    value = _normalised(cells.get(name, ""))
+    if "\x00" in value:
+        reasons.append(_("%(field)s : caractère nul interdit.") % {"field": label})
+    elif len(value) > limit:
+        reasons.append(
+            _("%(field)s : %(length)s caractères, pour %(limit)s au plus.")
+            % {"field": label, "length": len(value), "limit": limit}
+        )
+    return value
+
+
+def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | None, bool]:
+    """A row on its own: ``(line, reference, reference_given)``, its refusals named."""
+    reasons: list[str] = []
+    cells = row.cells
+    reference, given = _reference(row, COLUMNS, reasons)
     raw_engagement = cells.get("engagement", "").strip()
     number = _number(raw_engagement)
     if not raw_engagement:
@@ -720,18 +742,12 @@ def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | No
             % {"value": raw_engagement[:40]}
         )
         number = None
-    values: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = _normalised(cells.get(name, ""))
-        limit = TITLE_MAX if name == "title" else TEXT_MAX
-        if "\x00" in value:
-            reasons.append(_("%(field)s : caractère nul interdit.") % {"field": _label(name)})
-        elif len(value) > limit:
-            reasons.append(
-                _("%(field)s : %(length)s caractères, pour %(limit)s au plus.")
-                % {"field": _label(name), "length": len(value), "limit": limit}
-            )
-        values[name] = value
+    values: dict[str, Any] = {
+        name: _bounded_text(
+            cells, name, TITLE_MAX if name == "title" else TEXT_MAX, _label(name), reasons
+        )
+        for name in TEXT_FIELDS
+    }
     if not values["title"]:
         reasons.append(_("titre du projet manquant."))
     if not values["description"]:
@@ -747,7 +763,7 @@ def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | No
         reasons=reasons,
         values=values,
     )
-    return line, reference, bool(raw_reference)
+    return line, reference, given
 
 
 def _current(item: Project | Indicator, name: str) -> Any:
@@ -794,18 +810,7 @@ def _check_indicator(row: Row) -> tuple[Line, int | None, int | None]:
     def label(key: str) -> str:
         return _label(key, INDICATOR_COLUMNS)
 
-    if row.formulas:
-        reasons.append(
-            _("formule refusée dans : %(columns)s ; saisissez le texte lui-même.")
-            % {"columns": ", ".join(label(key) for key in row.formulas)}
-        )
-    raw_reference = cells.get("reference", "").strip()
-    reference = _number(raw_reference)
-    if raw_reference and reference is None:
-        reasons.append(
-            _("référence « %(value)s » inconnue : ne modifiez pas cette colonne.")
-            % {"value": raw_reference[:40]}
-        )
+    reference, _given = _reference(row, INDICATOR_COLUMNS, reasons)
     raw_project = cells.get("project", "").strip()
     project = _number(raw_project)
     if not raw_project:
@@ -824,17 +829,10 @@ def _check_indicator(row: Row) -> tuple[Line, int | None, int | None]:
             )
             % {"value": raw_project[:40]}
         )
-    values: dict[str, Any] = {}
-    for name, limit in (("name", TITLE_MAX), ("unit", UNIT_MAX)):
-        value = _normalised(cells.get(name, ""))
-        if "\x00" in value:
-            reasons.append(_("%(field)s : caractère nul interdit.") % {"field": label(name)})
-        elif len(value) > limit:
-            reasons.append(
-                _("%(field)s : %(length)s caractères, pour %(limit)s au plus.")
-                % {"field": label(name), "length": len(value), "limit": limit}
-            )
-        values[name] = value
+    values: dict[str, Any] = {
+        name: _bounded_text(cells, name, limit, label(name), reasons)
+        for name, limit in (("name", TITLE_MAX), ("unit", UNIT_MAX))
+    }
     if not values["name"]:
         reasons.append(_("nom de l'indicateur manquant."))
     for name in ("baseline_value", "target_value"):
