@@ -47,35 +47,47 @@ def _report(plan: spreadsheet_import.Plan) -> dict[str, Any]:
 
     def line(item: spreadsheet_import.Line) -> dict[str, Any]:
         data = asdict(item)
-        del data["project"], data["values"]
+        del data["project"], data["indicator"], data["values"]
         return data
 
     return {
         "lines": [line(item) for item in plan.lines],
         "removed": [line(item) for item in plan.removed],
         "engagements_added": plan.engagements_added,
+        "indicators_read": plan.indicators_read,
+        "indicators": [line(item) for item in plan.indicators],
+        "indicators_removed": [line(item) for item in plan.indicators_removed],
     }
 
 
 def report_of(job: SpreadsheetImport) -> spreadsheet_import.Plan | None:
     """The dry run the worker kept, to show; None before it is read."""
-    if job.report is None:
+    report = job.report
+    if report is None:
         return None
+
+    def lines(key: str) -> list[spreadsheet_import.Line]:
+        # A dry run kept before files had an indicators' sheet has no lines for it.
+        return [spreadsheet_import.Line(**item) for item in report.get(key, [])]
+
     return spreadsheet_import.Plan(
         selection_id=job.selection_id,
-        lines=[spreadsheet_import.Line(**item) for item in job.report["lines"]],
-        removed=[spreadsheet_import.Line(**item) for item in job.report["removed"]],
-        engagements_added=job.report["engagements_added"],
+        lines=lines("lines"),
+        removed=lines("removed"),
+        engagements_added=report["engagements_added"],
+        indicators_read=report.get("indicators_read", False),
+        indicators=lines("indicators"),
+        indicators_removed=lines("indicators_removed"),
     )
 
 
 def _read(job: SpreadsheetImport) -> tuple[str, dict[str, Any]]:
     data = bytes(job.data or b"")
-    rows = spreadsheet_import.read_workbook(job.filename, io.BytesIO(data), len(data))
-    plan = spreadsheet_import.plan(job.selection, rows)
+    sheets = spreadsheet_import.read_workbook(job.filename, io.BytesIO(data), len(data))
+    plan = spreadsheet_import.plan(job.selection, sheets)
     return State.READ, {
         "data": None,
-        "rows": spreadsheet_import.rows_to_data(rows),
+        "rows": spreadsheet_import.rows_to_data(sheets),
         "report": _report(plan),
         "fingerprint": plan.fingerprint(),
         "message": "",
@@ -131,11 +143,11 @@ def _recorded_as(user: User) -> Iterator[None]:
 
 
 def _apply(job: SpreadsheetImport) -> tuple[str, dict[str, Any]]:
-    rows = spreadsheet_import.rows_from_data(job.rows)
+    sheets = spreadsheet_import.rows_from_data(job.rows)
     try:
         with _recorded_as(job.owner):
             plan = spreadsheet_import.apply(
-                job.selection, rows, expected=job.fingerprint, by=job.owner
+                job.selection, sheets, expected=job.fingerprint, by=job.owner
             )
     except spreadsheet_import.PlanChanged as changed:
         # Back to a dry run, the new one: the member reads it before importing.

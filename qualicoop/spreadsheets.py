@@ -6,8 +6,8 @@ typed by a cooperative could otherwise run in a reviewer's Excel. Both the
 federation's exports and the public open data write their files through here.
 
 Workbooks sent to the portal are read here too (``open_xlsx``, ``sheet_rows``):
-the zip's directory is inspected before anything is inflated, then the first
-sheet is streamed, so that a small file cannot keep a process busy for long.
+the zip's directory is inspected before anything is inflated, then each sheet
+read is streamed, so that a small file cannot keep a process busy for long.
 
 A CSV file may also be opened with another separator than the one it was
 written with (French Excel splits on ``;``, others on ``,``): a value such as
@@ -125,15 +125,19 @@ def open_xlsx(data: bytes, *, max_unpacked: int, unreadable: str, data_only: boo
         raise WorkbookRefused(unreadable) from None
 
 
-def sheet_rows(book: Any, *, max_rows: int, max_columns: int) -> Iterator[tuple[Any, ...]]:
-    """The first sheet's rows, cells as openpyxl reads them, each ``max_columns`` wide.
+def sheet_rows(
+    book: Any, *, max_rows: int, max_columns: int, index: int = 0
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of the sheet at ``index`` (the first one by default), each ``max_columns`` wide.
+
+    Cells come as openpyxl reads them.
 
     The rows come one at a time, so that the caller stops as soon as it has
     seen too many. A row or a cell beyond the bounds refuses the sheet
     (``SheetTooLarge``); the bounds are passed to openpyxl too, as the
     dimension a file declares is not to be trusted.
     """
-    sheet = book.worksheets[0]
+    sheet = book.worksheets[index]
     rows = sheet.iter_rows(max_row=max_rows + 1, max_col=max_columns + 1)
     for number, row in enumerate(rows, start=1):
         if number > max_rows or row[max_columns].value is not None:
@@ -146,15 +150,15 @@ def sheet_rows(book: Any, *, max_rows: int, max_columns: int) -> Iterator[tuple[
         yield row[:max_columns]
 
 
-def merged_ranges(book: Any, *, limit: int = 5) -> list[str]:
-    """The first merged ranges of the first sheet, which openpyxl's read-only mode leaves out.
+def merged_ranges(book: Any, *, limit: int = 5, index: int = 0) -> list[str]:
+    """The first merged ranges of the sheet at ``index``, left out by openpyxl's read-only mode.
 
     For a workbook whose rows were read through ``sheet_rows``: its sheet is
     bounded, so walking it once more costs little.
     """
     found: list[str] = []
     # The sheet's own XML, opened and parsed as openpyxl itself does for its rows.
-    with book.worksheets[0]._get_source() as source:
+    with book.worksheets[index]._get_source() as source:
         for _event, element in iterparse(source):
             if element.tag.rpartition("}")[2] == "mergeCell":
                 found.append(element.get("ref", ""))

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from commitments import spreadsheet_jobs, workflow
-from commitments.models import Campaign, Project, Selection, SpreadsheetImport
+from commitments import editing, spreadsheet_jobs, workflow
+from commitments.models import Campaign, Indicator, Project, Selection, SpreadsheetImport
 from qualicoop import upload_jobs
 from qualicoop.workspace.spreadsheet import XLSX_TYPE
 from tests import factories
@@ -235,7 +235,7 @@ def test_the_upload_answers_with_the_page_that_follows_the_worker(
     assert spreadsheet_jobs.read_job(job.pk) == SpreadsheetImport.State.READ
 
     job.refresh_from_db()
-    assert job.data is None and len(job.rows) == 4
+    assert job.data is None and len(job.rows["projects"]) == 4
     page = client.get(sent["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
     assert "Essai à blanc de « selection.xlsx »" in page
@@ -349,3 +349,65 @@ def test_a_persons_old_files_are_forgotten_when_they_send_another(
 
     assert not SpreadsheetImport.objects.filter(pk=old.pk).exists()
     assert SpreadsheetImport.objects.count() == 1
+
+
+def test_the_dry_run_reports_the_indicators_then_imports_them(
+    client, draft, coop_a, staff_a, worker
+):
+    project = Project.objects.filter(choice__selection=draft).order_by("pk").first()
+    values = {"unit": "", "baseline_value": None, "baseline_date": None, "target_date": None}
+    kept = editing.create_indicator(project, {**values, "name": "Logements", "target_value": 50})
+    editing.create_indicator(project, {**values, "name": "Ateliers", "target_value": 4})
+    client.force_login(staff_a)
+    book = export(client, coop_a)
+    book["Indicateurs"]["G2"] = 80
+    book["Indicateurs"].delete_rows(3)
+    book["Indicateurs"].append([None, "P12", "Familles", "", None, None, 9, None])
+
+    refused = dry_run(client, coop_a, book, worker).content.decode()
+
+    assert 'id="titre-indicateurs"' in refused
+    assert "référence du projet « P12 » inconnue" in refused
+    assert "Importer maintenant" not in refused
+
+    book["Indicateurs"].delete_rows(book["Indicateurs"].max_row)
+    report = dry_run(client, coop_a, book, worker).content.decode()
+
+    assert '<tr id="indicateur-2">' in report and "Modifié : cible" in report
+    assert "Ateliers" in report and "avec ses valeurs mesurées" in report
+    job = SpreadsheetImport.objects.latest("pk")
+    applied = worker(client.post, job_url(coop_a, job, "spreadsheet_job_apply"))
+    message = client.get(applied["Location"]).content.decode()
+    assert "1 modifié, 1 supprimé." in message
+    assert list(project.indicator_set.values_list("pk", "target_value")) == [(kept.pk, 80)]
+    # Recorded as made by the member who sent the file.
+    assert Indicator.history.filter(history_user=staff_a).count() == 2
+
+
+def test_a_workbook_without_the_indicators_sheet_says_they_are_left_alone(
+    client, draft, coop_a, staff_a, worker
+):
+    client.force_login(staff_a)
+    book = export(client, coop_a)
+    del book["Indicateurs"]
+
+    report = dry_run(client, coop_a, book, worker).content.decode()
+
+    assert "pas de feuille « Indicateurs » : les indicateurs restent tels quels" in report
+    assert 'id="titre-indicateurs"' not in report
+
+
+def test_a_dry_run_kept_before_the_indicators_sheet_still_shows(client, draft, coop_a, staff_a):
+    job = SpreadsheetImport.objects.create(
+        selection=draft,
+        owner=staff_a,
+        filename="ancien.xlsx",
+        state=SpreadsheetImport.State.READ,
+        report={"lines": [], "removed": [], "engagements_added": []},
+    )
+    client.force_login(staff_a)
+
+    response = client.get(job_url(coop_a, job))
+
+    assert response.status_code == 200
+    assert "pas de feuille « Indicateurs »" in response.content.decode()
