@@ -28,8 +28,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from commitments.models import Campaign, Selection, Status
 from coops.models import Cooperative
+from qualicoop.federation.access import reviewer_required
 from qualicoop.federation.forms import CampaignFilterForm
-from qualicoop.federation.views import reviewer_required
 from qualicoop.workspace.access import Workspace, refused, workspace_view
 
 from . import cooperative as cooperative_documents

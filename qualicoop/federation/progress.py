@@ -29,7 +29,8 @@ from commitments.models import (
 )
 from coops.models import Cooperative
 
-from .views import PAGE_SIZE, reviewer_required
+from .access import reviewer_required
+from .views import PAGE_SIZE
 
 
 class UpdateDecisionForm(forms.Form):

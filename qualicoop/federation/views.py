@@ -7,10 +7,8 @@ not even reveal that they exist.
 """
 
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -33,10 +31,10 @@ from commitments.models import (
     Selection,
     Status,
 )
-from coops.access import require_reviewer
 from coops.models import Cooperative
 
 from . import coverage, exports
+from .access import reviewer_required
 from .forms import (
     NOT_STARTED,
     STATUS_SLUGS,
@@ -53,15 +51,6 @@ from .forms import (
 PAGE_SIZE = 25
 PREVIEW_SIZE = 10
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def reviewer_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        require_reviewer(request.user)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _filters(request, form_class):
