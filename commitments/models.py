@@ -417,6 +417,18 @@ class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
     def published(self) -> "ProjectQuerySet":
         return self.filter(published("choice__selection"))
 
+    def followed_by(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """The projects ``follow_up`` asks news of: its campaign's published ones."""
+        return self.published().filter(choice__selection__campaign=follow_up.campaign_id)
+
+    def with_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """Each project annotated with ``reported``: it has sent its news for ``follow_up``."""
+        return self.annotate(reported=_has_reported(follow_up))
+
+    def without_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """The projects that have not sent their news for ``follow_up`` yet."""
+        return self.filter(~_has_reported(follow_up))
+
     def with_stage(self) -> "ProjectQuerySet":
         """Each project annotated with its stage (``stage_key``), in SQL.
 
@@ -729,6 +741,11 @@ class UpdateState(models.TextChoices):
 UPDATE_TEXT_MAX = 2000
 
 
+# An update counts as the project's report for a follow-up once it is sent
+# (reviewed or not) and dated within the follow-up.
+REPORTING_STATES = (UpdateState.SUBMITTED, UpdateState.PUBLISHED)
+
+
 class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
     def published(self) -> "ProgressUpdateQuerySet":
         """Published updates of projects the public sees, whichever version they were posted on."""
@@ -736,6 +753,17 @@ class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
             state=UpdateState.PUBLISHED,
             lineage__in=Project.objects.published().values("lineage"),
         )
+
+    def reported_for(self, follow_up: "FollowUp") -> "ProgressUpdateQuerySet":
+        """The updates that count as their project's report for ``follow_up``."""
+        return self.filter(state__in=REPORTING_STATES, happened_on__gte=follow_up.opens_on)
+
+
+def _has_reported(follow_up: "FollowUp") -> models.Exists:
+    """For a project row: whether its lineage has sent its news for ``follow_up``."""
+    return models.Exists(
+        ProgressUpdate.objects.reported_for(follow_up).filter(lineage=models.OuterRef("lineage"))
+    )
 
 
 class ProgressUpdate(models.Model):
@@ -774,6 +802,7 @@ class ProgressUpdate(models.Model):
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True, db_index=True)
 
     objects = ProgressUpdateQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:
@@ -807,6 +836,10 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} — {self.get_status_display()} ({self.happened_on})"
+
+    def reports_for(self, follow_up: "FollowUp") -> bool:
+        """Whether this update counts as its project's report (``reported_for``, in Python)."""
+        return self.state in REPORTING_STATES and self.happened_on >= follow_up.opens_on
 
     @property
     def is_editable(self) -> bool:

@@ -37,7 +37,6 @@ from .models import (
     Selection,
     Status,
     Transition,
-    UpdateState,
 )
 
 logger = logging.getLogger("qualicoop.notifications")
@@ -309,16 +308,9 @@ def send_follow_up_reminders(*, days, today=None):
     follow_up = FollowUp.objects.current(today)
     if follow_up is None or not 0 <= (follow_up.due_on - today).days <= days:
         return ReminderRun(None, 0, _("Aucune campagne de suivi proche de sa date limite."))
-    reported = ProgressUpdate.objects.filter(
-        lineage=OuterRef("lineage"),
-        state__in=[UpdateState.SUBMITTED, UpdateState.PUBLISHED],
-        happened_on__gte=follow_up.opens_on,
-    )
     missing = (
-        Project.objects.filter(
-            choice__selection__campaign=follow_up.campaign, choice__selection__is_published=True
-        )
-        .filter(~Exists(reported))
+        Project.objects.followed_by(follow_up)
+        .without_report_for(follow_up)
         .values_list("choice__selection__cooperative", flat=True)
     )
     counts = Counter(missing)
