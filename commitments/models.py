@@ -234,6 +234,14 @@ class Status(models.TextChoices):
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
 
+def may_be_reminded(status: str | None) -> bool:
+    """A cooperative whose work is not in the federation's hands: none yet, or editable.
+
+    ``notifications.cooperatives_to_remind`` asks the same in SQL.
+    """
+    return status is None or status in EDITABLE_STATUSES
+
+
 class SelectionQuerySet(models.QuerySet["Selection"]):
     def published(self) -> "SelectionQuerySet":
         return self.filter(published())
