@@ -7,7 +7,6 @@ A second worker, with a lease of a few seconds, must take the task back once
 the lease has passed, log it, and send the e-mail, once.
 """
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import time
 
 import pytest
 from django.conf import settings
+
+from tests.integration.support import development_env, manage
 
 pytestmark = pytest.mark.integration
 
@@ -24,37 +25,13 @@ WAIT = 60
 
 
 def _env(tmp_path, **extra):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DJANGO_SETTINGS_MODULE", "CACHE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "qualicoop.settings",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "TASKS_BACKEND": "database",
-        "EMAIL_BACKEND": "tests.integration.slow_mail.EmailBackend",
-        "EMAIL_TIMEOUT": "1",
-        "SLOW_MAIL_DIR": str(tmp_path),
-        "LOG_LEVEL": "WARNING",
+    return development_env(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        EMAIL_BACKEND="tests.integration.slow_mail.EmailBackend",
+        EMAIL_TIMEOUT="1",
+        SLOW_MAIL_DIR=str(tmp_path),
         **extra,
-    }
-
-
-def _manage(env, *args):
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def _start_worker(env, log_path):
@@ -91,8 +68,8 @@ def _wait_for(condition, what):
 
 def test_an_e_mail_whose_worker_is_killed_is_sent_once_after_the_lease(tmp_path):
     env = _env(tmp_path)
-    _manage(env, "migrate", "--noinput", "-v0")
-    task_id = _manage(
+    manage(env, "migrate", "--noinput", "-v0", timeout=180)
+    task_id = manage(
         env,
         "shell",
         "--no-imports",

@@ -10,17 +10,15 @@ declared sizes, while the home page keeps answering.
 
 import io
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from openpyxl import Workbook
 
+from tests.integration.support import manage
 from tests.integration.test_two_app_servers import Server, _production_env, _sign_in
 from tests.unit.test_spreadsheet_import import SHEET_START, _with_sheet
 
@@ -39,27 +37,18 @@ def database_url(tmp_path_factory):
     """A migrated SQLite file: Alice, référente of Alpha, with a draft in an open campaign."""
     url = f"sqlite:///{tmp_path_factory.mktemp('flood') / 'db.sqlite3'}"
     env = _production_env(url, "dummy://")
-    for args in (
-        ["migrate", "--noinput", "-v0"],
-        ["loaddata", "reference", "-v0"],
-        [
-            "shell",
-            "--no-imports",
-            "-c",
-            "from tests import factories; "
-            "coop = factories.make_coop('Coopérative Alpha'); "
-            "factories.make_user('alice', coop=coop, first_name='Alice'); "
-            "factories.make_selection(coop, factories.make_campaign(), numbers=[1, 2])",
-        ],
-    ):
-        subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=settings.BASE_DIR,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+    manage(env, "migrate", "--noinput", "-v0", timeout=180)
+    manage(env, "loaddata", "reference", "-v0")
+    manage(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from tests import factories; "
+        "coop = factories.make_coop('Coopérative Alpha'); "
+        "factories.make_user('alice', coop=coop, first_name='Alice'); "
+        "factories.make_selection(coop, factories.make_campaign(), numbers=[1, 2])",
+    )
     return url
 
 
