@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
+    # Before django_tasks_db: its db_worker command, which takes back the tasks
+    # of a dead worker, replaces the package's own.
+    "qualicoop.task_queue",
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -198,6 +201,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The open-data files, written by a task on each publication and served from here
 # (qualicoop.public.opendata_files); every app server and the worker must share it.
 OPENDATA_ROOT = Path(env_str("OPENDATA_ROOT") or BASE_DIR / "var" / "opendata")
+
+# Work on what members typed is bounded, in the task worker that does it: a
+# workbook read back, a PDF laid out. Past a bound the task stops, and the page
+# that follows it says why.
+SPREADSHEET_TIME_LIMIT = env_int("SPREADSHEET_TIME_LIMIT", 120)
+PDF_TIME_LIMIT = env_int("PDF_TIME_LIMIT", 180)
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 400)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # The file store of everything the portal keeps (evidence, documents, backups):
 # the local disk by default (no set-up), S3-compatible object storage when
@@ -286,6 +296,16 @@ if TASKS_BACKEND not in TASK_BACKENDS:
         f"TASKS_BACKEND={TASKS_BACKEND!r} is not supported (use database or immediate)."
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# Seconds a task may stay running before its worker counts as dead (killed, out
+# of memory, its machine restarted): the task is then queued again
+# (qualicoop.task_queue.recovery). It must outlast the longest task, else a slow
+# one would run twice at once: an e-mail takes a few EMAIL_TIMEOUTs at worst.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
+if TASK_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"TASK_LEASE_SECONDS={TASK_LEASE_SECONDS} must be longer than EMAIL_TIMEOUT "
+        f"({EMAIL_TIMEOUT} s): a slow e-mail would be sent again while it is being sent."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -59,6 +59,7 @@ class SynthesisJobAdmin(ReadOnlyAdmin):
         "progress",
         "started_at",
         "finished_at",
+        "message",
         "error",
         "downloads",
     )

@@ -150,36 +150,20 @@ def request(cooperative: Cooperative, *, by) -> tuple[RevisionDossier, bool]:
     return job, True
 
 
+def _make(job: RevisionDossier) -> dict:
+    data = build(
+        job.cooperative, step=lambda percent: jobs.progress(RevisionDossier, job.pk, percent)
+    )
+    return {
+        "key": file_store.keep(f"{PREFIX}/{job.cooperative_id}", data, extension="zip"),
+        "size": len(data),
+        "expires_at": timezone.now() + datetime.timedelta(days=settings.DOSSIER_KEPT_DAYS),
+    }
+
+
 def run_job(job_id: int) -> str:
     """Make the job's ZIP and keep it; a job already taken by another worker is left to it."""
-    claimed = RevisionDossier.objects.filter(pk=job_id, state=RevisionDossier.State.PENDING).update(
-        state=RevisionDossier.State.RUNNING, started_at=timezone.now(), progress=5
-    )
-    if not claimed:
-        state = RevisionDossier.objects.filter(pk=job_id).values_list("state", flat=True).first()
-        return state or ""
-    job = RevisionDossier.objects.select_related("cooperative").get(pk=job_id)
-    try:
-        data = build(
-            job.cooperative,
-            step=lambda percent: RevisionDossier.objects.filter(pk=job_id).update(progress=percent),
-        )
-        key = file_store.keep(f"{PREFIX}/{job.cooperative_id}", data, extension="zip")
-    except Exception as error:
-        logger.exception("dossier_failed job=%s cooperative=%s", job_id, job.cooperative.slug)
-        jobs.fail(RevisionDossier, job_id, error)
-        raise
-    now = timezone.now()
-    RevisionDossier.objects.filter(pk=job_id).update(
-        state=RevisionDossier.State.READY,
-        progress=100,
-        key=key,
-        size=len(data),
-        finished_at=now,
-        expires_at=now + datetime.timedelta(days=settings.DOSSIER_KEPT_DAYS),
-    )
-    logger.info("dossier_ready job=%s cooperative=%s", job_id, job.cooperative.slug)
-    return RevisionDossier.State.READY
+    return jobs.run(RevisionDossier, job_id, _make, related=("cooperative",))
 
 
 def filename(job: RevisionDossier) -> str:

@@ -52,8 +52,8 @@ class CooperativeDocument(models.Model):
         return str(self.selection)
 
 
-class BackgroundJob(models.Model):
-    """A file asked for by someone, made in the background by a task, kept for download."""
+class DocumentJob(models.Model):
+    """A document asked for, made by the task worker, its files in the file store (``jobs``)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -76,7 +76,10 @@ class BackgroundJob(models.Model):
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
     started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    # What went wrong: for the administrators (technical), and for the person who
+    # asked when the document went past its bounds (in French).
     error = models.CharField(_("erreur"), max_length=500, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
 
     class Meta:
         abstract = True
@@ -86,7 +89,7 @@ class BackgroundJob(models.Model):
         return self.state in (self.State.PENDING, self.State.RUNNING)
 
 
-class SynthesisJob(BackgroundJob):
+class SynthesisJob(DocumentJob):
     """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
 
     campaign = models.ForeignKey(
@@ -113,7 +116,36 @@ class SynthesisJob(BackgroundJob):
         return f"{self.campaign} — {self.requested_at:%Y-%m-%d %H:%M}"
 
 
-class RevisionDossier(BackgroundJob):
+class WorkingDocument(DocumentJob):
+    """The working document of a selection being prepared, asked by a member.
+
+    Only the latest of a selection is kept: asking again replaces it (and its file).
+    """
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
+    )
+    pdf_key = models.CharField(_("clé du PDF"), max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("document de travail")
+        verbose_name_plural = _("documents de travail")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
+                name="working_document_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="working_document_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection} — {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class RevisionDossier(DocumentJob):
     """A cooperative's *dossier de révision*: one ZIP of every cycle, for its statutory reviewer.
 
     Asked by a référent or a reviewer, made by a task (``qualicoop.documents.dossier``),

@@ -12,14 +12,12 @@ Every cell of the spreadsheet goes through ``qualicoop.spreadsheets``.
 
 import datetime
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -45,13 +43,9 @@ from .models import SynthesisJob
 from .palette import PillarColours, colours_of
 from .rendering import render_html, to_pdf
 
-logger = logging.getLogger("qualicoop.documents")
-
 TEMPLATE = "documents/synthesis.html"
 # Where the syntheses are kept in the file store, one folder per campaign.
 PREFIX = "documents/syntheses"
-# A job under way for longer than this has lost its worker (a restart, a crash):
-# it no longer keeps a reviewer from asking again.
 STALE_AFTER = jobs.STALE_AFTER
 
 
@@ -346,34 +340,22 @@ def _progress(job_id: int, percent: int) -> None:
 
 
 def under_way(campaign: Campaign, now: datetime.datetime | None = None) -> SynthesisJob | None:
-    """The campaign's synthesis being made, unless its worker was lost (``STALE_AFTER``)."""
+    """The campaign's synthesis being made, unless its worker was lost (``jobs.STALE_AFTER``)."""
     return jobs.under_way(SynthesisJob.objects.filter(campaign=campaign), now)
+
+
+def _make(job: SynthesisJob) -> dict[str, str]:
+    synthesis = compute(job.campaign, step=lambda percent: _progress(job.pk, percent))
+    made_pdf = pdf(synthesis)
+    _progress(job.pk, 85)
+    made_xlsx = xlsx(synthesis)
+    prefix = f"{PREFIX}/{job.campaign_id}"
+    return {
+        "pdf_key": file_store.keep(prefix, made_pdf, extension="pdf"),
+        "xlsx_key": file_store.keep(prefix, made_xlsx, extension="xlsx"),
+    }
 
 
 def run_job(job_id: int) -> str:
     """Make the job's files; a job already taken by another worker is left to it."""
-    if not jobs.claim(SynthesisJob, job_id):
-        return jobs.state_of(SynthesisJob, job_id)
-    job = SynthesisJob.objects.select_related("campaign").get(pk=job_id)
-    try:
-        # The federation's record, in French like the cooperatives' PDFs.
-        with override("fr"):
-            synthesis = compute(job.campaign, step=lambda percent: _progress(job_id, percent))
-            made_pdf = pdf(synthesis)
-            _progress(job_id, 85)
-            made_xlsx = xlsx(synthesis)
-    except Exception as error:
-        logger.exception("synthesis_failed job=%s campaign=%s", job_id, job.campaign.slug)
-        # The task's result keeps the traceback.
-        jobs.fail(SynthesisJob, job_id, error)
-        raise
-    prefix = f"{PREFIX}/{job.campaign_id}"
-    SynthesisJob.objects.filter(pk=job_id).update(
-        state=SynthesisJob.State.READY,
-        progress=100,
-        pdf_key=file_store.keep(prefix, made_pdf, extension="pdf"),
-        xlsx_key=file_store.keep(prefix, made_xlsx, extension="xlsx"),
-        finished_at=timezone.now(),
-    )
-    logger.info("synthesis_ready job=%s campaign=%s", job_id, job.campaign.slug)
-    return SynthesisJob.State.READY
+    return jobs.run(SynthesisJob, job_id, _make, related=("campaign",))

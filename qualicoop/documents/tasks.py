@@ -29,6 +29,14 @@ def make_synthesis(*, job_id: int) -> str:
 
 
 @task()
+def make_working_document(*, job_id: int) -> str:
+    """A selection's working document, asked by a member; the job's final state."""
+    from .cooperative import run_working
+
+    return run_working(job_id)
+
+
+@task()
 def make_dossier(*, job_id: int) -> str:
     """A cooperative's dossier de révision, as one ZIP in the file store; the job's final state."""
     from .dossier import run_job

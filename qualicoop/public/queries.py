@@ -315,14 +315,15 @@ def public_evidence(project):
     )
 
 
-def project_page(pk):
+def project_page(public_id):
     """A published project with its indicators and their measured values, or where it went.
 
     Five queries: the project with its engagement, cooperative, campaign and
     stage, its indicators, their public measured values, its published
-    updates and its public evidence. Returns a ``ProjectPage``, or
-    the published version of the same project when ``pk`` is an older version
-    (a redirect); raises ``Http404`` when nothing of it is published.
+    updates and its public evidence. Returns a ``ProjectPage``, or the public
+    id of the project when ``public_id`` is the row id of one of its versions,
+    an address published before projects had one identity (a redirect);
+    raises ``Http404`` when nothing of it is published.
     """
     project = (
         Project.objects.published()
@@ -335,7 +336,7 @@ def project_page(pk):
         .prefetch_related(
             Prefetch("indicator_set__measurements", queryset=Measurement.objects.public())
         )
-        .filter(pk=pk)
+        .filter(public_id=public_id)
         .first()
     )
     if project is not None:
@@ -348,11 +349,7 @@ def project_page(pk):
             updates=list(updates),
             evidence=list(public_evidence(project)),
         )
-    successor = (
-        Project.objects.published()
-        .filter(lineage__in=Project.objects.filter(pk=pk).values("lineage"))
-        .first()
-    )
-    if successor is None:
+    identity = Project.objects.published().identity_of_row(public_id)
+    if identity is None:
         raise Http404
-    return successor
+    return identity

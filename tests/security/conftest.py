@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -27,7 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from commitments import progress, workflow
+from commitments import progress, spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import (
     Engagement,
     Evidence,
@@ -41,10 +43,16 @@ from commitments.models import (
     ReopeningRequest,
     ReviewDraft,
     Selection,
+    SpreadsheetImport,
 )
-from coops import invitations
-from coops.models import Membership
-from qualicoop.documents.models import CooperativeDocument, RevisionDossier, SynthesisJob
+from coops import import_jobs, invitations
+from coops.models import CooperativeImport, Membership
+from qualicoop.documents.models import (
+    CooperativeDocument,
+    RevisionDossier,
+    SynthesisJob,
+    WorkingDocument,
+)
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -69,6 +77,11 @@ class World:
     # A's project of the draft carried from the validated selection (the previous
     # cycle): the carry-forward pages' object.
     carried: object = None
+    # Alice's workbook sent back for A's draft, read by the worker: its dry run.
+    spreadsheet_job: object = None
+    # The administrator's file of cooperatives, read by the worker: its dry run.
+    cooperative_import: object = None
+    working_document: object = None
     evidence: object = None  # a file of A's draft project (its bytes: ``EVIDENCE_KEY``)
     public_evidence: object = None  # a public file of A's published project
     dossier: object = None  # A's dossier de révision, ready (its bytes: ``EVIDENCE_KEY`` too)
@@ -77,6 +90,12 @@ class World:
 # Where the world's kept files (evidence, PDFs, syntheses, dossier) say their
 # bytes are; the matrix writes them into each test's own file store.
 EVIDENCE_KEY = "evidence/matrice/piece"
+
+
+@pytest.fixture(autouse=True)
+def _evidence_bytes():
+    """The bytes the world's kept files name, in each test's own file store (every page served)."""
+    default_storage.save(EVIDENCE_KEY, ContentFile(b"%PDF-1.7 matrice"))
 
 
 def _evidence(**fields):
@@ -285,7 +304,34 @@ def build_world():
         users=users,
         admin_objects=admin_objects,
         carried=carried,
+        spreadsheet_job=_read_spreadsheet(Selection.objects.get(pk=draft.pk), referent_a),
+        cooperative_import=_read_cooperatives(users["admin"]),
+        # A's working document, made by the worker after the draft's last change.
+        working_document=WorkingDocument.objects.create(
+            selection=draft,
+            requested_by=referent_a,
+            state=WorkingDocument.State.READY,
+            pdf_key=EVIDENCE_KEY,
+        ),
     )
+
+
+def _read_cooperatives(owner):
+    data = "nom;region;email_referent\nCoopérative Gamma;Normandie;gamma@example.org\n".encode()
+    job = CooperativeImport.objects.create(owner=owner, filename="cooperatives.csv", data=data)
+    import_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _read_spreadsheet(selection, owner):
+    data = spreadsheet_import.workbook(selection)
+    job = SpreadsheetImport.objects.create(
+        selection=selection, owner=owner, filename="selection.xlsx", data=data
+    )
+    spreadsheet_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture(scope="module")

@@ -19,26 +19,19 @@ After every refused POST, nothing in the database has changed.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
 
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
-from coops import importing
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
-from qualicoop.federation.importing import signed_plan
-from qualicoop.workspace import spreadsheet
 from tests import factories
 
-from .conftest import EVIDENCE_KEY
 from .support import ROLES, assert_login_redirect, database_snapshot
 
 GET, POST = "get", "post"
@@ -71,6 +64,13 @@ REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOW
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
 # Bringing cooperatives in: federation administrators only; reviewers do not see it either.
 FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+FEDERATION_ADMINS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)
+FEDERATION_ADMINS_POST_ONLY = outcomes(
+    LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED
+)
+# What a member sent (a workbook): Alice's, so Arthur, of the same cooperative, gets a 404.
+SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 
 
@@ -129,11 +129,8 @@ def _import_upload(world):
     return {"fichier": SimpleUploadedFile("cooperatives.csv", IMPORT_FILE.encode())}
 
 
-def _import_plan(world):
-    """The dry run of ``IMPORT_FILE``, signed for the administrator as the page signs it."""
-    rows = importing.read_table("cooperatives.csv", BytesIO(IMPORT_FILE.encode()), 100)
-    plan = importing.plan(rows)
-    return {"plan": signed_plan(world.users["admin"].pk, rows, plan, "cooperatives.csv")}
+def IMPORT_JOB(world):
+    return world.cooperative_import.pk
 
 
 def FOLLOWED(world):
@@ -164,13 +161,8 @@ def _spreadsheet_upload(world):
     return {"fichier": SimpleUploadedFile("selection.xlsx", _spreadsheet_bytes(world))}
 
 
-def _spreadsheet_plan(world):
-    """The dry run of A's own export, signed for Alice as the page signs it (Arthur's differs)."""
-    data = _spreadsheet_bytes(world)
-    rows = spreadsheet_import.read_workbook("selection.xlsx", BytesIO(data), len(data))
-    plan = spreadsheet_import.plan(world.draft, rows)
-    referent = world.users["referent_a"]
-    return {"plan": spreadsheet.signed_plan(referent.pk, world.draft, rows, plan, "selection.xlsx")}
+def SPREADSHEET_JOB(world):
+    return world.spreadsheet_job.pk
 
 
 def EVIDENCE(world):
@@ -183,12 +175,6 @@ def _evidence_upload(world):
         "title": "Compte rendu",
         "file": SimpleUploadedFile("compte-rendu.txt", "Réunion tenue.".encode()),
     }
-
-
-@pytest.fixture(autouse=True)
-def _evidence_bytes():
-    """The bytes the world's evidence rows name, in this test's own file store."""
-    default_storage.save(EVIDENCE_KEY, ContentFile(b"%PDF-1.7 matrice"))
 
 
 def DOSSIER(world):
@@ -393,30 +379,33 @@ PORTAL_CASES = [
     _case("workspace:update_submit", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
     _case("workspace:update_delete", GET, MEMBERS, A, DRAFT_UPDATE),
     _case("workspace:update_delete", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
-    # A's working selection in a spreadsheet: download, dry run, import. A dry run
-    # is applied by the member who read it: Arthur sending Alice's is told it is not valid.
+    # A's working selection in a spreadsheet: download, send back, follow the worker's
+    # dry run, import. A file sent is its sender's: Arthur does not see Alice's.
     _case("workspace:spreadsheet", GET, MEMBERS, A),
     _case("workspace:spreadsheet_export", GET, MEMBERS, A),
     _case("workspace:spreadsheet_import", GET, MEMBERS, A),
     _case(
-        "workspace:spreadsheet_import", POST, MEMBERS, A, label="essai", data=_spreadsheet_upload
-    ),
-    _case(
         "workspace:spreadsheet_import",
         POST,
-        outcomes(LOGIN, OK, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        MEMBERS_DONE,
         A,
-        label="import",
-        data=_spreadsheet_plan,
+        label="essai",
+        data=_spreadsheet_upload,
     ),
+    _case("workspace:spreadsheet_job", GET, SENDER, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", GET, POST_ONLY, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
     # A's evidence: a project's files, one downloaded, one removed from the draft.
     _case("workspace:project_evidence", GET, MEMBERS, A, PROJECT),
     _case("workspace:project_evidence", POST, MEMBERS_DONE, A, PROJECT, data=_evidence_upload),
     _case("workspace:evidence_file", GET, MEMBERS, A, EVIDENCE),
     _case("workspace:evidence_delete", GET, MEMBERS, A, EVIDENCE),
     _case("workspace:evidence_delete", POST, MEMBERS_DONE, A, EVIDENCE),
-    # A's PDFs in its workspace: the published one, and the working document.
+    # A's PDFs in its workspace: the published one, and the working document (asked
+    # for, followed, downloaded once the worker made it).
     _case("documents:workspace:pdf", GET, MEMBERS, A),
+    _case("documents:workspace:working", GET, MEMBERS, A),
+    _case("documents:workspace:working", POST, MEMBERS_DONE, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
     # A's dossier de révision: its référents ask for it and download it.
     _case("documents:workspace:dossier", GET, REFERENTS, A),
@@ -440,8 +429,10 @@ PORTAL_CASES = [
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
     _case("federation:import", GET, FEDERATION_ADMINS),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="essai", data=_import_upload),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="import", data=_import_plan),
+    _case("federation:import", POST, FEDERATION_ADMINS_DONE, label="essai", data=_import_upload),
+    _case("federation:import_job", GET, FEDERATION_ADMINS, IMPORT_JOB),
+    _case("federation:import_job_apply", GET, FEDERATION_ADMINS_POST_ONLY, IMPORT_JOB),
+    _case("federation:import_job_apply", POST, FEDERATION_ADMINS_DONE, IMPORT_JOB),
     _case("federation:updates_queue", GET, REVIEWERS),
     _case("federation:update_review", GET, REVIEWERS, SUBMITTED_UPDATE),
     _case(

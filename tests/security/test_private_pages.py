@@ -27,11 +27,29 @@ PRIVATE_PUBLIC_VISITS = [
     for key, url, method in PUBLIC_VISITS
     if method == GET and key.split(":")[0] in PRIVATE_AREAS
 ]
+# Files served from the file store (a public evidence file) are not pages: however
+# public, ``file_store.serve`` keeps them out of shared caches (a signed link expires).
+SERVED_FILES = ("public:project_evidence",)
 PUBLIC_PAGES = [
     pytest.param(url, id=key)
     for key, url, method in PUBLIC_VISITS
-    if method == GET and key.split(":")[0] in ("public", "discovery")
+    if method == GET and key.split(":")[0] in ("public", "discovery") and key not in SERVED_FILES
 ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(url, id=key)
+        for key, url, method in PUBLIC_VISITS
+        if method == GET and key in SERVED_FILES
+    ],
+)
+def test_public_files_are_kept_from_shared_caches(as_role, world, url):
+    response = as_role("anonymous").get(url(world))
+
+    assert response.status_code == 200
+    assert_not_stored(response)
 
 
 def assert_not_stored(response):

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from tests import factories
 
-BEFORE = [("documents", "0002_revision_dossier")]
-AFTER = [("documents", "0003_documents_in_file_store")]
+BEFORE = [("documents", "0003_revision_dossier")]
+AFTER = [("documents", "0004_documents_in_file_store")]
 
 
 def _migrate(targets):
@@ -36,6 +36,9 @@ def test_the_bytes_move_to_the_file_store_and_back(file_store, reference):
         old.get_model("documents", "SynthesisJob").objects.create(
             campaign_id=selection.campaign_id, state="ready", pdf=b"%PDF-1.7 s", xlsx=None
         )
+        old.get_model("documents", "WorkingDocument").objects.create(
+            selection_id=selection.pk, state="ready", pdf=b"%PDF-1.7 travail"
+        )
 
         new = _migrate(AFTER)
 
@@ -45,10 +48,17 @@ def test_the_bytes_move_to_the_file_store_and_back(file_store, reference):
             assert kept.read() == b"%PDF-1.7 ancien"
         job = new.get_model("documents", "SynthesisJob").objects.get()
         assert job.pdf_key and job.xlsx_key == ""
+        working = new.get_model("documents", "WorkingDocument").objects.get()
+        assert working.pdf_key.startswith(f"documents/working/{coop.pk}/")
+        with default_storage.open(working.pdf_key) as kept:
+            assert kept.read() == b"%PDF-1.7 travail"
 
         back = _migrate(BEFORE)
         assert bytes(back.get_model("documents", "CooperativeDocument").objects.get().pdf) == (
             b"%PDF-1.7 ancien"
+        )
+        assert bytes(back.get_model("documents", "WorkingDocument").objects.get().pdf) == (
+            b"%PDF-1.7 travail"
         )
     finally:
         _migrate(AFTER)

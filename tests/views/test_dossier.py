@@ -164,3 +164,19 @@ def test_expired_dossiers_leave_the_file_store(
 
     assert not default_storage.exists(key)
     assert RevisionDossier.objects.get().key == ""
+
+
+def test_a_dossier_past_the_page_limit_says_so_in_french(
+    client, settings, coop_a, staff_a, validated, django_capture_on_commit_callbacks
+):
+    # The dossier is a document job like the others: its bounds refuse it in French.
+    # Its index alone is a page: none allowed.
+    settings.PDF_MAX_PAGES = 0
+    client.force_login(staff_a)
+
+    job = _ask(client, coop_a, django_capture_on_commit_callbacks)
+
+    assert job.state == "failed" and job.key == ""
+    assert "Le document dépasserait 0 page" in job.message
+    page = client.get(reverse("documents:workspace:dossier", args=[coop_a.slug])).content.decode()
+    assert "Le document dépasserait 0 page" in page

@@ -1,5 +1,7 @@
 """The PDFs and spreadsheets leave the database for the file store.
 
+The published PDFs, the syntheses and the working documents alike.
+
 Each kept file is written to the file store under a generated key, its row
 keeps the key, and the bytes column goes. Reversed, the bytes come back into
 the rows (and the stored files stay, for whoever needs them).
@@ -19,6 +21,7 @@ def _save(prefix: str, extension: str, data) -> str:
 def to_file_store(apps, schema_editor):
     CooperativeDocument = apps.get_model("documents", "CooperativeDocument")
     SynthesisJob = apps.get_model("documents", "SynthesisJob")
+    WorkingDocument = apps.get_model("documents", "WorkingDocument")
     for document in CooperativeDocument.objects.select_related("selection").iterator(chunk_size=50):
         prefix = f"documents/cooperatives/{document.selection.cooperative_id}"
         document.key = _save(prefix, "pdf", document.pdf)
@@ -28,11 +31,18 @@ def to_file_store(apps, schema_editor):
         job.pdf_key = _save(prefix, "pdf", job.pdf) if job.pdf is not None else ""
         job.xlsx_key = _save(prefix, "xlsx", job.xlsx) if job.xlsx is not None else ""
         job.save(update_fields=["pdf_key", "xlsx_key"])
+    for working in WorkingDocument.objects.select_related("selection").iterator(chunk_size=50):
+        if working.pdf is None:
+            continue
+        prefix = f"documents/working/{working.selection.cooperative_id}"
+        working.pdf_key = _save(prefix, "pdf", working.pdf)
+        working.save(update_fields=["pdf_key"])
 
 
 def to_database(apps, schema_editor):
     CooperativeDocument = apps.get_model("documents", "CooperativeDocument")
     SynthesisJob = apps.get_model("documents", "SynthesisJob")
+    WorkingDocument = apps.get_model("documents", "WorkingDocument")
 
     def read(key):
         with default_storage.open(key, "rb") as stored:
@@ -45,10 +55,13 @@ def to_database(apps, schema_editor):
         job.pdf = read(job.pdf_key) if job.pdf_key else None
         job.xlsx = read(job.xlsx_key) if job.xlsx_key else None
         job.save(update_fields=["pdf", "xlsx"])
+    for working in WorkingDocument.objects.exclude(pdf_key="").iterator(chunk_size=50):
+        working.pdf = read(working.pdf_key)
+        working.save(update_fields=["pdf"])
 
 
 class Migration(migrations.Migration):
-    dependencies = [("documents", "0002_revision_dossier")]
+    dependencies = [("documents", "0003_revision_dossier")]
 
     operations = [
         migrations.AddField(
@@ -73,6 +86,13 @@ class Migration(migrations.Migration):
                 blank=True, editable=False, max_length=200, verbose_name="clé du classeur"
             ),
         ),
+        migrations.AddField(
+            model_name="workingdocument",
+            name="pdf_key",
+            field=models.CharField(
+                blank=True, editable=False, max_length=200, verbose_name="clé du PDF"
+            ),
+        ),
         # Nullable for the time of the move, so that the way back can add it again.
         migrations.AlterField(
             model_name="cooperativedocument",
@@ -83,4 +103,5 @@ class Migration(migrations.Migration):
         migrations.RemoveField(model_name="cooperativedocument", name="pdf"),
         migrations.RemoveField(model_name="synthesisjob", name="pdf"),
         migrations.RemoveField(model_name="synthesisjob", name="xlsx"),
+        migrations.RemoveField(model_name="workingdocument", name="pdf"),
     ]
