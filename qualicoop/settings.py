@@ -23,6 +23,8 @@ from .env import (
     file_store_from_env,
     site_url_from,
 )
+from .error_tracking import start as start_error_tracking
+from .version import app_version
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -352,3 +354,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Errors go to Sentry or a self-hosted GlitchTip when a DSN is given
+# (qualicoop.error_tracking says what is never sent).
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+APP_VERSION = app_version()
+if SENTRY_DSN:
+    start_error_tracking(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=APP_VERSION)
