@@ -13,7 +13,8 @@ from smtplib import SMTPException
 
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
-from django_tasks import task
+
+from .request_log import task
 
 logger = logging.getLogger("qualicoop.mail")
 
@@ -72,4 +73,6 @@ def send_email(
             html_body=html_body,
             attempt=attempt + 1,
         ).id
+    # No address: the log says that a message left, and for which request.
+    logger.info("email_sent recipients=%s attempt=%s", len(to), attempt)
     return None
