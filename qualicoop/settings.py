@@ -322,8 +322,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# A load balancer probes /healthz over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A load balancer probes /healthz (alive) and /readyz (ready for traffic) over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Seconds /readyz gives the cache and the file store to answer (qualicoop.readiness).
+READINESS_TIMEOUT = env_int("READINESS_TIMEOUT", 2)
+# Seconds the oldest waiting task may wait before /readyz says the queue is failing:
+# no worker runs, or it cannot keep up.
+READINESS_QUEUE_MAX_AGE = env_int("READINESS_QUEUE_MAX_AGE", 600)
+if READINESS_TIMEOUT <= 0 or READINESS_QUEUE_MAX_AGE <= 0:
+    raise ImproperlyConfigured("READINESS_TIMEOUT and READINESS_QUEUE_MAX_AGE must be above 0.")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 BEHIND_HTTPS_PROXY = not DEBUG and env_bool("BEHIND_HTTPS_PROXY", True)
