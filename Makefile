@@ -147,13 +147,20 @@ bench: $(VENV)/.deps-run
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
-# make backup            -> backups/qualicoop-<date>.json.gz
-# make restore FILE=...  -> into the (empty) database of DATABASE_URL
+# make backup            -> backups/<date>/ in the file store (dump, then manifest),
+#                           and the retention policy applied (README, "Sauvegardes")
+# make restore-drill     -> the latest backup restored into a scratch database and checked
+# make restore FILE=...  -> a portable export (backup --portable) into the empty
+#                           database of DATABASE_URL, e.g. to move from SQLite to PostgreSQL
 backup: $(VENV)/.deps-run
 	$(PY) manage.py backup
 
+.PHONY: restore-drill
+restore-drill: $(VENV)/.deps-run
+	$(PY) manage.py restore_drill
+
 restore: $(VENV)/.deps-run
-	@test -n "$(FILE)" || (echo "Usage : make restore FILE=backups/qualicoop-....json.gz" && exit 2)
+	@test -n "$(FILE)" || (echo "Usage : make restore FILE=export.json.gz (manage.py backup --portable)" && exit 2)
 	$(PY) manage.py restore "$(FILE)"
 
 lighthouse: setup

@@ -144,7 +144,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-# Backups keep timestamps to the microsecond (see qualicoop/backup_format.py).
+# Backups go to the file store (qualicoop.backups); `manage.py backup` keeps the
+# newest of each of this many days, and of this many months, and deletes the rest.
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 14)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+if BACKUP_KEEP_DAILY < 1 or BACKUP_KEEP_MONTHLY < 0:
+    raise ImproperlyConfigured(
+        "BACKUP_KEEP_DAILY must be at least 1 and BACKUP_KEEP_MONTHLY at least 0."
+    )
+# The portable export keeps timestamps to the microsecond (see qualicoop/backup_format.py).
 SERIALIZATION_MODULES = {"json-exact": "qualicoop.backup_format"}
 
 AUTH_PASSWORD_VALIDATORS = [
