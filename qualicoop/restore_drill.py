@@ -117,6 +117,10 @@ def _check_rows(manifest: backups.Manifest) -> list[str]:
 
 
 def _check_pages(manifest: backups.Manifest) -> list[str]:
+    pages: list[tuple[str, str, str | None]] = [("la page d'accueil", reverse("public:home"), None)]
+    if manifest.cooperative:
+        slug, name = manifest.cooperative["slug"], manifest.cooperative["name"]
+        pages.append((f"la fiche de « {name} »", reverse("public:cooperative", args=[slug]), name))
     problems = []
     # The live site's page cache must not answer for the scratch database.
     with override_settings(
@@ -126,16 +130,18 @@ def _check_pages(manifest: backups.Manifest) -> list[str]:
         SECURE_SSL_REDIRECT=False,
     ):
         client = Client()
-        home = client.get(reverse("public:home"))
-        if home.status_code != 200:
-            problems.append(f"la page d'accueil répond {home.status_code}")
-        if manifest.cooperative:
-            slug, name = manifest.cooperative["slug"], manifest.cooperative["name"]
-            profile = client.get(reverse("public:cooperative", args=[slug]))
-            if profile.status_code != 200:
-                problems.append(f"la fiche de « {name} » répond {profile.status_code}")
-            elif name not in profile.content.decode():
-                problems.append(f"la fiche de « {name} » ne porte pas son nom")
+        for label, url, expected in pages:
+            try:
+                response = client.get(url)
+            except Exception as error:  # noqa: BLE001 - reported, the drill goes on
+                problems.append(
+                    f"{label} n'a pas pu être affichée : {type(error).__name__}: {error}"
+                )
+                continue
+            if response.status_code != 200:
+                problems.append(f"{label} répond {response.status_code}")
+            elif expected and expected not in response.content.decode():
+                problems.append(f"{label} ne porte pas le nom de la coopérative")
     return problems
 
 
