@@ -97,7 +97,8 @@ def receiver():
 
 
 @pytest.mark.urls(__name__)
-@pytest.mark.django_db
+# Through the WSGI entry point the request's end closes the connection, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_it_reports_a_failed_request_and_a_failed_task_without_personal_data(receiver, monkeypatch):
     # Through the WSGI entry point, as gunicorn calls it: the tracker reads the request there.
     body = urlencode(

@@ -66,7 +66,8 @@ def test_it_names_the_signed_in_user_and_the_route(client, staff_a, json_lines):
     assert line["route"] == "workspace:home"
 
 
-@pytest.mark.django_db
+# The worker closes its connection after a task, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_an_email_sent_by_the_worker_logs_the_id_of_the_request_that_queued_it(
     client, staff_a, settings, json_lines
 ):
