@@ -192,3 +192,25 @@ def test_it_names_the_cache_when_nothing_listens_at_its_address(client, db, sett
 
     assert status == 503
     assert body["failing"] == ["cache"]
+
+
+def test_a_cache_that_hangs_costs_the_probe_its_timeout_and_no_more(client, db, settings):
+    # A server that accepts the connection and never answers, like a frozen Redis.
+    listener = socket.create_server(("127.0.0.1", 0))
+    settings.READINESS_TIMEOUT = 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0",
+        }
+    }
+    try:
+        started = time.monotonic()
+        status, body = ready(client)
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+
+    assert status == 503
+    assert body["failing"] == ["cache"]
+    assert elapsed < 2.5
