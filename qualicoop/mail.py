@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django_tasks import task
+
+from .request_log import task
 
 logger = logging.getLogger("qualicoop.mail")
 
@@ -76,6 +77,8 @@ def send_email(
             html_body=html_body,
             attempt=attempt + 1,
         ).id
+    # No address: the log says that a message left, and for which request.
+    logger.info("email_sent recipients=%s attempt=%s", len(to), attempt)
     return None
 
 

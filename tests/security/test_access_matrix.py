@@ -835,6 +835,7 @@ PUBLIC = {
     "new one (the token again is the credential; asked once per link)",
     "admin:login": "the admin's own login form, where every other admin URL sends visitors",
     "healthz": "load balancers and monitoring probe it without a session",
+    "readyz": "load balancers ask it whether to send traffic, without a session",
     "switch_language": "anyone chooses the interface language (a cookie, nothing stored)",
 }
 
@@ -930,6 +931,7 @@ PUBLIC_VISITS = [
     ),
     ("admin:login", named("admin:login"), GET),
     ("healthz", named("healthz"), GET),
+    ("readyz", named("readyz"), GET),
     ("switch_language", named("switch_language", lambda world: "en", query="?next=/"), GET),
 ]
 
