@@ -429,13 +429,16 @@ class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
         """The projects ``follow_up`` asks news of: its campaign's published ones."""
         return self.published().filter(choice__selection__campaign=follow_up.campaign_id)
 
-    def with_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
-        """Each project annotated with ``reported``: it has sent its news for ``follow_up``."""
-        return self.annotate(reported=_has_reported(follow_up))
-
     def without_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
         """The projects that have not sent their news for ``follow_up`` yet."""
         return self.filter(~_has_reported(follow_up))
+
+    def report_counts(self, follow_up: "FollowUp") -> dict[str, int]:
+        """``total`` projects and how many have ``reported`` for ``follow_up``, in one query."""
+        return self.aggregate(
+            total=models.Count("pk"),
+            reported=models.Count("pk", filter=models.Q(_has_reported(follow_up))),
+        )
 
     def with_stage(self) -> "ProjectQuerySet":
         """Each project annotated with its stage (``stage_key``), in SQL.

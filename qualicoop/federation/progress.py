@@ -10,7 +10,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -171,11 +171,7 @@ def follow_up_dashboard(request: HttpRequest) -> HttpResponse:
     follow_up = FollowUp.objects.current(today)
     coverage = None
     if follow_up is not None:
-        coverage = (
-            Project.objects.followed_by(follow_up)
-            .with_report_for(follow_up)
-            .aggregate(total=Count("pk"), reported=Count("pk", filter=Q(reported=True)))
-        )
+        coverage = Project.objects.followed_by(follow_up).report_counts(follow_up)
     return render(
         request,
         "federation/follow_up.html",

@@ -280,6 +280,26 @@ def test_the_follow_up_dashboard_names_the_quiet_and_the_late(
     assert "Chaque coopérative engagée a publié un point d'étape" in html
 
 
+def test_the_follow_up_dashboard_counts_the_projects_that_reported(
+    client, reviewer, published, project, campaign
+):
+    FollowUp.objects.create(
+        campaign=campaign,
+        name="Suivi 2026",
+        opens_on=TODAY - datetime.timedelta(days=10),
+        due_on=TODAY + datetime.timedelta(days=20),
+    )
+    # Sent (reviewed or not) within the follow-up: a report; a draft is not one.
+    _update(project, state=UpdateState.SUBMITTED)
+    other = Project.objects.filter(choice__selection=published).exclude(pk=project.pk).first()
+    _update(other, state=UpdateState.DRAFT)
+    client.force_login(reviewer)
+
+    html = client.get(reverse("federation:follow_up")).content.decode()
+
+    assert "1 projet validé sur 8 a reçu un point d'étape depuis l'ouverture" in html
+
+
 def test_a_bad_period_is_reported_not_a_crash(client, reviewer):
     client.force_login(reviewer)
 
