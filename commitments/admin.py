@@ -442,7 +442,7 @@ class IndicatorMappingAdmin(HistoryAdmin):
     raw_id_fields = ["indicator"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+        return False
 
     def save_model(self, request, obj, form, change):
         try:

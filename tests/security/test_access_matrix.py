@@ -319,6 +319,19 @@ PORTAL_CASES = [
         A,
         data=lambda world: {"message": "Un projet de plus."},
     ),
+    # A's profile facts: every member reads them, référents change them.
+    _case("workspace:profile", GET, MEMBERS, A),
+    _case(
+        "workspace:profile",
+        POST,
+        REFERENTS_DONE,
+        A,
+        data=lambda world: {
+            "homes_managed": "1200",
+            "activities": ["rental"],
+            "legal_form": "scic",
+        },
+    ),
     # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
     _case("workspace:team", GET, MEMBERS, A),
     _case("workspace:team_invite", GET, POST_ONLY, A),
@@ -587,6 +600,8 @@ ADMIN_REFUSES = {
     # Documents are made by the code from published content: read, or deleted (remade).
     "documents.cooperativedocument": {"add", "change"},
     "documents.synthesisjob": {"add", "change"},
+    # A mapping onto the catalogue is a record: added through its service, never rewritten.
+    "commitments.indicatormapping": {"change"},
     # Login attempts are recorded by django-axes, not typed in.
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
@@ -599,7 +614,13 @@ ADMIN_REFUSES = {
     "coops.teamevent": {"add", "change"},
 }
 # Deleting these is refused with the list of what depends on them (a 200 page).
-ADMIN_PROTECTED = {"commitments.pillar", "commitments.engagement", "commitments.campaign"}
+ADMIN_PROTECTED = {
+    "commitments.pillar",
+    "commitments.engagement",
+    "commitments.campaign",
+    # Indicators linked to it and the record of their mappings keep it.
+    "commitments.catalogueindicator",
+}
 # Fully read-only forms: a POST saves nothing and goes back to the list.
 ADMIN_NOTHING_TO_EDIT = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 
@@ -706,7 +727,12 @@ ADMIN_CASES = [
     _admin_case("admin:auth_user_password_change", POST, OK, _admin_object("auth.user")),
     *[
         case
-        for label in ("commitments.project", "commitments.choice", "commitments.measurement")
+        for label in (
+            "commitments.project",
+            "commitments.choice",
+            "commitments.measurement",
+            "commitments.catalogueindicator",
+        )
         for case in (
             _admin_case(
                 f"admin:{label.replace('.', '_')}_simple_history",
@@ -718,16 +744,17 @@ ADMIN_CASES = [
             for method in (GET, POST)
         )
     ],
-    # Progress updates are read-only in the admin: a past version is shown,
-    # never saved back.
+    # Progress updates and mappings onto the catalogue are read-only in the
+    # admin: a past version is shown, never saved back.
     *[
         _admin_case(
-            "admin:commitments_progressupdate_simple_history",
+            f"admin:{label.replace('.', '_')}_simple_history",
             method,
             outcome,
-            _admin_object("commitments.progressupdate"),
-            _admin_history_id("commitments.progressupdate"),
+            _admin_object(label),
+            _admin_history_id(label),
         )
+        for label in ("commitments.progressupdate", "commitments.indicatormapping")
         for method, outcome in ((GET, OK), (POST, FORBIDDEN))
     ],
     *[case for model in admin.site._registry for case in _model_admin_cases(model)],
