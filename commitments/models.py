@@ -565,6 +565,17 @@ class MeasurementQuerySet(models.QuerySet["Measurement"]):
             models.Q(update__isnull=True) | models.Q(update__state=UpdateState.PUBLISHED)
         )
 
+    def counted_in_network(self) -> "MeasurementQuerySet":
+        """The values that add up: public, on a published project, of a catalogue indicator.
+
+        The public project page's rule (published project, value public), no
+        other; a free indicator never counts.
+        """
+        return self.public().filter(
+            published("indicator__project__choice__selection"),
+            indicator__catalogue__isnull=False,
+        )
+
 
 class Measurement(models.Model):
     """A dated measured value of an indicator, with where it comes from."""
