@@ -26,7 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .models import Aggregation, CatalogueIndicator, Measurement
+from django.db.models import Prefetch
+
+from .models import Aggregation, CatalogueIndicator, Engagement, Measurement
 
 PLACES = Decimal("0.01")
 
@@ -149,7 +151,8 @@ def totals(year: int | None = None) -> list[IndicatorTotals]:
     """
     grouped = contributions(year)
     result = []
-    for indicator in CatalogueIndicator.objects.prefetch_related("engagements"):
+    engagements = Prefetch("engagements", Engagement.objects.select_related("pillar"))
+    for indicator in CatalogueIndicator.objects.prefetch_related(engagements):
         years = sorted(value_year for (pk, value_year) in grouped if pk == indicator.pk)
         if not years:
             continue

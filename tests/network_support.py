@@ -48,7 +48,23 @@ def build_network(campaign, reviewer, *, size=12):
         households=_common("menages", "Ménages accompagnés", "ménages", Aggregation.SUM, 9),
         energy=_common("energie", "Logements A–C", "%", Aggregation.WEIGHTED_MEAN, 11),
     )
-    for index in range(size):
+    add_cooperatives(network, campaign, reviewer, range(size))
+    # A cooperative whose selection is not published: nothing of it counts.
+    hidden = factories.make_coop("Coopérative non publiée")
+    selection = factories.make_selection(hidden, campaign, numbers=[9])
+    project = Project.objects.get(choice__selection=selection)
+    unpublished = Indicator.objects.create(
+        project=project, name="Ménages", target_value=1, catalogue=network.households
+    )
+    Measurement.objects.create(
+        indicator=unpublished, value=7777, measured_on=datetime.date(YEARS[0], 6, 30)
+    )
+    return network
+
+
+def add_cooperatives(network, campaign, reviewer, indexes):
+    """One published cooperative per index, reporting on both indicators each year."""
+    for index in indexes:
         coop = factories.make_coop(f"Coopérative réseau {index:02d}")
         coop.region = REGIONS[index % len(REGIONS)]
         coop.homes_managed = 500 + 250 * index
@@ -114,14 +130,3 @@ def build_network(campaign, reviewer, *, size=12):
             by=None,
             submit=True,
         )
-    # A cooperative whose selection is not published: nothing of it counts.
-    hidden = factories.make_coop("Coopérative non publiée")
-    selection = factories.make_selection(hidden, campaign, numbers=[9])
-    project = Project.objects.get(choice__selection=selection)
-    unpublished = Indicator.objects.create(
-        project=project, name="Ménages", target_value=1, catalogue=network.households
-    )
-    Measurement.objects.create(
-        indicator=unpublished, value=7777, measured_on=datetime.date(YEARS[0], 6, 30)
-    )
-    return network

@@ -86,3 +86,23 @@ def test_it_reads_an_unpublished_profile_in_fewer_queries(client, reference):
     factories.make_coop("Coop Discrète")
 
     assert queries_of(client, reverse("public:cooperative", args=["coop-discrete"])) <= 2
+
+
+def test_the_network_figures_run_the_same_few_queries_with_ten_times_the_data(
+    client, reference, campaign
+):
+    from tests.network_support import add_cooperatives, build_network
+
+    reviewer = factories.make_reviewer()
+    network = build_network(campaign, reviewer, size=2)
+    url = reverse("discovery:network")
+    queries_of(client, url)  # warm-up
+    before = queries_of(client, url)
+
+    add_cooperatives(network, campaign, reviewer, range(2, 20))
+    response = client.get(url)
+    after = queries_of(client, url)
+
+    assert before <= MAX_QUERIES, f"{before} queries"
+    assert after == before, f"{before} queries with 2 cooperatives, {after} with 20"
+    assert "Ménages accompagnés" in response.text
