@@ -315,15 +315,15 @@ def xlsx(synthesis: Synthesis) -> bytes:
         ],
     )
     for totals, year in synthesis.network_rows:
-        indicator = totals.indicator
+        common = totals.indicator
         sheet.append(
             spreadsheets.xlsx_row(
                 sheet,
                 [
-                    indicator.code,
-                    indicator.label,
-                    indicator.unit,
-                    indicator.get_aggregation_display(),
+                    common.code,
+                    common.label,
+                    common.unit,
+                    common.get_aggregation_display(),
                     year.year,
                     year.figure.value,
                     year.figure.cooperative_count,
