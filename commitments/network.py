@@ -44,6 +44,7 @@ class Contribution:
     pillar: int
     region: str
     homes_managed: int | None
+    activities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def contributions(
         pillar,
         region,
         homes_managed,
+        activities,
     ) in values.order_by("measured_on", "pk").values_list(
         "indicator__catalogue_id",
         "indicator__project__choice__selection__cooperative_id",
@@ -120,6 +122,7 @@ def contributions(
         "indicator__project__choice__engagement__pillar__number",
         "indicator__project__choice__selection__cooperative__region",
         "indicator__project__choice__selection__cooperative__homes_managed",
+        "indicator__project__choice__selection__cooperative__activities",
     ):
         latest[(catalogue_id, measured_on.year, cooperative_id)] = Contribution(
             cooperative_id=cooperative_id,
@@ -130,6 +133,7 @@ def contributions(
             pillar=pillar,
             region=region,
             homes_managed=homes_managed,
+            activities=tuple(activities or ()),
         )
     grouped: dict[tuple[int, int], list[Contribution]] = defaultdict(list)
     for (catalogue_id, value_year, _cooperative), contribution in latest.items():
