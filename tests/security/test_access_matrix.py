@@ -332,6 +332,9 @@ PORTAL_CASES = [
             "legal_form": "scic",
         },
     ),
+    # How A compares with cooperatives like it: every member.
+    _case("workspace:peers", GET, MEMBERS, A),
+    _case("workspace:peers", GET, MEMBERS, A, label="region", query="?region=1"),
     # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
     _case("workspace:team", GET, MEMBERS, A),
     _case("workspace:team_invite", GET, POST_ONLY, A),
