@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from commitments import cycles, notifications, workflow
+from commitments import checks, cycles, notifications, workflow
 from commitments.diff import edit_history, latest_submissions_diff, published_diff
 from commitments.models import (
     Campaign,
@@ -238,8 +238,18 @@ def _sent_back_numbers(form, draft):
 
 def _render_review(request, selection, *, form=None, status=200, note_form=None):
     choices = list(
-        selection.choices.select_related("engagement__pillar").prefetch_related("projects")
+        selection.choices.select_related("engagement__pillar").prefetch_related(
+            "projects__indicator_set__catalogue", "projects__indicator_set__measurements"
+        )
     )
+    for choice in choices:
+        for project in choice.projects.all():
+            # What a reviewer may want to check; it never blocks a decision.
+            project.flagged = [  # type: ignore[attr-defined]
+                (indicator, flags)
+                for indicator in project.indicator_set.all()
+                if (flags := checks.review_flags(indicator))
+            ]
     moves = workflow.moves_for(selection, user=request.user)
     decidable = {"validate", "request_changes"} <= moves
     draft = ReviewDraft.objects.filter(selection=selection, reviewer=request.user).first()
