@@ -120,3 +120,15 @@ def test_the_totals_take_three_queries_whatever_the_values(world, django_assert_
     # The values, the catalogue, its engagements.
     with django_assert_num_queries(3):
         network.totals()
+
+
+def test_editing_a_catalogue_indicator_refreshes_the_public_figures(world, monkeypatch):
+    from commitments import publication
+
+    sent = []
+    monkeypatch.setattr(publication, "changed", lambda **kwargs: sent.append(kwargs))
+
+    world.households.label = "Ménages accompagnés dans l'année"
+    world.households.save()
+
+    assert sent == [{"reference": True}]
