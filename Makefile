@@ -147,13 +147,20 @@ bench: $(VENV)/.deps-run
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
-# make backup            -> backups/qualicoop-<date>.json.gz
-# make restore FILE=...  -> into the (empty) database of DATABASE_URL
+# make backup            -> backups/<date>/ in the file store (dump, then manifest),
+#                           and the retention policy applied (README, "Sauvegardes")
+# make restore-drill     -> the latest backup restored into a scratch database and checked
+# make restore FILE=...  -> a portable export (backup --portable) into the empty
+#                           database of DATABASE_URL, e.g. to move from SQLite to PostgreSQL
 backup: $(VENV)/.deps-run
 	$(PY) manage.py backup
 
+.PHONY: restore-drill
+restore-drill: $(VENV)/.deps-run
+	$(PY) manage.py restore_drill
+
 restore: $(VENV)/.deps-run
-	@test -n "$(FILE)" || (echo "Usage : make restore FILE=backups/qualicoop-....json.gz" && exit 2)
+	@test -n "$(FILE)" || (echo "Usage : make restore FILE=export.json.gz (manage.py backup --portable)" && exit 2)
 	$(PY) manage.py restore "$(FILE)"
 
 lighthouse: setup
@@ -166,3 +173,39 @@ soak: $(VENV)/.deps-run
 # (PostgreSQL, Redis and nginx required): report in docs/soak.md.
 cluster: $(VENV)/.deps-run
 	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
+
+# A container image of the portal (Containerfile), built without any image
+# registry or package index: the Debian base is made by mmdebstrap from the
+# Debian mirror and imported into podman; the locked wheels are gathered here
+# (the image installs them by hash, as make setup does). The image's Python is
+# Debian's: a package whose lock marker depends on the exact Python version
+# (async-timeout below 3.11.3) is fetched too, whatever this machine runs.
+# CONTAINERS_CONF: runc, and no default ulimits, which an unprivileged
+# container host may not raise.
+IMAGE ?= qualicoop
+DEBIAN_SUITE ?= bookworm
+APP_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+BASE_PACKAGES := python3,python3-venv,ca-certificates,passwd,libpango-1.0-0,libpangoft2-1.0-0,libharfbuzz-subset0,fonts-dejavu-core
+PODMAN := CONTAINERS_CONF=$(CURDIR)/build/containers.conf podman
+
+.PHONY: image
+image: build/containers.conf build/wheels/.complete
+	@$(PODMAN) image exists localhost/$(IMAGE)-base:$(DEBIAN_SUITE) || { \
+		mmdebstrap --variant=minbase --include=$(BASE_PACKAGES) $(DEBIAN_SUITE) build/base.tar \
+		&& $(PODMAN) import build/base.tar localhost/$(IMAGE)-base:$(DEBIAN_SUITE) \
+		&& rm -f build/base.tar; }
+	$(PODMAN) build --network host --format docker \
+		--build-arg BASE_IMAGE=localhost/$(IMAGE)-base:$(DEBIAN_SUITE) \
+		--build-arg APP_VERSION=$(APP_VERSION) -t localhost/$(IMAGE):latest -f Containerfile .
+
+build/containers.conf:
+	@mkdir -p build
+	printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > $@
+
+build/wheels/.complete: requirements/bootstrap.lock requirements/base.lock | $(VENV)/bin/python
+	rm -rf build/wheels
+	$(VENV)/bin/pip download -q --no-deps -d build/wheels \
+		-r requirements/bootstrap.lock -r requirements/base.lock
+	$(VENV)/bin/pip download -q --no-deps -d build/wheels \
+		$$(grep -oE '^[A-Za-z0-9_.-]+==[^ ]+ ; python_full_version' requirements/base.lock | cut -d' ' -f1)
+	touch $@

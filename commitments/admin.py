@@ -209,7 +209,8 @@ class ProjectAdmin(HistoryAdmin):
     search_fields = ["title", "description", "choice__selection__cooperative__name"]
     list_select_related = ["choice__engagement", "choice__selection__cooperative"]
     autocomplete_fields = ["choice"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    # The id the public, the API and the open data know the project by.
+    readonly_fields = ["public_id", "version", "created_at", "updated_at"]
 
     @admin.display(description=_("engagement"), ordering="choice__engagement__number")
     def engagement_number(self, project):

@@ -204,6 +204,17 @@ def timeline(cooperative: Cooperative) -> list[Selection]:
     )
 
 
+def last_cycle(cooperative: Cooperative) -> Selection | None:
+    """The cooperative's last validated selection, with its campaign: where a new cycle starts."""
+    return (
+        cycle_selections()
+        .filter(cooperative=cooperative)
+        .select_related("campaign")
+        .order_by("-campaign__opens_on", "-campaign__pk")
+        .first()
+    )
+
+
 def previous_cycle(selection: Selection) -> Selection | None:
     """The cooperative's last cycle before ``selection``'s campaign (with it), or None."""
     return _previous_cycles(selection).select_related("campaign").first()

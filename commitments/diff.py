@@ -2,10 +2,12 @@
 
 ``workflow.submit_selection`` freezes the content of every submission in
 ``Transition.snapshot``. Reviewers receiving a resubmission want to read only
-what the cooperative changed after their remarks: ``latest_submissions_diff``
-compares the two latest snapshots of a selection — engagements added or
-removed, projects added, removed or edited (matched by their id) — and marks
-the changed words. ``edit_history`` reads the django-simple-history records of
+what the cooperative changed since they last decided: ``since_decision_diff``
+compares the submission they sent back with the latest one, whatever the
+cooperative withdrew in between; ``published_diff`` compares a reopened or
+carried version with the validated one, public. Engagements added or removed,
+projects added, removed or edited (matched by their public id), the changed
+words marked. ``edit_history`` reads the django-simple-history records of
 the selection's choices and projects: who changed what, and when.
 """
 
@@ -65,6 +67,32 @@ def word_diff(old, new):
     return mark_safe("".join(parts))  # noqa: S308
 
 
+def _measures_diff(old_project, new_project):
+    """The indicators' sentences, each added, removed or changed one marked.
+
+    Matched by the indicator's public id; a snapshot frozen before they had
+    one holds the sentences only, compared as one text.
+    """
+    old_lines = old_project.get("measure_lines")
+    new_lines = new_project.get("measure_lines")
+    if old_lines is None or new_lines is None:
+        return word_diff(old_project.get("measures", ""), new_project.get("measures", ""))
+    parts = []
+    for key, sentence in new_lines.items():
+        before = old_lines.get(key)
+        if before is None:
+            parts.append(format_html('<ins class="diff-added">{}</ins>', sentence))
+        else:
+            parts.append(word_diff(before, sentence))
+    parts += [
+        format_html('<del class="diff-removed">{}</del>', sentence)
+        for key, sentence in old_lines.items()
+        if key not in new_lines
+    ]
+    # Every part is escaped text or built by format_html.
+    return mark_safe("<br>".join(parts))  # noqa: S308
+
+
 def display_value(name, value):
     """A snapshot value as a reader sees it (a French date, a progress label)."""
     if not value:
@@ -109,6 +137,8 @@ class EngagementChanges:
 class SelectionDiff:
     previous: Transition | None = None
     latest: Transition | None = None
+    # The reviewers' decision on ``previous`` (their request for changes).
+    decision: Transition | None = None
     added_engagements: list = field(default_factory=list)
     removed_engagements: list = field(default_factory=list)
     engagements: list = field(default_factory=list)
@@ -171,7 +201,9 @@ def diff_snapshots(old, new):
         edited = [
             FieldChange(
                 label,
-                word_diff(
+                _measures_diff(old_project, project)
+                if name == "measures"
+                else word_diff(
                     display_value(name, old_project.get(name, "")),
                     display_value(name, project.get(name, "")),
                 ),
@@ -197,20 +229,34 @@ def diff_snapshots(old, new):
     return result
 
 
-def latest_submissions_diff(selection, transitions=None):
-    """The diff between the selection's two latest submissions, or None.
+def _submitted(transitions):
+    return [t for t in transitions if t.to_status == Status.SUBMITTED and t.snapshot]
 
+
+def since_decision_diff(selection, transitions=None):
+    """The latest submission against the one the reviewers last sent back, or None.
+
+    A submission the cooperative withdrew was never decided on: the reviewers
+    compare with what they asked to change. Without a request for changes on
+    this version, their last decision is the validation of the version it was
+    reopened or carried from, which ``published_diff`` compares with.
     ``transitions`` may be the selection's already loaded transitions, in
     chronological order, to spare a query.
     """
     if transitions is None:
-        transitions = selection.transitions.order_by("created_at", "pk")
-    submissions = [t for t in transitions if t.to_status == Status.SUBMITTED and t.snapshot]
-    if len(submissions) < 2:
+        transitions = list(selection.transitions.order_by("created_at", "pk"))
+    requests = [i for i, t in enumerate(transitions) if t.to_status == Status.CHANGES_REQUESTED]
+    if not requests:
         return None
-    previous, latest = submissions[-2], submissions[-1]
+    decided_at = requests[-1]
+    decided_on = _submitted(transitions[:decided_at])
+    since = _submitted(transitions[decided_at + 1 :])
+    if not decided_on or not since:
+        return None
+    previous, latest = decided_on[-1], since[-1]
     result = diff_snapshots(previous.snapshot, latest.snapshot)
     result.previous, result.latest = previous, latest
+    result.decision = transitions[decided_at]
     return result
 
 
@@ -221,15 +267,15 @@ class PublishedDiff(SelectionDiff):
     published: Any = None
 
 
-def _by_lineage(snapshot, lineages):
-    """The snapshot with each project's id replaced by its lineage.
+def _by_identity(snapshot, identities):
+    """The snapshot with each project's row id replaced by its public id.
 
-    A reopened version's projects are copies with new ids; the lineage is
-    what a project keeps from one version to the next.
+    A reopened or carried version's projects are copies with new row ids;
+    the public id is what a project keeps from one version to the next.
     """
     for engagement in snapshot.get("engagements", {}).values():
         for project in engagement.get("projects", []):
-            project["id"] = str(lineages.get(project["id"], project["id"]))
+            project["id"] = identities.get(project["id"], project["id"])
     return snapshot
 
 
@@ -253,9 +299,9 @@ def published_diff(selection):
     )
     if published is None:
         return None
-    lineages = dict(
+    identities = dict(
         Project.objects.filter(choice__selection__in=[selection, published]).values_list(
-            "pk", "lineage"
+            "pk", "public_id"
         )
     )
     submission = (
@@ -267,8 +313,8 @@ def published_diff(selection):
     )
     new = submission.snapshot if submission is not None else snapshot_of(selection)
     # Copies: the stored snapshot must not change under the caller.
-    old = _by_lineage(copy.deepcopy(snapshot_of(published)), lineages)
-    new = _by_lineage(copy.deepcopy(new), lineages)
+    old = _by_identity(copy.deepcopy(snapshot_of(published)), identities)
+    new = _by_identity(copy.deepcopy(new), identities)
     diff = diff_snapshots(old, new)
     return PublishedDiff(
         added_engagements=diff.added_engagements,

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import cycles
 from .models import (
+    Campaign,
     Carry,
     Choice,
     DroppedProject,
@@ -157,6 +158,43 @@ def set_engagements(
     )
 
 
+class TooManyProjects(WorkflowError):
+    """The selection, or the engagement, already holds as many projects as its campaign allows."""
+
+
+def too_many_in_engagement(limit: int) -> str:
+    return ngettext(
+        "Un engagement compte %(limit)s projet au plus dans cette campagne : regroupez "
+        "des projets, ou retirez-en un avant d'en ajouter.",
+        "Un engagement compte %(limit)s projets au plus dans cette campagne : regroupez "
+        "des projets, ou retirez-en un avant d'en ajouter.",
+        limit,
+    ) % {"limit": limit}
+
+
+def too_many_in_selection(limit: int) -> str:
+    return ngettext(
+        "Une sélection compte %(limit)s projet au plus dans cette campagne : regroupez "
+        "des projets, ou retirez-en un avant d'en ajouter.",
+        "Une sélection compte %(limit)s projets au plus dans cette campagne : regroupez "
+        "des projets, ou retirez-en un avant d'en ajouter.",
+        limit,
+    ) % {"limit": limit}
+
+
+def check_room_for_project(choice: Choice) -> None:
+    """Refuse one more project past the campaign's bounds (``TooManyProjects``).
+
+    Called under the selection's lock, so two additions at once are counted in turn.
+    """
+    campaign = Campaign.objects.get(selections__choices=choice)
+    if Project.objects.filter(choice=choice).count() >= campaign.max_projects_per_engagement:
+        raise TooManyProjects(too_many_in_engagement(campaign.max_projects_per_engagement))
+    in_selection = Project.objects.filter(choice__selection_id=choice.selection_id).count()
+    if in_selection >= campaign.max_projects_per_selection:
+        raise TooManyProjects(too_many_in_selection(campaign.max_projects_per_selection))
+
+
 def create_project(
     choice: Choice, data: Mapping[str, Any], *, key: uuid.UUID | None = None
 ) -> tuple[Project, bool]:
@@ -177,6 +215,7 @@ def create_project(
             key = None
         if not Choice.objects.filter(pk=choice.pk).exists():
             raise WorkflowError(_("Cet engagement ne fait plus partie de la sélection."))
+        check_room_for_project(choice)
         last = Project.objects.filter(choice=choice).aggregate(last=Max("position"))["last"]
         now = timezone.now()
         project = Project(

@@ -8,8 +8,10 @@ moves only through ``commitments.workflow``; every move leaves a ``Transition``.
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
@@ -20,6 +22,7 @@ from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from coops.models import Cooperative
+from qualicoop.upload_jobs import UploadJob
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -176,6 +179,20 @@ class Campaign(models.Model):
         default=6,
         help_text=_("Une coopérative est « à renouveler » pendant ces derniers mois."),
     )
+    # What one selection may hold: its documents are laid out from it, and
+    # its spreadsheet read back, so it stays within what both can carry.
+    max_projects_per_engagement = models.PositiveSmallIntegerField(
+        _("projets au plus par engagement"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une coopérative peut décrire sous un même engagement."),
+    )
+    max_projects_per_selection = models.PositiveSmallIntegerField(
+        _("projets au plus par sélection"),
+        default=80,
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre de projets qu'une sélection peut compter, tous engagements confondus."),
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -215,6 +232,14 @@ class Status(models.TextChoices):
 
 # Staff may edit only in these states.
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
+
+
+def may_be_reminded(status: str | None) -> bool:
+    """A cooperative whose work is not in the federation's hands: none yet, or editable.
+
+    ``notifications.cooperatives_to_remind`` asks the same in SQL.
+    """
+    return status is None or status in EDITABLE_STATUSES
 
 
 class SelectionQuerySet(models.QuerySet["Selection"]):
@@ -351,9 +376,66 @@ class Choice(models.Model):
         return f"{self.selection} — {self.engagement}"
 
 
-class ProjectQuerySet(models.QuerySet["Project"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class PublicIdentityQuerySet(models.QuerySet[_M]):
+    """Rows that carry a ``public_id``: a first version takes its own pk as its identity.
+
+    The identity is the first row's pk, so that an identity and an older
+    version's row id never name two different things: any number the public
+    was given leads to one lineage. ``save()`` gives it to a row made one at a
+    time; this gives it to rows made in bulk.
+    """
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        first_versions = [obj for obj in created if obj.public_id is None]  # type: ignore[attr-defined]
+        for obj in first_versions:
+            obj.public_id = obj.pk  # type: ignore[attr-defined]
+        if first_versions:
+            self.bulk_update(first_versions, ["public_id"])
+        return created
+
+    def identity_of_row(self, row_id: int) -> int | None:
+        """Among these rows, the public id of the lineage row ``row_id`` is a later version of.
+
+        An address or a reference given before a lineage had one identity named
+        a version's row: it leads to the identity, if these rows hold it (the
+        published ones, for the public). One query; None for a first version,
+        whose row id is its identity already.
+        """
+        versions = self.model._default_manager.filter(pk=row_id).values("public_id")
+        return (
+            self.filter(public_id__in=versions)
+            .exclude(public_id=row_id)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+
+
+def _take_own_pk_as_identity(obj: "Project | Indicator") -> None:
+    # After the insert, when the pk exists: one more UPDATE for a first version.
+    if obj.public_id is None:
+        obj.public_id = obj.pk
+        type(obj).objects.filter(pk=obj.pk).update(public_id=obj.pk)
+
+
+class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
     def published(self) -> "ProjectQuerySet":
         return self.filter(published("choice__selection"))
+
+    def followed_by(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """The projects ``follow_up`` asks news of: its campaign's published ones."""
+        return self.published().filter(choice__selection__campaign=follow_up.campaign_id)
+
+    def with_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """Each project annotated with ``reported``: it has sent its news for ``follow_up``."""
+        return self.annotate(reported=_has_reported(follow_up))
+
+    def without_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """The projects that have not sent their news for ``follow_up`` yet."""
+        return self.filter(~_has_reported(follow_up))
 
     def with_stage(self) -> "ProjectQuerySet":
         """Each project annotated with its stage (``stage_key``), in SQL.
@@ -408,7 +490,9 @@ class Project(models.Model):
     title = models.CharField(_("titre"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX)
     objectives = models.TextField(_("objectifs"), max_length=TEXT_MAX, blank=True)
-    indicators = models.TextField(_("indicateurs de suivi"), max_length=TEXT_MAX, blank=True)
+    # How the cooperative follows the project, in words: not the numeric
+    # indicators (``Indicator``), so it is never called an indicator.
+    indicators = models.TextField(_("modalités de suivi"), max_length=TEXT_MAX, blank=True)
     target_date = models.DateField(_("échéance visée"), null=True, blank=True)
     progress = models.CharField(
         _("avancement"), max_length=20, choices=Progress.choices, default=Progress.PLANNED
@@ -422,6 +506,12 @@ class Project(models.Model):
     # The same project across the selection's versions: a new version's copy keeps
     # it, so that the project's public address leads to its current version.
     lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    # The lineage as the public names it (page address, API, open data, spreadsheet,
+    # PDF): the pk of its first version, copied to every later version and cycle.
+    # Empty only between the insert of a first version and its own pk being known.
+    public_id = models.PositiveIntegerField(
+        _("identifiant public"), null=True, editable=False, db_index=True
+    )
     # Carried from the previous cycle: staff say whether it is renewed as it
     # was or modified (empty: a new project, or not marked yet).
     carry = models.CharField(_("reconduction"), max_length=20, choices=Carry.choices, blank=True)
@@ -456,13 +546,23 @@ class Project(models.Model):
                 condition=LessThanOrEqual(Length("indicators"), TEXT_MAX),
                 name="project_indicators_bounded",
             ),
+            # One version of a lineage per engagement of a selection. A project
+            # moves between engagements only within its selection, and versions
+            # are made only by copying a whole selection, so this holds per selection.
+            models.UniqueConstraint(
+                fields=["choice", "public_id"], name="project_public_id_once_per_choice"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _take_own_pk_as_identity(self)
+
     def get_absolute_url(self) -> str:
-        return reverse("public:project", args=[self.pk])
+        return reverse("public:project", args=[self.public_id])
 
     @property
     def stage(self) -> str:
@@ -476,6 +576,26 @@ class Project(models.Model):
 
 # Measured values: up to a billion, to the hundredth (households, euros, kWh, %).
 VALUE_DIGITS, VALUE_PLACES = 12, 2
+
+
+class IndicatorQuerySet(PublicIdentityQuerySet["Indicator"]):
+    """Indicators keep their identity across versions, like their project."""
+
+    def with_latest_public_value(self) -> "IndicatorQuerySet":
+        """Each indicator with ``latest_value`` and ``latest_measured_on``: its latest public value.
+
+        In the query that reads the indicators: a list of them (the open data,
+        the review) costs no query per indicator.
+        """
+        latest = (
+            Measurement.objects.public()
+            .filter(indicator=models.OuterRef("pk"))
+            .order_by("-measured_on", "-pk")
+        )
+        return self.annotate(
+            latest_value=models.Subquery(latest.values("value")[:1]),
+            latest_measured_on=models.Subquery(latest.values("measured_on")[:1]),
+        )
 
 
 class Indicator(models.Model):
@@ -531,17 +651,32 @@ class Indicator(models.Model):
     )
     target_date = models.DateField(_("échéance de la cible"), null=True, blank=True)
     position = models.PositiveIntegerField(_("ordre"), default=0)
+    # The indicator across the project's versions, as the open data names it:
+    # like the project's, the pk of its first version.
+    public_id = models.PositiveIntegerField(
+        _("identifiant public"), null=True, editable=False, db_index=True
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
+    objects = IndicatorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "pk"]
         verbose_name = _("indicateur")
         verbose_name_plural = _("indicateurs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "public_id"], name="indicator_public_id_once_per_project"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _take_own_pk_as_identity(self)
 
     @property
     def latest(self) -> "Measurement | None":
@@ -643,6 +778,11 @@ class UpdateState(models.TextChoices):
 UPDATE_TEXT_MAX = 2000
 
 
+# An update counts as the project's report for a follow-up once it is sent
+# (reviewed or not) and dated within the follow-up.
+REPORTING_STATES = (UpdateState.SUBMITTED, UpdateState.PUBLISHED)
+
+
 class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
     def published(self) -> "ProgressUpdateQuerySet":
         """Published updates of projects the public sees, whichever version they were posted on."""
@@ -650,6 +790,17 @@ class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
             state=UpdateState.PUBLISHED,
             lineage__in=Project.objects.published().values("lineage"),
         )
+
+    def reported_for(self, follow_up: "FollowUp") -> "ProgressUpdateQuerySet":
+        """The updates that count as their project's report for ``follow_up``."""
+        return self.filter(state__in=REPORTING_STATES, happened_on__gte=follow_up.opens_on)
+
+
+def _has_reported(follow_up: "FollowUp") -> models.Exists:
+    """For a project row: whether its lineage has sent its news for ``follow_up``."""
+    return models.Exists(
+        ProgressUpdate.objects.reported_for(follow_up).filter(lineage=models.OuterRef("lineage"))
+    )
 
 
 class ProgressUpdate(models.Model):
@@ -688,6 +839,7 @@ class ProgressUpdate(models.Model):
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True, db_index=True)
 
     objects = ProgressUpdateQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:
@@ -721,6 +873,10 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} — {self.get_status_display()} ({self.happened_on})"
+
+    def reports_for(self, follow_up: "FollowUp") -> bool:
+        """Whether this update counts as its project's report (``reported_for``, in Python)."""
+        return self.state in REPORTING_STATES and self.happened_on >= follow_up.opens_on
 
     @property
     def is_editable(self) -> bool:
@@ -1144,3 +1300,25 @@ class IndicatorMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.former_name} → {self.catalogue.code}"
+
+class SpreadsheetImport(UploadJob):
+    """A workbook a member sent back for the selection: read, then applied, by the worker.
+
+    The dry run is the member's own: applied by them, to this selection
+    (``commitments.spreadsheet_jobs``).
+    """
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import de tableur")
+        verbose_name_plural = _("imports de tableur")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["reading", "read", "applying", "applied", "failed"]),
+                name="spreadsheet_import_state_valid",
+            ),
+        ]

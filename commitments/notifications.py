@@ -13,12 +13,10 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -26,7 +24,7 @@ from coops import access
 from coops.models import Cooperative, Membership
 from coops.people import display_name
 from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import send_email
+from qualicoop.mail import render_message, send_email
 
 from .models import (
     EDITABLE_STATUSES,
@@ -39,7 +37,6 @@ from .models import (
     Selection,
     Status,
     Transition,
-    UpdateState,
 )
 
 logger = logging.getLogger("qualicoop.notifications")
@@ -66,11 +63,7 @@ def members(cooperative):
 
 def _message(template, context, recipient):
     """The arguments of the mail task: rendered here, as the task only sends."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject_lines = render_to_string(f"emails/{template}_subject.txt", context)
-        body = render_to_string(f"emails/{template}.txt", context)
-    # A header cannot hold a line break.
-    subject = " ".join(subject_lines.split())
+    subject, body = render_message(template, context)
     return {"subject": subject, "body": body, "to": [recipient.email]}
 
 
@@ -315,16 +308,9 @@ def send_follow_up_reminders(*, days, today=None):
     follow_up = FollowUp.objects.current(today)
     if follow_up is None or not 0 <= (follow_up.due_on - today).days <= days:
         return ReminderRun(None, 0, _("Aucune campagne de suivi proche de sa date limite."))
-    reported = ProgressUpdate.objects.filter(
-        lineage=OuterRef("lineage"),
-        state__in=[UpdateState.SUBMITTED, UpdateState.PUBLISHED],
-        happened_on__gte=follow_up.opens_on,
-    )
     missing = (
-        Project.objects.filter(
-            choice__selection__campaign=follow_up.campaign, choice__selection__is_published=True
-        )
-        .filter(~Exists(reported))
+        Project.objects.followed_by(follow_up)
+        .without_report_for(follow_up)
         .values_list("choice__selection__cooperative", flat=True)
     )
     counts = Counter(missing)

@@ -1,7 +1,8 @@
 """A selection as a spreadsheet to fill offline, read back: compared first, then applied.
 
 ``workbook`` writes the working selection, one row per project (its reference,
-its engagement, the fields staff describe), and a second sheet listing the
+its engagement, the fields staff describe), a sheet of their indicators (one
+row per indicator, with its project's reference), and a last sheet listing the
 engagements and the limits of each field. ``read_workbook`` reads a file sent
 back, refusing as a whole what is not that spreadsheet (another format, macros,
 merged cells, other columns, too big). ``plan`` says row by row what applying
@@ -12,7 +13,9 @@ is corrected and sent again, never half applied.
 
 A row is matched to its project by the reference the export wrote; a row
 without one is a new project; a project of the selection that no row names is
-removed. Exporting then importing the same file changes nothing.
+removed. Indicators alike, within the projects the file keeps, and only when
+the file has their sheet: without it, they are left as they are. Exporting then
+importing the same file changes nothing.
 """
 
 import datetime
@@ -21,31 +24,52 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+import qualicoop.spreadsheets as spreadsheets
 from qualicoop.spreadsheets import xlsx_row
 
 from . import editing
-from .models import TEXT_MAX, TITLE_MAX, Engagement, Project, Selection
+from .models import (
+    TEXT_MAX,
+    TITLE_MAX,
+    VALUE_DIGITS,
+    VALUE_PLACES,
+    Campaign,
+    Engagement,
+    Indicator,
+    Project,
+    Selection,
+)
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 500
-# An XLSX file is a zip: bounded once unpacked too, so that 2 MB cannot swell into gigabytes.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_ROWS = 500  # of each sheet read: projects, indicators
+UNIT_MAX = 50  # an indicator's unit, as the model bounds it
+# An XLSX file is a zip: bounded once unpacked too, by what MAX_ROWS full rows of each
+# sheet take (every text at its longest, each character up to two bytes once encoded and
+# escaped, and the markup), so that 2 MB cannot swell into a sheet that takes minutes to read.
+MAX_UNPACKED_BYTES = (
+    MAX_ROWS * (2 * (TITLE_MAX + 3 * TEXT_MAX) + 2048)
+    + MAX_ROWS * (2 * (TITLE_MAX + UNIT_MAX) + 2048)
+    + 1024 * 1024
+)
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xlam")
 DATE_FORMAT = "DD/MM/YYYY"
 
@@ -73,6 +97,8 @@ class Column:
     heading: Promise
     width: int
     read: bool = True  # False: written for the reader, ignored when read back
+    # Headings the column had before: a file exported then is still read back.
+    former: tuple[Promise, ...] = ()
 
 
 COLUMNS = (
@@ -82,11 +108,28 @@ COLUMNS = (
     Column("title", gettext_lazy("Titre du projet"), 40),
     Column("description", gettext_lazy("Description"), 70),
     Column("objectives", gettext_lazy("Objectifs"), 45),
-    Column("indicators", gettext_lazy("Indicateurs de suivi"), 45),
+    Column(
+        "indicators",
+        gettext_lazy("Modalités de suivi"),
+        45,
+        former=(gettext_lazy("Indicateurs de suivi"),),
+    ),
     Column("target_date", gettext_lazy("Échéance visée"), 16),
     Column("progress", gettext_lazy("Avancement"), 14),
 )
 TEXT_FIELDS = ("title", "description", "objectives", "indicators")
+INDICATORS_SHEET = gettext_lazy("Indicateurs")
+# The headings are the indicator form's labels.
+INDICATOR_COLUMNS = (
+    Column("reference", gettext_lazy("Référence de l'indicateur"), 14),
+    Column("project", gettext_lazy("Référence du projet"), 14),
+    Column("name", gettext_lazy("Indicateur"), 40),
+    Column("unit", gettext_lazy("Unité"), 14),
+    Column("baseline_value", gettext_lazy("Valeur de départ"), 14),
+    Column("baseline_date", gettext_lazy("Date de la valeur de départ"), 16),
+    Column("target_value", gettext_lazy("Cible"), 12),
+    Column("target_date", gettext_lazy("Échéance de la cible"), 16),
+)
 UNREADABLE = gettext_lazy(
     "Ce fichier n'est pas un classeur Excel lisible : envoyez le fichier .xlsx exporté "
     "depuis votre espace."
@@ -106,18 +149,33 @@ def _progress_label(code: str) -> str:
     return str(Project.Progress(code).label)
 
 
-def workbook(selection: Selection) -> bytes:
-    """The selection's projects (sheet 1) and the engagements with the field limits (sheet 2)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=str(_("Projets")))
-    for index, column in enumerate(COLUMNS, start=1):
+def _date_cell(sheet: Any, value: datetime.date | None) -> Any:
+    """A date cell (shown as a date, typed as one by the reader's spreadsheet), or None."""
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=datetime.datetime.combine(value, datetime.time()))
+    cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _sheet(book: Workbook, title: str, columns: tuple[Column, ...]) -> Any:
+    """A sheet of ``book`` with its headings in bold, kept in view while scrolling."""
+    sheet = book.create_sheet(title=title)
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = xlsx_row(sheet, [str(column.heading) for column in COLUMNS])
+    header = xlsx_row(sheet, [str(column.heading) for column in columns])
     for cell in header:
         cell.font = bold
     sheet.append(header)
+    return sheet
+
+
+def workbook(selection: Selection) -> bytes:
+    """The selection's projects, their indicators, then the engagements with the field limits."""
+    book = Workbook(write_only=True)
+    sheet = _sheet(book, str(_("Projets")), COLUMNS)
     projects = (
         Project.objects.filter(choice__selection=selection)
         .select_related("choice__engagement")
@@ -125,25 +183,46 @@ def workbook(selection: Selection) -> bytes:
     )
     for project in projects:
         values: list[Any] = [
-            project.pk,
+            project.public_id,
             project.choice.engagement.number,
             _cell_text(project.choice.engagement.title),
             *[_cell_text(getattr(project, name)) for name in TEXT_FIELDS],
-            project.target_date,
+            _date_cell(sheet, project.target_date),
             _progress_label(project.progress),
         ]
-        row = xlsx_row(sheet, values)
-        if project.target_date is not None:
-            # A date cell (shown as a date, typed as one by the reader's spreadsheet).
-            moment = datetime.datetime.combine(project.target_date, datetime.time())
-            date_cell = WriteOnlyCell(sheet, value=moment)
-            date_cell.number_format = DATE_FORMAT
-            row[7] = date_cell
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, values))
+    _indicators(book, selection)
     _guide(book, selection)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def _indicators(book: Workbook, selection: Selection) -> None:
+    sheet = _sheet(book, str(INDICATORS_SHEET), INDICATOR_COLUMNS)
+    indicators = (
+        Indicator.objects.filter(project__choice__selection=selection)
+        .select_related("project__choice__engagement")
+        .order_by(
+            "project__choice__engagement__number",
+            "project__position",
+            "project__pk",
+            "position",
+            "pk",
+        )
+    )
+    for indicator in indicators:
+        values: list[Any] = [
+            indicator.public_id,
+            indicator.project.public_id,
+            _cell_text(indicator.name),
+            _cell_text(indicator.unit),
+            indicator.baseline_value,
+            _date_cell(sheet, indicator.baseline_date),
+            indicator.target_value,
+            _date_cell(sheet, indicator.target_date),
+        ]
+        sheet.append(xlsx_row(sheet, values))
 
 
 def _guide(book: Workbook, selection: Selection) -> None:
@@ -180,7 +259,7 @@ def _guide(book: Workbook, selection: Selection) -> None:
         (str(COLUMNS[1].heading), _("Le numéro de l'engagement, de 1 à 12.")),
         (str(COLUMNS[3].heading), _("%(max)s caractères au plus.") % {"max": TITLE_MAX}),
         (
-            _("Description, objectifs, indicateurs de suivi"),
+            _("Description, objectifs, modalités de suivi"),
             _("%(max)s caractères au plus chacun ; la description est obligatoire.")
             % {"max": TEXT_MAX},
         ),
@@ -190,6 +269,25 @@ def _guide(book: Workbook, selection: Selection) -> None:
             ", ".join(str(label) for _code, label in Project.Progress.choices),
         ),
         (_("Une ligne supprimée"), _("Le projet est supprimé à l'import.")),
+        (
+            str(INDICATORS_SHEET),
+            _(
+                "Une ligne par indicateur. Facultative : un classeur sans elle laisse "
+                "les indicateurs inchangés ; une ligne supprimée supprime l'indicateur."
+            ),
+        ),
+        (
+            str(INDICATOR_COLUMNS[1].heading),
+            _(
+                "Celle du projet dans la feuille des projets. Pour un nouveau projet, "
+                "créez d'abord le projet, puis ajoutez ses indicateurs dans un second envoi."
+            ),
+        ),
+        (
+            _("Valeur de départ, cible"),
+            _("Des nombres, %(places)s décimales au plus ; la cible est obligatoire.")
+            % {"places": VALUE_PLACES},
+        ),
         (_("Cette feuille"), _("Elle n'est pas relue à l'import.")),
     ]
     for index, (name, rule) in enumerate(rules):
@@ -228,10 +326,19 @@ def _in_both_languages(label: Promise | str) -> set[str]:
     return {_key(french), _key(str(label))}
 
 
-def _headings() -> dict[str, str]:
+@dataclass
+class Sheets:
+    """The rows of a workbook sent back: its projects, and its indicators if it has their sheet."""
+
+    projects: list[Row]
+    indicators: list[Row] | None = None
+
+
+def _headings(columns: tuple[Column, ...]) -> dict[str, str]:
     known: dict[str, str] = {}
-    for column in COLUMNS:
-        for key in {column.key, *_in_both_languages(column.heading)}:
+    for column in columns:
+        headings = (column.heading, *column.former)
+        for key in {column.key, *(k for h in headings for k in _in_both_languages(h))}:
             known[key] = column.key
     return known
 
@@ -250,30 +357,13 @@ def _text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _open(data: bytes) -> Any:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except zipfile.BadZipFile:
-        raise ImportFileError(UNREADABLE) from None
-    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
-        raise ImportFileError(
-            _("Ce classeur contient des macros : enregistrez-le au format .xlsx, sans macros.")
-        )
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-        raise ImportFileError(_("Ce classeur est trop volumineux une fois décompressé."))
-    try:
-        # Formulas are read as formulas (not as the values a spreadsheet last
-        # computed), so that a row holding one is refused rather than guessed.
-        return load_workbook(io.BytesIO(data), data_only=False)
-    except Exception:
-        # openpyxl fails in many ways on a damaged file (KeyError, ValueError...):
-        # whichever it is, the file is unreadable, not the server broken.
-        raise ImportFileError(UNREADABLE) from None
+def read_workbook(filename: str, stream: IO[bytes], size: int) -> Sheets:
+    """The rows of an uploaded spreadsheet, checked as a whole; refusals say why.
 
-
-def read_workbook(filename: str, stream: IO[bytes], size: int) -> list[Row]:
-    """The project rows of an uploaded spreadsheet, checked as a whole; refusals say why."""
+    The zip is inspected before anything is inflated, then each sheet is read
+    row by row and refused as soon as it holds more rows than allowed. The
+    indicators' sheet is found by its name, and is optional.
+    """
     if size > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 2 Mo : il ne peut pas être importé."))
     name = filename.lower()
@@ -288,39 +378,72 @@ def read_workbook(filename: str, stream: IO[bytes], size: int) -> list[Row]:
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 2 Mo : il ne peut pas être importé."))
-    book = _open(data)
-    sheet = book.worksheets[0]
-    # Rows are walked cell by cell: a sheet formatted down to its millionth row
-    # would take minutes for nothing.
-    if sheet.max_row > 10 * MAX_ROWS or sheet.max_column > 10 * len(COLUMNS):
-        raise ImportFileError(
-            _(
-                "La feuille est bien trop grande : gardez une ligne par projet "
-                "et les colonnes exportées."
-            )
+    try:
+        # Formulas are read as formulas (not as the values a spreadsheet last
+        # computed), so that a row holding one is refused rather than guessed.
+        book = spreadsheets.open_xlsx(
+            data, max_unpacked=MAX_UNPACKED_BYTES, unreadable=str(UNREADABLE), data_only=False
         )
-    merged = [str(cells) for cells in sheet.merged_cells.ranges]
+        try:
+            # Empty rows are skipped, within reason: a sheet formatted down to
+            # its millionth row is refused rather than walked.
+            records = spreadsheets.sheet_rows(
+                book, max_rows=10 * MAX_ROWS, max_columns=10 * len(COLUMNS)
+            )
+            too_many = _("Le fichier compte plus de %(max)s projets : il ne peut pas être importé.")
+            sheets = Sheets(projects=_rows(records, COLUMNS, too_many % {"max": MAX_ROWS}))
+            merged = spreadsheets.merged_ranges(book)
+            index = _indicators_sheet(book)
+            if index is not None:
+                sheets.indicators = _indicator_rows(book, index)
+                merged += spreadsheets.merged_ranges(book, index=index)
+        finally:
+            book.close()
+    except spreadsheets.WorkbookRefused as refused:
+        raise ImportFileError(str(refused)) from None
     if merged:
         raise ImportFileError(
             _("Le classeur contient des cellules fusionnées (%(cells)s) : défusionnez-les.")
-            % {"cells": ", ".join(merged[:5])}
+            % {"cells": ", ".join(merged)}
         )
-    records = [list(row) for row in sheet.iter_rows()]
-    return _rows(records)
+    return sheets
 
 
-def _rows(records: list[list[Any]]) -> list[Row]:
-    if not records or not any(cell.value is not None for cell in records[0]):
+def _indicators_sheet(book: Any) -> int | None:
+    """The index of the indicators' sheet, named in French or in the reader's language."""
+    keys = _in_both_languages(INDICATORS_SHEET)
+    return next((index for index, name in enumerate(book.sheetnames) if _key(name) in keys), None)
+
+
+def _indicator_rows(book: Any, index: int) -> list[Row]:
+    records = spreadsheets.sheet_rows(
+        book, max_rows=10 * MAX_ROWS, max_columns=10 * len(INDICATOR_COLUMNS), index=index
+    )
+    too_many = _("La feuille compte plus de %(max)s indicateurs : elle ne peut pas être importée.")
+    try:
+        return _rows(records, INDICATOR_COLUMNS, too_many % {"max": MAX_ROWS})
+    except (ImportFileError, spreadsheets.WorkbookRefused) as error:
+        # The same refusals as the projects' sheet: which sheet is meant is said first.
+        raise ImportFileError(
+            _("Feuille « %(sheet)s » : %(error)s") % {"sheet": INDICATORS_SHEET, "error": error}
+        ) from None
+
+
+def _rows(
+    records: Iterator[tuple[Any, ...]], columns: tuple[Column, ...], too_many: str
+) -> list[Row]:
+    header = next(records, None)
+    if header is None or not any(cell.value is not None for cell in header):
         raise ImportFileError(
             _(
                 "La première ligne doit donner les titres des colonnes, "
                 "comme dans le fichier exporté."
             )
         )
-    known = _headings()
-    typed = [_text(cell.value).strip() for cell in records[0]]
+    known = _headings(columns)
+    typed = [_text(cell.value).strip() for cell in header]
     headings = [known.get(_key(text), "") if text else "" for text in typed]
-    expected = ", ".join(str(column.heading) for column in COLUMNS)
+    expected = ", ".join(str(column.heading) for column in columns)
     unknown = [text for text, key in zip(typed, headings, strict=True) if text and not key]
     if unknown:
         raise ImportFileError(
@@ -329,28 +452,26 @@ def _rows(records: list[list[Any]]) -> list[Row]:
         )
     repeated = sorted({key for key in headings if key and headings.count(key) > 1})
     if repeated:
-        labels = {column.key: str(column.heading) for column in COLUMNS}
+        labels = {column.key: str(column.heading) for column in columns}
         raise ImportFileError(
             _("Ces colonnes apparaissent deux fois : %(columns)s.")
             % {"columns": ", ".join(labels[key] for key in repeated)}
         )
-    missing = [str(c.heading) for c in COLUMNS if c.read and c.key not in headings]
+    missing = [str(c.heading) for c in columns if c.read and c.key not in headings]
     if missing:
         raise ImportFileError(
             _("Colonnes manquantes : %(missing)s. Colonnes attendues : %(expected)s.")
             % {"missing": ", ".join(missing), "expected": expected}
         )
-    body = [
-        (number, record)
-        for number, record in enumerate(records[1:], start=2)
-        if any(_text(cell.value).strip() for cell in record)
-    ]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(
-            _("Le fichier compte plus de %(max)s projets : il ne peut pas être importé.")
-            % {"max": MAX_ROWS}
-        )
-    readable = {column.key for column in COLUMNS if column.read}
+    body: list[tuple[int, tuple[Any, ...]]] = []
+    for number, record in enumerate(records, start=2):
+        if not any(_text(cell.value).strip() for cell in record):
+            continue
+        if len(body) == MAX_ROWS:
+            # Refused at the first row too many: the rest of the sheet is never read.
+            raise ImportFileError(too_many)
+        body.append((number, record))
+    readable = {column.key for column in columns if column.read}
     rows = []
     for number, record in body:
         cells: dict[str, str] = {}
@@ -372,13 +493,20 @@ def _rows(records: list[list[Any]]) -> list[Row]:
     return rows
 
 
-def rows_to_data(rows: list[Row]) -> list[dict]:
+def rows_to_data(sheets: Sheets) -> dict[str, Any]:
     """Rows as plain values, to carry from the dry run to the import."""
-    return [asdict(row) for row in rows]
+    return asdict(sheets)
 
 
-def rows_from_data(data: list[dict]) -> list[Row]:
-    return [Row(**row) for row in data]
+def rows_from_data(data: dict[str, Any] | list[dict]) -> Sheets:
+    if isinstance(data, list):
+        # Kept before files had an indicators' sheet: the projects' rows alone.
+        return Sheets(projects=[Row(**row) for row in data])
+    indicators = data["indicators"]
+    return Sheets(
+        projects=[Row(**row) for row in data["projects"]],
+        indicators=None if indicators is None else [Row(**row) for row in indicators],
+    )
 
 
 # --- Comparing with the selection -------------------------------------------------------
@@ -401,7 +529,11 @@ class Outcome:
 
 @dataclass
 class Line:
-    """What applying does with one row (or with a project no row names), and why."""
+    """What applying does with one row (or with a project or indicator no row names), and why.
+
+    An indicator's line is ``kind`` "indicator": ``title`` is its name, ``parent``
+    its project's title.
+    """
 
     line: int | None  # the row in the spreadsheet; None for a project removed
     outcome: str = Outcome.REFUSED
@@ -412,6 +544,9 @@ class Line:
     values: dict[str, Any] = field(default_factory=dict)
     project: Project | None = None
     adds_engagement: bool = False
+    kind: str = "project"
+    parent: str = ""
+    indicator: Indicator | None = None
 
     @property
     def outcome_label(self) -> str:
@@ -419,7 +554,22 @@ class Line:
 
     @property
     def change_labels(self) -> list[str]:
-        return [_field_label(name) for name in self.changes]
+        model = Indicator if self.kind == "indicator" else Project
+        return [_field_label(model, name) for name in self.changes]
+
+
+def _summary(lines: Iterable[Line]) -> dict[str, int]:
+    outcomes = Counter(line.outcome for line in lines)
+    return {
+        outcome: outcomes[outcome]
+        for outcome in (
+            Outcome.CREATED,
+            Outcome.CHANGED,
+            Outcome.UNCHANGED,
+            Outcome.REMOVED,
+            Outcome.REFUSED,
+        )
+    }
 
 
 @dataclass
@@ -428,34 +578,35 @@ class Plan:
     lines: list[Line]
     removed: list[Line]
     engagements_added: list[int]
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for line in [*self.lines, *self.removed] if line.outcome == outcome)
+    # Whether the file has the indicators' sheet: without it they are left as they are.
+    indicators_read: bool = False
+    indicators: list[Line] = field(default_factory=list)
+    indicators_removed: list[Line] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:
-        return {
-            outcome: self.count(outcome)
-            for outcome in (
-                Outcome.CREATED,
-                Outcome.CHANGED,
-                Outcome.UNCHANGED,
-                Outcome.REMOVED,
-                Outcome.REFUSED,
-            )
-        }
+        return _summary([*self.lines, *self.removed])
+
+    @property
+    def indicator_summary(self) -> dict[str, int]:
+        return _summary([*self.indicators, *self.indicators_removed])
 
     @property
     def refused(self) -> bool:
-        return self.count(Outcome.REFUSED) > 0
+        return bool(self.summary["refused"] or self.indicator_summary["refused"])
 
     @property
     def changes_anything(self) -> bool:
-        summary = self.summary
-        return bool(summary["created"] or summary["changed"] or summary["removed"])
+        return any(
+            summary["created"] or summary["changed"] or summary["removed"]
+            for summary in (self.summary, self.indicator_summary)
+        )
 
     def fingerprint(self) -> str:
-        """What the plan would do, as a digest: applying checks that nothing moved since."""
+        """What the plan would do, as a digest: applying checks that nothing moved since.
+
+        An indicator has no version: its current values stand for it.
+        """
         done = [
             [
                 line.line,
@@ -467,12 +618,30 @@ class Plan:
             ]
             for line in [*self.lines, *self.removed]
         ]
-        payload = {"selection": self.selection_id, "lines": done, "added": self.engagements_added}
+        indicators = [
+            [
+                line.line,
+                line.outcome,
+                line.project.pk if line.project else None,
+                line.indicator.pk if line.indicator else None,
+                [str(getattr(line.indicator, name)) for name in Indicator.EDITABLE_FIELDS]
+                if line.indicator
+                else None,
+                line.changes,
+            ]
+            for line in [*self.indicators, *self.indicators_removed]
+        ]
+        payload = {
+            "selection": self.selection_id,
+            "lines": done,
+            "added": self.engagements_added,
+            "indicators": indicators if self.indicators_read else None,
+        }
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
-def _field_label(name: str) -> str:
-    model_field = Project._meta.get_field(name)
+def _field_label(model: type[models.Model], name: str) -> str:
+    model_field = model._meta.get_field(name)
     assert isinstance(model_field, models.Field)
     return str(model_field.verbose_name)
 
@@ -482,11 +651,11 @@ def _normalised(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _label(key: str) -> str:
-    return next(str(column.heading) for column in COLUMNS if column.key == key)
+def _label(key: str, columns: tuple[Column, ...] = COLUMNS) -> str:
+    return next(str(column.heading) for column in columns if column.key == key)
 
 
-def _date(text: str, reasons: list[str]) -> datetime.date | None:
+def _date(text: str, reasons: list[str], label: str) -> datetime.date | None:
     text = text.strip()
     if not text:
         return None
@@ -497,7 +666,7 @@ def _date(text: str, reasons: list[str]) -> datetime.date | None:
             continue
     reasons.append(
         _("%(field)s illisible : « %(value)s » (attendu : une date JJ/MM/AAAA).")
-        % {"field": _label("target_date"), "value": text[:40]}
+        % {"field": label, "value": text[:40]}
     )
     return None
 
@@ -525,22 +694,44 @@ def _number(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
-def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | None, bool]:
-    """A row on its own: ``(line, reference, reference_given)``, its refusals named."""
-    reasons: list[str] = []
-    cells = row.cells
+def _reference(
+    row: Row, columns: tuple[Column, ...], reasons: list[str]
+) -> tuple[int | None, bool]:
+    """What any row is checked for first: ``(reference, reference_given)``; no formula either."""
     if row.formulas:
         reasons.append(
             _("formule refusée dans : %(columns)s ; saisissez le texte lui-même.")
-            % {"columns": ", ".join(_label(key) for key in row.formulas)}
+            % {"columns": ", ".join(_label(key, columns) for key in row.formulas)}
         )
-    raw_reference = cells.get("reference", "").strip()
+    raw_reference = row.cells.get("reference", "").strip()
     reference = _number(raw_reference)
     if raw_reference and reference is None:
         reasons.append(
             _("référence « %(value)s » inconnue : ne modifiez pas cette colonne.")
             % {"value": raw_reference[:40]}
         )
+    return reference, bool(raw_reference)
+
+
+def _bounded_text(
+    cells: dict[str, str], name: str, limit: int, label: str, reasons: list[str]
+) -> str:
+    value = _normalised(cells.get(name, ""))
+    if "\x00" in value:
+        reasons.append(_("%(field)s : caractère nul interdit.") % {"field": label})
+    elif len(value) > limit:
+        reasons.append(
+            _("%(field)s : %(length)s caractères, pour %(limit)s au plus.")
+            % {"field": label, "length": len(value), "limit": limit}
+        )
+    return value
+
+
+def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | None, bool]:
+    """A row on its own: ``(line, reference, reference_given)``, its refusals named."""
+    reasons: list[str] = []
+    cells = row.cells
+    reference, given = _reference(row, COLUMNS, reasons)
     raw_engagement = cells.get("engagement", "").strip()
     number = _number(raw_engagement)
     if not raw_engagement:
@@ -551,23 +742,17 @@ def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | No
             % {"value": raw_engagement[:40]}
         )
         number = None
-    values: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = _normalised(cells.get(name, ""))
-        limit = TITLE_MAX if name == "title" else TEXT_MAX
-        if "\x00" in value:
-            reasons.append(_("%(field)s : caractère nul interdit.") % {"field": _label(name)})
-        elif len(value) > limit:
-            reasons.append(
-                _("%(field)s : %(length)s caractères, pour %(limit)s au plus.")
-                % {"field": _label(name), "length": len(value), "limit": limit}
-            )
-        values[name] = value
+    values: dict[str, Any] = {
+        name: _bounded_text(
+            cells, name, TITLE_MAX if name == "title" else TEXT_MAX, _label(name), reasons
+        )
+        for name in TEXT_FIELDS
+    }
     if not values["title"]:
         reasons.append(_("titre du projet manquant."))
     if not values["description"]:
         reasons.append(_("description manquante : elle est obligatoire."))
-    values["target_date"] = _date(cells.get("target_date", ""), reasons)
+    values["target_date"] = _date(cells.get("target_date", ""), reasons, _label("target_date"))
     values["progress"] = _progress(cells.get("progress", ""), reasons)
     if row.stray:
         reasons.append(_("des cellules sont remplies hors des colonnes prévues."))
@@ -578,20 +763,199 @@ def _check(row: Row, engagements: dict[int, Engagement]) -> tuple[Line, int | No
         reasons=reasons,
         values=values,
     )
-    return line, reference, bool(raw_reference)
+    return line, reference, given
 
 
-def _current(project: Project, name: str) -> Any:
-    value = getattr(project, name)
-    return _normalised(value) if name in TEXT_FIELDS else value
+def _current(item: Project | Indicator, name: str) -> Any:
+    value = getattr(item, name)
+    return _normalised(value) if isinstance(value, str) else value
 
 
-def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
-    """What applying ``rows`` to ``selection`` would do, row by row; writes nothing."""
+def _decimal(text: str, reasons: list[str], label: str, *, required: bool) -> Decimal | None:
+    """A number as typed (a spreadsheet's, or "1 234,5"), within the model's digits."""
+    text = re.sub(r"\s", "", text).replace(",", ".")
+    if not text:
+        if required:
+            reasons.append(_("%(field)s manquante : elle est obligatoire.") % {"field": label})
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        reasons.append(
+            _("%(field)s illisible : « %(value)s » (attendu : un nombre).")
+            % {"field": label, "value": text[:40]}
+        )
+        return None
+    try:
+        DecimalValidator(VALUE_DIGITS, VALUE_PLACES)(value)
+    except ValidationError:
+        reasons.append(
+            _(
+                "%(field)s : « %(value)s » compte trop de chiffres (%(digits)s au plus, "
+                "dont %(places)s après la virgule)."
+            )
+            % {"field": label, "value": text[:40], "digits": VALUE_DIGITS, "places": VALUE_PLACES}
+        )
+        return None
+    return value
+
+
+def _check_indicator(row: Row) -> tuple[Line, int | None, int | None]:
+    """An indicator's row on its own: ``(line, reference, project's reference)``."""
+    reasons: list[str] = []
+    cells = row.cells
+
+    def label(key: str) -> str:
+        return _label(key, INDICATOR_COLUMNS)
+
+    reference, _given = _reference(row, INDICATOR_COLUMNS, reasons)
+    raw_project = cells.get("project", "").strip()
+    project = _number(raw_project)
+    if not raw_project:
+        # A new project has no reference until it is imported.
+        reasons.append(
+            _(
+                "référence du projet manquante : pour un nouveau projet, créez d'abord le "
+                "projet, puis ajoutez ses indicateurs dans un second envoi."
+            )
+        )
+    elif project is None:
+        reasons.append(
+            _(
+                "référence du projet « %(value)s » inconnue : "
+                "reprenez celle de la feuille des projets."
+            )
+            % {"value": raw_project[:40]}
+        )
+    values: dict[str, Any] = {
+        name: _bounded_text(cells, name, limit, label(name), reasons)
+        for name, limit in (("name", TITLE_MAX), ("unit", UNIT_MAX))
+    }
+    if not values["name"]:
+        reasons.append(_("nom de l'indicateur manquant."))
+    for name in ("baseline_value", "target_value"):
+        values[name] = _decimal(
+            cells.get(name, ""), reasons, label(name), required=name == "target_value"
+        )
+    for name in ("baseline_date", "target_date"):
+        values[name] = _date(cells.get(name, ""), reasons, label(name))
+    start, end = values["baseline_date"], values["target_date"]
+    if start and end and end < start:
+        reasons.append(_("L'échéance de la cible vient après la date de départ."))
+    if row.stray:
+        reasons.append(_("des cellules sont remplies hors des colonnes prévues."))
+    line = Line(
+        line=row.line,
+        kind="indicator",
+        title=values["name"][:TITLE_MAX],
+        reasons=reasons,
+        values=values,
+    )
+    return line, reference, project
+
+
+def _plan_indicators(
+    selection: Selection, rows: Iterable[Row], projects: dict[int | None, Project], kept: set[int]
+) -> tuple[list[Line], list[Line]]:
+    """The indicators' rows compared with the selection: ``(lines, removed)``.
+
+    ``kept`` are the projects the file keeps. An indicator's row cannot name a
+    project the file removes (it is refused); the indicators of such a project
+    go with it, not listed on their own.
+    """
+    indicators = {
+        indicator.public_id: indicator
+        for indicator in Indicator.objects.filter(project__choice__selection=selection)
+        .select_related("project__choice__engagement")
+        .order_by("project__choice__engagement__number", "project__position", "position", "pk")
+    }
+    lines: list[Line] = []
+    named: dict[int, int] = {}  # indicator -> the first row naming it
+    for row in rows:
+        line, reference, project_reference = _check_indicator(row)
+        indicator = indicators.get(reference) if reference is not None else None
+        if reference is not None and indicator is None:
+            line.reasons.append(
+                _(
+                    "la référence %(reference)s n'est pas un indicateur de cette sélection : "
+                    "exportez de nouveau le fichier, ou videz-la pour créer l'indicateur."
+                )
+                % {"reference": reference}
+            )
+        elif indicator is not None and indicator.pk in named:
+            line.reasons.append(
+                _("la référence %(reference)s figure déjà à la ligne %(line)s.")
+                % {"reference": reference, "line": named[indicator.pk]}
+            )
+        if indicator is not None:
+            # Named, even by a refused row: it is kept, never removed for it.
+            named.setdefault(indicator.pk, row.line)
+        project = projects.get(project_reference) if project_reference is not None else None
+        if project_reference is not None and project is None:
+            line.reasons.append(
+                _("le projet %(reference)s n'est pas un projet de cette sélection.")
+                % {"reference": project_reference}
+            )
+        elif project is not None and project.pk not in kept:
+            line.reasons.append(
+                _(
+                    "le projet %(reference)s est supprimé par ce fichier : retirez aussi "
+                    "les lignes de ses indicateurs."
+                )
+                % {"reference": project_reference}
+            )
+        elif project is not None and indicator is not None and indicator.project_id != project.pk:
+            line.reasons.append(
+                _(
+                    "cet indicateur relève du projet %(reference)s : un indicateur ne change "
+                    "pas de projet par le tableur."
+                )
+                % {"reference": indicator.project.public_id}
+            )
+        if project is not None:
+            line.parent = project.title
+        if line.reasons:
+            lines.append(line)
+            continue
+        line.project = project
+        line.indicator = indicator
+        if indicator is not None:
+            line.changes = [
+                name
+                for name in Indicator.EDITABLE_FIELDS
+                if _current(indicator, name) != line.values[name]
+            ]
+            line.outcome = Outcome.CHANGED if line.changes else Outcome.UNCHANGED
+        else:
+            line.outcome = Outcome.CREATED
+        lines.append(line)
+    removed = [
+        Line(
+            line=None,
+            kind="indicator",
+            outcome=Outcome.REMOVED,
+            title=indicator.name,
+            parent=indicator.project.title,
+            project=indicator.project,
+            indicator=indicator,
+        )
+        for indicator in indicators.values()
+        if indicator.pk not in named and indicator.project_id in kept
+    ]
+    return lines, removed
+
+
+def plan(selection: Selection, sheets: Sheets) -> Plan:
+    """What applying ``sheets`` to ``selection`` would do, row by row; writes nothing."""
+    rows = sheets.projects
     engagements = {engagement.number: engagement for engagement in Engagement.objects.all()}
     chosen = set(selection.choices.values_list("engagement__number", flat=True))
+    # The reference is the project's public id: a file exported before a
+    # reopening or a new cycle still names the same projects.
     projects = {
-        project.pk: project
+        project.public_id: project
         for project in Project.objects.filter(choice__selection=selection).select_related(
             "choice__engagement"
         )
@@ -602,6 +966,12 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
     for row in rows:
         line, reference, given = _check(row, engagements)
         project = projects.get(reference) if reference is not None else None
+        if project is None and reference is not None:
+            # A file exported before projects had one identity gave a version's row id.
+            identity = Project.objects.filter(choice__selection=selection).identity_of_row(
+                reference
+            )
+            project = projects.get(identity) if identity is not None else None
         if given and reference is not None and project is None:
             line.reasons.append(
                 _(
@@ -648,6 +1018,7 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
                 added.append(line.engagement_number)
                 line.adds_engagement = True
         lines.append(line)
+    _within_bounds(selection, lines, projects, named, added)
     removed = [
         Line(
             line=None,
@@ -656,21 +1027,66 @@ def plan(selection: Selection, rows: Iterable[Row]) -> Plan:
             title=project.title,
             project=project,
         )
-        for pk, project in sorted(
-            projects.items(), key=lambda item: (item[1].choice.engagement.number, item[1].position)
+        for project in sorted(
+            projects.values(),
+            key=lambda project: (project.choice.engagement.number, project.position),
         )
-        if pk not in named
+        if project.pk not in named
     ]
-    return Plan(
+    result = Plan(
         selection_id=selection.pk, lines=lines, removed=removed, engagements_added=sorted(added)
     )
+    if sheets.indicators is not None:
+        result.indicators_read = True
+        result.indicators, result.indicators_removed = _plan_indicators(
+            selection, sheets.indicators, projects, set(named)
+        )
+    return result
+
+
+def _within_bounds(
+    selection: Selection,
+    lines: list[Line],
+    projects: dict[int | None, Project],
+    named: dict[int, int],
+    added: list[int],
+) -> None:
+    """Refuse the rows that would create a project past the campaign's bounds.
+
+    What the selection would hold: the projects a row names (the others are
+    removed), then the new ones in the order of the rows.
+    """
+    campaign = Campaign.objects.get(pk=selection.campaign_id)
+    per_engagement = Counter(
+        project.choice.engagement.number for pk, project in projects.items() if pk in named
+    )
+    total = sum(per_engagement.values())
+    for line in lines:
+        if line.outcome != Outcome.CREATED:
+            continue
+        number = line.engagement_number
+        assert number is not None
+        if per_engagement[number] >= campaign.max_projects_per_engagement:
+            reason = editing.too_many_in_engagement(campaign.max_projects_per_engagement)
+        elif total >= campaign.max_projects_per_selection:
+            reason = editing.too_many_in_selection(campaign.max_projects_per_selection)
+        else:
+            per_engagement[number] += 1
+            total += 1
+            continue
+        line.outcome = Outcome.REFUSED
+        line.reasons.append(reason)
+        if line.adds_engagement:
+            # No later row of this engagement fits either: the selection stays full.
+            line.adds_engagement = False
+            added.remove(number)
 
 
 # --- Applying ---------------------------------------------------------------------------
 
 
-def apply(selection: Selection, rows: list[Row], *, expected: str, by: User | None) -> Plan:
-    """Create, change and remove the projects as planned: everything or nothing.
+def apply(selection: Selection, sheets: Sheets, *, expected: str, by: User | None) -> Plan:
+    """Create, change and remove the projects and indicators as planned: everything or nothing.
 
     ``expected`` is the fingerprint of the plan the member read; if the plan
     is no longer the same, nothing is written (``PlanChanged``). A plan with a
@@ -681,7 +1097,7 @@ def apply(selection: Selection, rows: list[Row], *, expected: str, by: User | No
         # The editing services lock the selection too: nothing edits it in between.
         locked = Selection.objects.select_for_update().get(pk=selection.pk)
         editing.check_editable(locked)
-        result = plan(locked, rows)
+        result = plan(locked, sheets)
         if result.fingerprint() != expected:
             raise PlanChanged(result)
         if result.refused:
@@ -706,6 +1122,17 @@ def apply(selection: Selection, rows: list[Row], *, expected: str, by: User | No
                     editing.update_project(
                         line.project, line.values, expected_version=line.project.version
                     )
+            # Before the projects are removed: no indicator row names one of those.
+            for line in result.indicators:
+                if line.outcome == Outcome.CREATED:
+                    assert line.project is not None
+                    editing.create_indicator(line.project, line.values)
+                elif line.outcome == Outcome.CHANGED:
+                    assert line.indicator is not None
+                    editing.update_indicator(line.indicator, line.values)
+            for line in result.indicators_removed:
+                assert line.indicator is not None
+                editing.delete_indicator(line.indicator)
             for line in result.removed:
                 assert line.project is not None
                 editing.delete_project(line.project)
@@ -728,4 +1155,16 @@ def summary_message(plan: Plan) -> str:
         ngettext("%(count)s supprimé", "%(count)s supprimés", summary["removed"])
         % {"count": summary["removed"]},
     ]
+    indicators = plan.indicator_summary
+    if indicators["created"] or indicators["changed"] or indicators["removed"]:
+        parts += [
+            ngettext(
+                "%(count)s indicateur créé", "%(count)s indicateurs créés", indicators["created"]
+            )
+            % {"count": indicators["created"]},
+            ngettext("%(count)s modifié", "%(count)s modifiés", indicators["changed"])
+            % {"count": indicators["changed"]},
+            ngettext("%(count)s supprimé", "%(count)s supprimés", indicators["removed"])
+            % {"count": indicators["removed"]},
+        ]
     return _("Import terminé : %(parts)s.") % {"parts": ", ".join(parts)}

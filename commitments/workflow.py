@@ -175,6 +175,16 @@ def _record(
 _NOW = object()
 
 
+def _hand_back(locked: Selection, selection: Selection) -> None:
+    """The caller's instance takes the row as the move saved it, without reading it again.
+
+    ``locked`` was read under the row lock and every change of the move went
+    through it, so it holds the row exactly as committed.
+    """
+    for field in Selection._meta.concrete_fields:
+        setattr(selection, field.attname, getattr(locked, field.attname))
+
+
 def _move(
     locked: Selection,
     to_status: str,
@@ -238,10 +248,16 @@ def missing_for_submission(
     return problems
 
 
-def _snapshot_fields(project: Project) -> dict[str, str]:
+def _snapshot_fields(project: Project) -> dict[str, Any]:
     values = {name: getattr(project, name) for name in Project.EDITABLE_FIELDS}
     values["target_date"] = project.target_date.isoformat() if project.target_date else ""
-    values["measures"] = indicators.describe_all(list(project.indicator_set.all()))
+    measured = list(project.indicator_set.all())
+    values["measures"] = indicators.describe_all(measured)
+    # The same sentences by public id: the diff tells an indicator added,
+    # removed or changed, from one submission or version to the next.
+    values["measure_lines"] = {
+        str(indicator.public_id): indicators.describe(indicator) for indicator in measured
+    }
     return values
 
 
@@ -315,7 +331,7 @@ def submit_selection(
         _unlock_all(locked)
         # Emails leave only once the move is saved; they never undo it.
         transaction.on_commit(partial(notifications.selection_submitted, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -362,7 +378,7 @@ def request_changes(
             if text and text.strip() and engagement.pk in chosen
         )
         transaction.on_commit(partial(notifications.changes_requested, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -394,7 +410,7 @@ def validate_selection(*, selection: Selection, by: User | None, message: str = 
         _unlock_all(locked)
         ReviewDraft.objects.filter(selection=locked).delete()
         transaction.on_commit(partial(notifications.selection_validated, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -547,7 +563,7 @@ def withdraw_selection(*, selection: Selection, by: User | None, message: str = 
         # Nothing is left to decide: a reviewer's saved review would be stale.
         ReviewDraft.objects.filter(selection=locked).delete()
         transaction.on_commit(partial(notifications.selection_withdrawn, entry.pk))
-    selection.refresh_from_db()
+    _hand_back(locked, selection)
     return entry
 
 
@@ -729,6 +745,7 @@ def _copy(
             choice=by_old_choice[project.choice_id],
             position=project.position,
             lineage=project.lineage,
+            public_id=project.public_id,
             is_exemplary=project.is_exemplary,
             carry=project.carry,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
@@ -751,6 +768,7 @@ def _copy_indicators(pairs: Iterable[tuple[Project, Project]]) -> None:
                     project=new,
                     position=indicator.position,
                     catalogue_factor=indicator.catalogue_factor,
+                    public_id=indicator.public_id,
                     **{name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS},
                 )
             )

@@ -18,7 +18,6 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -35,15 +34,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from openpyxl import load_workbook
+
+import qualicoop.spreadsheets as spreadsheets
 
 from . import invitations
 from .models import Cooperative, Invitation, Membership
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
-# An XLSX file is a zip: bounded once unpacked too, so that 2 MB cannot swell into gigabytes.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+# An XLSX file is a zip: bounded once unpacked too, by what MAX_ROWS full rows take (each
+# character up to two bytes once encoded and escaped, and the markup), so that 2 MB cannot
+# swell into a sheet that takes minutes to read.
+MAX_UNPACKED_BYTES = MAX_ROWS * (2 * 3000 + 2048) + 1024 * 1024
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlsb", ".xlam")
 
 # Column of the file -> field of the cooperative ("emails": the référents to invite).
@@ -215,35 +217,37 @@ def _csv_records(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_records(data: bytes) -> list[list[str]]:
+    """The sheet's rows as text, inspected first, then streamed until too many are seen."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except zipfile.BadZipFile:
-        raise ImportFileError(UNREADABLE_XLSX) from None
-    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
-        raise ImportFileError(_("Ce classeur contient des macros : enregistrez-le sans macros."))
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-        raise ImportFileError(_("Ce classeur est trop volumineux une fois décompressé."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:
-        # openpyxl fails in many ways on a damaged file (KeyError, ValueError...):
-        # whichever it is, the file is unreadable, not the server broken.
-        raise ImportFileError(UNREADABLE_XLSX) from None
-    sheet = workbook.worksheets[0]
-    # Rows are walked cell by cell: a sheet formatted down to its millionth row
-    # would take minutes for nothing.
-    if sheet.max_row > 10 * MAX_ROWS or sheet.max_column > 10 * len(COLUMNS):
-        raise ImportFileError(
-            _("La feuille est bien trop grande : gardez une ligne par coopérative, six colonnes.")
+        workbook = spreadsheets.open_xlsx(
+            data, max_unpacked=MAX_UNPACKED_BYTES, unreadable=str(UNREADABLE_XLSX), data_only=True
         )
-    merged = [str(cells) for cells in sheet.merged_cells.ranges]
+        try:
+            # Empty rows are skipped, within reason: a sheet formatted down to its
+            # millionth row is refused rather than walked.
+            records: list[list[str]] = []
+            filled = 0
+            for row in spreadsheets.sheet_rows(
+                workbook, max_rows=10 * MAX_ROWS, max_columns=10 * len(COLUMNS)
+            ):
+                record = [_text(cell.value) for cell in row]
+                filled += any(record)
+                # The heading and MAX_ROWS cooperatives: one more is refused by
+                # ``_rows`` without the rest of the sheet being read.
+                records.append(record)
+                if filled > MAX_ROWS + 1:
+                    break
+            merged = spreadsheets.merged_ranges(workbook)
+        finally:
+            workbook.close()
+    except spreadsheets.WorkbookRefused as refused:
+        raise ImportFileError(str(refused)) from None
     if merged:
         raise ImportFileError(
             _("Le classeur contient des cellules fusionnées (%(cells)s) : défusionnez-les.")
-            % {"cells": ", ".join(merged[:5])}
+            % {"cells": ", ".join(merged)}
         )
-    return [[_text(value) for value in values] for values in sheet.iter_rows(values_only=True)]
+    return records
 
 
 def read_table(filename: str, stream: IO[bytes], size: int) -> list[Row]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qualicoop.absolute_urls import absolute_url
+from qualicoop.mail import queue_message
 
 from . import access, team
 from .models import ALREADY_PENDING, Cooperative, Invitation, Membership, TeamEvent
@@ -273,7 +274,7 @@ def _send_invitation(invitation_id: int, token: str) -> None:
         "from_federation": from_federation,
         "url": absolute_url(reverse("accounts:invitation", args=[token])),
     }
-    team.queue_email("invitation", context, invitation.email)
+    queue_message("invitation", context, invitation.email)
 
 
 def _renewal_recipients(invitation: Invitation) -> list[User]:
@@ -317,4 +318,4 @@ def _send_renewal_request(invitation_id: int) -> None:
                 else admin_url
             ),
         }
-        team.queue_email("invitation_renewal", context, recipient.email)
+        queue_message("invitation_renewal", context, recipient.email)

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from qualicoop.upload_jobs import UploadJob
+
 from .people import display_name
 
 
@@ -301,3 +303,21 @@ _EVENT_SENTENCES = {
     ),
     TeamEvent.Kind.REMOVED: _("%(actor)s a retiré %(subject)s de l'équipe."),
 }
+
+
+class CooperativeImport(UploadJob):
+    """A file of cooperatives sent by a federation administrator, read then applied by the worker.
+
+    The dry run is applied by the one who sent it (``coops.import_jobs``).
+    """
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import de coopératives")
+        verbose_name_plural = _("imports de coopératives")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["reading", "read", "applying", "applied", "failed"]),
+                name="cooperative_import_state_valid",
+            ),
+        ]

@@ -9,17 +9,14 @@ person concerned is told by e-mail once the change is committed.
 
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import send_email
+from qualicoop.mail import queue_message
 
 from .models import Cooperative, Membership, TeamEvent
 from .people import display_name
@@ -62,15 +59,6 @@ def record(
         role=role,
         previous_role=previous_role,
     )
-
-
-def queue_email(template: str, context: dict, to: str) -> None:
-    """Render a French e-mail now and queue it; the task only sends."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}_subject.txt", context)
-        body = render_to_string(f"emails/{template}.txt", context)
-    # A header cannot hold a line break.
-    send_email.enqueue(subject=" ".join(subject.split()), body=body, to=[to])
 
 
 def _lock(cooperative_id: int) -> Cooperative:
@@ -176,7 +164,7 @@ def change_role(*, membership: Membership, role: str, by: User | None) -> Member
                 "team_url": absolute_url(reverse("workspace:team", args=[cooperative.slug])),
             }
             transaction.on_commit(
-                partial(queue_email, "team_role_changed", context, current.user.email)
+                partial(queue_message, "team_role_changed", context, current.user.email)
             )
     return current
 
@@ -199,7 +187,7 @@ def remove_member(*, membership: Membership, by: User | None) -> None:
         if user.email and user != by:
             transaction.on_commit(
                 partial(
-                    queue_email,
+                    queue_message,
                     "team_removed",
                     {"cooperative": cooperative, "by": person(by)},
                     user.email,

@@ -3,18 +3,20 @@
 The admin hands its list filters, its search terms, its autocomplete term and
 the ids ticked for an action straight to queries, and these failed with a 500:
 PostgreSQL cannot compare text holding a NUL character, SQLite refuses a LIKE
-pattern over 50,000 bytes, an id that is not a number fails the query, and a
-date filter for a year, month or day out of the calendar
-(``created_at__year=99999``) fails in Python's dates.
+pattern over 50,000 bytes, an id that is not a number (a UUID for the task
+queue) fails the query, and a date filter for a year, month or day out of the
+calendar (``created_at__year=99999``) fails in Python's dates.
 Nobody types any of these (the portal's own forms already report them next to
 the field, in French): such a request is forged and gets a 400.
 """
 
 from datetime import MAXYEAR, MINYEAR
+from uuid import UUID
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import UUIDField
 from django.http import HttpResponseBadRequest
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 # No search term or filter value of the admin comes near this length.
@@ -35,9 +37,28 @@ DATE_PARTS = {
 }
 
 
-def _is_id(value):
-    # Every model in the admin has an integer primary key, of 64 bits at most.
-    return value.isdecimal() and len(value) <= 19 and int(value) < 2**63
+def _is_id(value, uuid_key):
+    """Whether ``value`` can be a primary key of the listed model.
+
+    The admin's models have integer keys, of 64 bits at most, but for the task
+    queue's, which are UUIDs.
+    """
+    if not uuid_key:
+        return value.isdecimal() and len(value) <= 19 and int(value) < 2**63
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_uuid_key(request):
+    """Whether the admin page posted to lists a model keyed by UUIDs."""
+    try:
+        model_admin = getattr(resolve(request.path_info).func, "model_admin", None)
+    except Resolver404:
+        return False
+    return model_admin is not None and isinstance(model_admin.model._meta.pk, UUIDField)
 
 
 def _is_in_calendar(key, value):
@@ -65,7 +86,9 @@ def _is_forged(request):
         return True
     if any(len(text) > QUERY_VALUE_MAX for text in _texts(request.GET)):
         return True
-    return not all(_is_id(value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME))
+    ticked = request.POST.getlist(ACTION_CHECKBOX_NAME)
+    uuid_key = bool(ticked) and _has_uuid_key(request)
+    return not all(_is_id(value, uuid_key) for value in ticked)
 
 
 def _refusal(request):

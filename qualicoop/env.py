@@ -180,3 +180,55 @@ def cache_is_shared(cache: dict, *, debug: bool, single_app_server: bool) -> boo
     if scope == "process":
         return debug
     return True
+
+
+# Seconds a signed link to a private object stays valid: long enough to start
+# a download, short enough that a forwarded link soon stops working.
+SIGNED_URL_SECONDS = 300
+
+
+def file_store_from_env(*, media_root):
+    """Django's STORAGES["default"]: the local disk, or an S3-compatible bucket.
+
+    FILE_STORE_BUCKET switches to object storage (django-storages with boto3);
+    FILE_STORE_ENDPOINT names a provider other than AWS (any S3-compatible
+    service), FILE_STORE_REGION its region, FILE_STORE_ACCESS_KEY and
+    FILE_STORE_SECRET_KEY its keys (both or neither: without them boto3 reads
+    the usual AWS variables or the machine's role). Objects are private: they
+    are reached through the portal's views, which redirect to links signed for
+    FILE_STORE_SIGNED_SECONDS.
+    """
+    bucket = env_str("FILE_STORE_BUCKET")
+    if not bucket:
+        for name in ("FILE_STORE_ENDPOINT", "FILE_STORE_ACCESS_KEY", "FILE_STORE_SECRET_KEY"):
+            if env_str(name):
+                raise ImproperlyConfigured(f"{name} is set but FILE_STORE_BUCKET is not.")
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media_root)},
+        }
+    access_key, secret_key = env_str("FILE_STORE_ACCESS_KEY"), env_str("FILE_STORE_SECRET_KEY")
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "FILE_STORE_ACCESS_KEY and FILE_STORE_SECRET_KEY go together: set both or neither."
+        )
+    seconds = env_int("FILE_STORE_SIGNED_SECONDS", SIGNED_URL_SECONDS)
+    if seconds <= 0:
+        raise ImproperlyConfigured("FILE_STORE_SIGNED_SECONDS must be a positive number.")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("FILE_STORE_ENDPOINT") or None,
+        "region_name": env_str("FILE_STORE_REGION") or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        # Private objects, reached through signed links only.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": seconds,
+        # A name already taken gets a suffix: nothing is ever overwritten by accident.
+        "file_overwrite": False,
+        # Path-style addresses work with every S3-compatible service.
+        "addressing_style": env_str("FILE_STORE_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

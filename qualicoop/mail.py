@@ -1,6 +1,7 @@
 """Every e-mail leaves through one background task, so that no request waits on SMTP.
 
-Callers render the message (templates, language, links) and enqueue it; the task
+Messages are rendered here, in French, from ``emails/<name>.txt`` and
+``emails/<name>_subject.txt`` (``render_message``, ``queue_message``), then enqueued; the task
 only sends. A mail server that is down or hangs costs the worker one
 ``EMAIL_TIMEOUT`` per attempt, never a user's request. A failed attempt is tried
 again later, a bounded number of times; the last failure is logged as an error
@@ -10,10 +11,14 @@ and recorded as the task's failure, so that no message is lost without a trace.
 import logging
 from datetime import timedelta
 from smtplib import SMTPException
+from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
-from django_tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .request_log import task
 
 logger = logging.getLogger("qualicoop.mail")
 
@@ -72,4 +77,21 @@ def send_email(
             html_body=html_body,
             attempt=attempt + 1,
         ).id
+    # No address: the log says that a message left, and for which request.
+    logger.info("email_sent recipients=%s attempt=%s", len(to), attempt)
     return None
+
+
+def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The subject and body of ``emails/<template>``, in the site's language (French)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
+        body = render_to_string(f"emails/{template}.txt", context)
+    # A header cannot hold a line break.
+    return " ".join(subject.split()), body
+
+
+def queue_message(template: str, context: dict[str, Any], to: str) -> None:
+    """Render ``emails/<template>`` for ``to`` and queue it; the task only sends."""
+    subject, body = render_message(template, context)
+    send_email.enqueue(subject=subject, body=body, to=[to])

@@ -12,7 +12,10 @@ parameters its content depends on. Those alone make the key, so that tracking
 tags or made-up parameters do not each fill the cache with a copy of the page;
 and a page is stored only from a request that has nothing else, spelled as the
 view reads it (``served()``): the stored page never carries a stranger's query
-in its links. Keys are hashed (bounded length) and bodies compressed.
+in its links. A page answering text the visitor typed (a search) is never
+stored (``not_stored()``): each distinct text would be one more entry, with no
+bound but the cache's memory. Keys are hashed (bounded length) and bodies
+compressed.
 
 A page is stored in each form it is sent in, each under a key of its own:
 compressed once in each encoding clients accept (brotli and gzip, by
@@ -107,6 +110,16 @@ def served(request: HttpRequest, **values: Any) -> None:
     request._public_page_served = spelled  # type: ignore[attr-defined]
 
 
+def not_stored(request: HttpRequest) -> None:
+    """Tell the cache not to keep this page: it answers text the visitor typed.
+
+    Known parameters with a finite set of values make a bounded number of
+    pages; free text makes one more page for every distinct text, so such a
+    page is rendered again at each request instead.
+    """
+    request._public_page_not_stored = True  # type: ignore[attr-defined]
+
+
 def _parameters(request: HttpRequest) -> frozenset[str] | None:
     """The parameters of the cached page the request asks for, or None if it is no such page."""
     if not (
@@ -137,6 +150,8 @@ def page_key(request: HttpRequest, parameters: frozenset[str]) -> str:
 
 def _storable(request: HttpRequest, response: HttpResponseBase, parameters: frozenset[str]) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if getattr(request, "_public_page_not_stored", False):
         return False
     # Only a request holding the known parameters alone, once each, spelled as
     # served: the page it got then depends on nothing the key leaves out.

@@ -20,8 +20,11 @@ from .env import (
     env_int,
     env_list,
     env_str,
+    file_store_from_env,
     site_url_from,
 )
+from .error_tracking import start as start_error_tracking
+from .version import app_version
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,6 +70,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
+    # Before django_tasks_db: its db_worker command, which takes back the tasks
+    # of a dead worker, replaces the package's own.
+    "qualicoop.task_queue",
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -81,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times the whole request and names it in every log line.
+    "qualicoop.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that reads or writes the body: it compresses the final
     # one (brotli, else gzip); static files and cached pages come compressed already.
@@ -139,7 +147,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-# Backups keep timestamps to the microsecond (see qualicoop/backup_format.py).
+# Backups go to the file store (qualicoop.backups); `manage.py backup` keeps the
+# newest of each of this many days, and of this many months, and deletes the rest.
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 14)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+if BACKUP_KEEP_DAILY < 1 or BACKUP_KEEP_MONTHLY < 0:
+    raise ImproperlyConfigured(
+        "BACKUP_KEEP_DAILY must be at least 1 and BACKUP_KEEP_MONTHLY at least 0."
+    )
+# The portable export keeps timestamps to the microsecond (see qualicoop/backup_format.py).
 SERIALIZATION_MODULES = {"json-exact": "qualicoop.backup_format"}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,9 +213,21 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The open-data files, written by a task on each publication and served from here
 # (qualicoop.public.opendata_files); every app server and the worker must share it.
 OPENDATA_ROOT = Path(env_str("OPENDATA_ROOT") or BASE_DIR / "var" / "opendata")
+
+# Work on what members typed is bounded, in the task worker that does it: a
+# workbook read back, a PDF laid out. Past a bound the task stops, and the page
+# that follows it says why.
+SPREADSHEET_TIME_LIMIT = env_int("SPREADSHEET_TIME_LIMIT", 120)
+PDF_TIME_LIMIT = env_int("PDF_TIME_LIMIT", 180)
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 400)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The file store of everything the portal keeps (evidence, documents, backups):
+# the local disk by default (no set-up), S3-compatible object storage when
+# FILE_STORE_BUCKET is given, so that several app servers need no shared
+# directory (qualicoop.file_store).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "files")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_store_from_env(media_root=MEDIA_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
@@ -263,6 +291,16 @@ if TASKS_BACKEND not in TASK_BACKENDS:
         f"TASKS_BACKEND={TASKS_BACKEND!r} is not supported (use database or immediate)."
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# Seconds a task may stay running before its worker counts as dead (killed, out
+# of memory, its machine restarted): the task is then queued again
+# (qualicoop.task_queue.recovery). It must outlast the longest task, else a slow
+# one would run twice at once: an e-mail takes a few EMAIL_TIMEOUTs at worst.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
+if TASK_LEASE_SECONDS <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"TASK_LEASE_SECONDS={TASK_LEASE_SECONDS} must be longer than EMAIL_TIMEOUT "
+        f"({EMAIL_TIMEOUT} s): a slow e-mail would be sent again while it is being sent."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -312,8 +350,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# A load balancer probes /healthz over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A load balancer probes /healthz (alive) and /readyz (ready for traffic) over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Seconds /readyz gives the cache and the file store to answer (qualicoop.readiness).
+READINESS_TIMEOUT = env_int("READINESS_TIMEOUT", 2)
+# Seconds the oldest waiting task may wait before /readyz says the queue is failing:
+# no worker runs, or it cannot keep up.
+READINESS_QUEUE_MAX_AGE = env_int("READINESS_QUEUE_MAX_AGE", 600)
+if READINESS_TIMEOUT <= 0 or READINESS_QUEUE_MAX_AGE <= 0:
+    raise ImproperlyConfigured("READINESS_TIMEOUT and READINESS_QUEUE_MAX_AGE must be above 0.")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 BEHIND_HTTPS_PROXY = not DEBUG and env_bool("BEHIND_HTTPS_PROXY", True)
@@ -334,15 +379,30 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY els
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 
+# "text" for a person at a terminal; "json" for a host's log collector: one
+# object per line with the request's id, user, route, status and duration
+# (qualicoop.request_log).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not supported (use text or json).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "qualicoop.request_log.JSONFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Errors go to Sentry or a self-hosted GlitchTip when a DSN is given
+# (qualicoop.error_tracking says what is never sent).
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+APP_VERSION = app_version()
+if SENTRY_DSN:
+    start_error_tracking(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=APP_VERSION)

@@ -11,6 +11,7 @@ from .api import urls as api_urls
 from .health import healthz
 from .i18n import switch_language
 from .public import discovery_urls
+from .readiness import readyz
 
 urlpatterns = [
     path("", include("qualicoop.public.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("qualicoop.documents.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("langue/<str:code>/", switch_language, name="switch_language"),
 ]
 

@@ -469,6 +469,8 @@ def build_campaign(seed: Seed) -> list[dict]:
                             "progress": "planned",
                             "position": position,
                             "version": 1,
+                            # A first version: its public identity is its own pk.
+                            "public_id": project_pk,
                             "created_at": _iso(written_at),
                             "updated_at": _iso(written_at),
                         },

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from tests import factories
+from tests.file_store_support import file_store, s3_server  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,11 +23,15 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _fast_and_static(settings, tmp_path):
-    # Open-data files are written per test, never into the project's var/.
+    # Open-data files and the file store are per test, never the project's var/.
     settings.OPENDATA_ROOT = tmp_path / "opendata"
+    settings.MEDIA_ROOT = tmp_path / "files"
     # The manifest storage needs collectstatic; tests serve static files as they are.
     settings.STORAGES = {
-        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

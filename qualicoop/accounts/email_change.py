@@ -26,8 +26,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from qualicoop.absolute_urls import absolute_url
-
-from .mailing import queue_email
+from qualicoop.mail import queue_message
 
 SALT = "qualicoop.accounts.email_change"
 MAX_AGE = timedelta(days=2)
@@ -77,7 +76,7 @@ def request_change(user: User, new_address: str) -> None:
         "url": absolute_url(reverse("accounts:email_confirm", args=[token])),
         "days": MAX_AGE.days,
     }
-    queue_email("email_change_confirm", context, new_address)
+    queue_message("email_change_confirm", context, new_address)
 
 
 def address_in(token: str, user: User) -> str:
@@ -130,5 +129,5 @@ def confirm_change(token: str, user: User) -> str:
                 "former_address": former,
                 "contact_email": settings.CONTACT_EMAIL,
             }
-            transaction.on_commit(partial(queue_email, "email_changed_notice", context, former))
+            transaction.on_commit(partial(queue_message, "email_changed_notice", context, former))
     return address

@@ -36,8 +36,8 @@ from commitments.models import Notification
 from coops.models import Membership
 from coops.people import ERASED_USERNAME_PREFIX, erased_username
 from qualicoop.absolute_urls import absolute_url
+from qualicoop.mail import queue_message
 
-from .mailing import queue_email
 from .models import AccountNotice
 from .sign_out import end_every_session
 
@@ -141,7 +141,7 @@ def _warn(now: datetime) -> int:
                     "privacy_url": absolute_url(reverse("accounts:privacy")),
                 }
                 transaction.on_commit(
-                    partial(queue_email, "account_inactive_warning", context, user.email)
+                    partial(queue_message, "account_inactive_warning", context, user.email)
                 )
         warned += created
     return warned

@@ -16,6 +16,7 @@ and told to the account's owner by e-mail.
 
 import base64
 import math
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from urllib.parse import quote
@@ -45,14 +46,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coops.access import is_reviewer
 from qualicoop.absolute_urls import absolute_url
+from qualicoop.mail import queue_message
 
 from . import security_log
-from .mailing import queue_email
 
 NEEDED = "qualicoop_second_factor"
-# Set at sign-in for an account without a second factor, dropped by the first
-# other page served: while it is there, the session may pair a first app.
+# Set at sign-in for an account without a second factor: the time of the
+# sign-in. Within PAIRING_MINUTES of it, the session may pair a first app; past
+# them, the password must be typed again (the "recent sign-in" of sensitive
+# settings). A time rather than a flag dropped by the next page: no session is
+# written again on every page for it.
 FIRST_STEP = "qualicoop_second_factor_first_step"
+PAIRING_MINUTES = 10
 RECOVERY_CODES = 10
 APP_DEVICE_NAME = "Application d'authentification"
 CODES_DEVICE_NAME = "Codes de secours"
@@ -75,14 +80,19 @@ def _decide_at_sign_in(sender, request, user, **kwargs):
         if has_device:
             request.session.pop(FIRST_STEP, None)
         else:
-            request.session[FIRST_STEP] = True
+            request.session[FIRST_STEP] = time.time()
 
 
 def may_pair(request: HttpRequest) -> bool:
     """Whether this session may pair an app, replacing any second factor of the account."""
     if is_verified(request):
         return True
-    return request.session.get(FIRST_STEP, False) and not django_otp.user_has_device(request.user)
+    signed_in_at = request.session.get(FIRST_STEP)
+    recent = (
+        isinstance(signed_in_at, int | float)
+        and 0 <= time.time() - signed_in_at < PAIRING_MINUTES * 60
+    )
+    return recent and not django_otp.user_has_device(request.user)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -110,14 +120,11 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             owes_code = request.session.get(NEEDED, False) and not is_verified(request)
-            if (owes_code or FIRST_STEP in request.session) and not self._exempt(request.path):
-                if owes_code:
-                    target = "accounts:second_factor"
-                    if not django_otp.user_has_device(request.user):
-                        target = "accounts:second_factor_setup"
-                    return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
-                # Another page is served: the sign-in's first step is over.
-                del request.session[FIRST_STEP]
+            if owes_code and not self._exempt(request.path):
+                target = "accounts:second_factor"
+                if not django_otp.user_has_device(request.user):
+                    target = "accounts:second_factor_setup"
+                return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
 
     def _exempt(self, path: str) -> bool:
@@ -295,4 +302,4 @@ def _tell_owner(user: User, *, replaced: bool) -> None:
         "password_reset_url": absolute_url(reverse("accounts:password_reset")),
         "contact_email": settings.CONTACT_EMAIL,
     }
-    queue_email("second_factor_paired", context, user.email)
+    queue_message("second_factor_paired", context, user.email)

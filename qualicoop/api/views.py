@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from commitments.models import Choice, Engagement, published_cooperatives
+from commitments.models import Choice, Engagement, Project, published_cooperatives
 from qualicoop import public_cache
 from qualicoop.absolute_urls import absolute_url
 from qualicoop.public import opendata
@@ -42,6 +42,14 @@ class ApiError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+class ApiRedirect(ApiError):
+    """The object asked for lives at ``location`` now, for good (301)."""
+
+    def __init__(self, location, detail):
+        super().__init__(301, detail)
+        self.location = location
 
 
 def _json(data, status=200):
@@ -90,7 +98,10 @@ def api_view(view):
         try:
             return _json(view(request, *args, **kwargs))
         except ApiError as error:
-            return _json({"detail": error.detail}, status=error.status)
+            response = _json({"detail": error.detail}, status=error.status)
+            if isinstance(error, ApiRedirect):
+                response["Location"] = error.location
+            return response
 
     return wrapper
 
@@ -272,6 +283,8 @@ def projects(request):
     if not form.is_valid():
         raise ApiError(400, form.error_summary())
     public_cache.served(request, **form.served_values())
+    if form.has_typed_text:
+        public_cache.not_stored(request)
     found = form.apply(opendata.published_projects(), limit=SEARCH_LIMIT)
     return paginate(request, found, _project_records, count=form.found)
 
@@ -279,11 +292,22 @@ def projects(request):
 @public_cache.public_page()
 @api_view
 def project(request, pk):
-    """Anyone: one published project, by its identifier."""
-    found = _project_records(request, opendata.published_projects().filter(pk=pk))
-    if not found:
+    """Anyone: one published project, by its public id.
+
+    The row id of one of its versions (an identifier published before
+    projects had one identity) answers a permanent redirect to it.
+    """
+    found = _project_records(request, opendata.published_projects().filter(public_id=pk))
+    if found:
+        return found[0]
+    identity = Project.objects.published().identity_of_row(pk)
+    if identity is None:
         raise ApiError(404, _("Aucun projet publié ne porte l'identifiant %(pk)s.") % {"pk": pk})
-    return found[0]
+    location = absolute_url(reverse("discovery:api_project", args=[identity]))
+    raise ApiRedirect(
+        location,
+        _("Ce projet porte l'identifiant %(id)s : %(url)s") % {"id": identity, "url": location},
+    )
 
 
 # --- The network in figures -----------------------------------------------------------
@@ -537,12 +561,16 @@ def openapi_schema(server_url):
                 "get": {
                     "operationId": "getProject",
                     "summary": _("Un projet"),
-                    "description": _("Un projet publié, par son identifiant."),
+                    "description": _(
+                        "Un projet publié, par son identifiant public, le même d'une version "
+                        "de la sélection à l'autre. L'identifiant d'une version suivante, "
+                        "publié auparavant, répond par une redirection permanente (301)."
+                    ),
                     "parameters": [
                         _parameter(
                             "id",
                             "path",
-                            _("Identifiant du projet."),
+                            _("Identifiant public du projet."),
                             {"type": "integer", "minimum": 1},
                         )
                     ],

@@ -2,14 +2,17 @@
 
 ``refresh`` makes the PDF of a published selection from what it says now and
 keeps it (``CooperativeDocument``); the task queue calls it when a selection
-is published or a published update changes it, and the public download once
-if it finds none. ``working_pdf`` makes the members' working document, marked
-as such on every page, kept a while in the cache under its content's digest.
+is published or a published update changes it, and the public download queues
+it if it finds none. ``working_pdf`` makes the members' working document,
+marked as such on every page, kept a while in the cache under its content's
+digest; members ask for it (``request_working``) and the worker makes it
+(``run_working``), like every PDF: never in a request.
 """
 
 import datetime
 import logging
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,9 +21,11 @@ from commitments.models import Selection
 from coops.models import Cooperative
 from qualicoop.absolute_urls import absolute_url
 
+from . import jobs
 from .content import cooperative_content
-from .models import CooperativeDocument
+from .models import CooperativeDocument, WorkingDocument
 from .rendering import Rendered, render_html, to_pdf
+from .tasks import make_cooperative_pdf, make_working_document
 
 logger = logging.getLogger("qualicoop.documents")
 
@@ -28,6 +33,8 @@ TEMPLATE = "documents/cooperative.html"
 # A working document changes with every edit: kept long enough for the
 # members reading it now, and found again only while its content is the same.
 WORKING_TIMEOUT = 60 * 30
+# A missing public PDF is queued once in this many seconds, however many ask for it.
+QUEUED_FOR = 60
 
 
 def _rendered(selection: Selection, *, draft: bool, today: datetime.date) -> Rendered:
@@ -114,16 +121,17 @@ def _keep(
 
 
 def document_for(selection: Selection) -> CooperativeDocument | None:
-    """The PDF of the published ``selection``, made now if it has none yet.
+    """The PDF of the published ``selection``; None while the worker has yet to make it.
 
-    None when the selection is not published: no other selection ever has a
-    public PDF made for it.
+    None also when the selection is not published: no other selection ever
+    has a public PDF made for it.
     """
     document = CooperativeDocument.objects.filter(selection=selection).first()
-    if document is None:
+    if document is None and cache.add(f"documents:queued:{selection.pk}", True, QUEUED_FOR):
         # Published before the worker made its PDF (or while it was down):
-        # made once here, then kept for every later download.
-        document = refresh(selection.pk)
+        # queued once, not once per download, while the worker gets to it.
+        make_cooperative_pdf.enqueue(selection_id=selection.pk)
+        document = CooperativeDocument.objects.filter(selection=selection).first()
     return document
 
 
@@ -142,6 +150,39 @@ def working_pdf(selection: Selection) -> bytes:
         pdf, _duration = to_pdf(rendered)
         cache.set(key, pdf, WORKING_TIMEOUT)
     return bytes(pdf)
+
+
+def working_under_way(selection: Selection) -> WorkingDocument | None:
+    return jobs.under_way(WorkingDocument.objects.filter(selection=selection))
+
+
+def latest_working(selection: Selection) -> WorkingDocument | None:
+    return WorkingDocument.objects.filter(selection=selection).defer("pdf").first()
+
+
+def request_working(selection: Selection, by: User) -> WorkingDocument:
+    """Queue the working document of ``selection``; one at a time, the latest one kept."""
+    with transaction.atomic():
+        # Two clicks at once: the selection's row lock makes the second find the first job.
+        Selection.objects.select_for_update().filter(pk=selection.pk).first()
+        current = working_under_way(selection)
+        if current is not None:
+            return current
+        WorkingDocument.objects.filter(selection=selection).delete()
+        job = WorkingDocument.objects.create(selection=selection, requested_by=by)
+        # Queued once the job is saved: the worker must find it.
+        transaction.on_commit(lambda: make_working_document.enqueue(job_id=job.pk))
+    return job
+
+
+def run_working(job_id: int) -> str:
+    """Make a working document's PDF (a task); its final state."""
+    return jobs.run(
+        WorkingDocument,
+        job_id,
+        lambda job: {"pdf": working_pdf(job.selection)},
+        related=("selection__cooperative", "selection__campaign"),
+    )
 
 
 def filename(selection: Selection, *, draft: bool = False) -> str:

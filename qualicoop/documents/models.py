@@ -51,8 +51,8 @@ class CooperativeDocument(models.Model):
         return str(self.selection)
 
 
-class SynthesisJob(models.Model):
-    """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
+class DocumentJob(models.Model):
+    """A document asked for, made by the task worker, kept for download (``documents.jobs``)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -60,9 +60,6 @@ class SynthesisJob(models.Model):
         READY = "ready", _("Prête")
         FAILED = "failed", _("Échec")
 
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -78,8 +75,26 @@ class SynthesisJob(models.Model):
     progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
     started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    # What went wrong: for the administrators (technical), and for the person who
+    # asked when the document went past its bounds (in French).
     error = models.CharField(_("erreur"), max_length=500, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_under_way(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+
+class SynthesisJob(DocumentJob):
+    """A campaign's synthesis asked by a reviewer, made in the background, kept for download."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campagne")
+    )
     xlsx = models.BinaryField(_("classeur"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -99,6 +114,30 @@ class SynthesisJob(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} — {self.requested_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_under_way(self) -> bool:
-        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+class WorkingDocument(DocumentJob):
+    """The working document of a selection being prepared, asked by a member.
+
+    Only the latest of a selection is kept: asking again replaces it.
+    """
+
+    selection = models.ForeignKey(
+        Selection, on_delete=models.CASCADE, related_name="+", verbose_name=_("sélection")
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("document de travail")
+        verbose_name_plural = _("documents de travail")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
+                name="working_document_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="working_document_progress_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection} — {self.requested_at:%Y-%m-%d %H:%M}"

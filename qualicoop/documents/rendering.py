@@ -4,6 +4,11 @@ Nothing outside the document is ever fetched: the templates reference no
 image, font or stylesheet by address, and the fetcher refuses every URL, so
 that no text typed by a cooperative could make the server read a file or call
 an address while the PDF is laid out.
+
+Every PDF is laid out by the task worker, within bounds: a time limit
+(``PDF_TIME_LIMIT``) and a number of pages (``PDF_MAX_PAGES``) checked once
+laid out, before it is written. Past either, ``DocumentRefused`` says why in
+French, for the page that follows the document.
 """
 
 import hashlib
@@ -12,14 +17,23 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from qualicoop.time_limit import TimeLimitExceeded, time_limit
 
 from .palette import pillar_colours, site_colours
 
 logger = logging.getLogger("qualicoop.documents")
 
 STYLESHEET_TEMPLATE = "documents/pdf.css"
+
+
+class DocumentRefused(Exception):
+    """The document cannot be made within its bounds; the message says why, in French."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ def _stylesheet() -> str:
 
 
 def to_pdf(rendered: Rendered) -> tuple[bytes, float]:
-    """The PDF of ``rendered`` and the seconds it took."""
+    """The PDF of ``rendered`` and the seconds it took; ``DocumentRefused`` past the bounds."""
     # Imported here: WeasyPrint loads Pango when imported, which only the
     # processes that make PDFs need to pay for.
     from weasyprint import CSS, HTML  # type: ignore[import-untyped]
@@ -52,8 +66,33 @@ def to_pdf(rendered: Rendered) -> tuple[bytes, float]:
 
     started = time.perf_counter()
     refuse_all = URLFetcher(allowed_protocols=())
-    document = HTML(string=rendered.html, url_fetcher=refuse_all)
-    pdf = document.write_pdf(stylesheets=[CSS(string=_stylesheet(), url_fetcher=refuse_all)])
+    limit = settings.PDF_MAX_PAGES
+    try:
+        with time_limit(settings.PDF_TIME_LIMIT):
+            document = HTML(string=rendered.html, url_fetcher=refuse_all).render(
+                stylesheets=[CSS(string=_stylesheet(), url_fetcher=refuse_all)]
+            )
+            if len(document.pages) > limit:
+                logger.warning("pdf_too_long pages=%s limit=%s", len(document.pages), limit)
+                raise DocumentRefused(
+                    ngettext(
+                        "Le document dépasserait %(limit)s page, le plus que le portail "
+                        "produise : raccourcissez les textes, ou regroupez des projets.",
+                        "Le document dépasserait %(limit)s pages, le plus que le portail "
+                        "produise : raccourcissez les textes, ou regroupez des projets.",
+                        limit,
+                    )
+                    % {"limit": limit}
+                )
+            pdf = document.write_pdf()
+    except TimeLimitExceeded:
+        logger.warning("pdf_too_slow seconds=%s", settings.PDF_TIME_LIMIT)
+        raise DocumentRefused(
+            _(
+                "La mise en page du document a pris trop de temps et a été arrêtée : "
+                "raccourcissez les textes, ou regroupez des projets."
+            )
+        ) from None
     duration = time.perf_counter() - started
     logger.info("pdf_rendered bytes=%s seconds=%.2f", len(pdf or b""), duration)
     return bytes(pdf or b""), duration

@@ -12,14 +12,12 @@ Every cell of the spreadsheet goes through ``qualicoop.spreadsheets``.
 
 import datetime
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -40,17 +38,14 @@ from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
 from qualicoop import spreadsheets
 
+from . import jobs
 from .content import IndicatorLine
 from .models import SynthesisJob
 from .palette import PillarColours, colours_of
 from .rendering import render_html, to_pdf
 
-logger = logging.getLogger("qualicoop.documents")
-
 TEMPLATE = "documents/synthesis.html"
-# A job under way for longer than this has lost its worker (a restart, a crash):
-# it no longer keeps a reviewer from asking again.
-STALE_AFTER = datetime.timedelta(minutes=30)
+STALE_AFTER = jobs.STALE_AFTER
 
 
 @dataclass(frozen=True)
@@ -385,51 +380,17 @@ def _progress(job_id: int, percent: int) -> None:
 
 
 def under_way(campaign: Campaign, now: datetime.datetime | None = None) -> SynthesisJob | None:
-    """The campaign's synthesis being made, unless its worker was lost (``STALE_AFTER``)."""
-    now = now or timezone.now()
-    return (
-        SynthesisJob.objects.filter(
-            campaign=campaign,
-            state__in=[SynthesisJob.State.PENDING, SynthesisJob.State.RUNNING],
-            requested_at__gte=now - STALE_AFTER,
-        )
-        .order_by("-requested_at")
-        .first()
-    )
+    """The campaign's synthesis being made, unless its worker was lost (``jobs.STALE_AFTER``)."""
+    return jobs.under_way(SynthesisJob.objects.filter(campaign=campaign), now)
+
+
+def _make(job: SynthesisJob) -> dict[str, bytes]:
+    synthesis = compute(job.campaign, step=lambda percent: _progress(job.pk, percent))
+    made_pdf = pdf(synthesis)
+    _progress(job.pk, 85)
+    return {"pdf": made_pdf, "xlsx": xlsx(synthesis)}
 
 
 def run_job(job_id: int) -> str:
     """Make the job's files; a job already taken by another worker is left to it."""
-    claimed = SynthesisJob.objects.filter(pk=job_id, state=SynthesisJob.State.PENDING).update(
-        state=SynthesisJob.State.RUNNING, started_at=timezone.now(), progress=5
-    )
-    if not claimed:
-        state = SynthesisJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
-        return state or ""
-    job = SynthesisJob.objects.select_related("campaign").get(pk=job_id)
-    try:
-        # The federation's record, in French like the cooperatives' PDFs.
-        with override("fr"):
-            synthesis = compute(job.campaign, step=lambda percent: _progress(job_id, percent))
-            made_pdf = pdf(synthesis)
-            _progress(job_id, 85)
-            made_xlsx = xlsx(synthesis)
-    except Exception as error:
-        logger.exception("synthesis_failed job=%s campaign=%s", job_id, job.campaign.slug)
-        # What went wrong, for the administrators (the page tells reviewers in
-        # French); the task's result keeps the traceback.
-        SynthesisJob.objects.filter(pk=job_id).update(
-            state=SynthesisJob.State.FAILED,
-            error=repr(error)[:500],
-            finished_at=timezone.now(),
-        )
-        raise
-    SynthesisJob.objects.filter(pk=job_id).update(
-        state=SynthesisJob.State.READY,
-        progress=100,
-        pdf=made_pdf,
-        xlsx=made_xlsx,
-        finished_at=timezone.now(),
-    )
-    logger.info("synthesis_ready job=%s campaign=%s", job_id, job.campaign.slug)
-    return SynthesisJob.State.READY
+    return jobs.run(SynthesisJob, job_id, _make, related=("campaign",))

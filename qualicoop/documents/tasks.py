@@ -26,3 +26,11 @@ def make_synthesis(*, job_id: int) -> str:
     from .synthesis import run_job
 
     return run_job(job_id)
+
+
+@task()
+def make_working_document(*, job_id: int) -> str:
+    """A selection's working document, asked by a member; the job's final state."""
+    from .cooperative import run_working
+
+    return run_working(job_id)

@@ -15,6 +15,7 @@ app_name = "documents"
 
 workspace_patterns = [
     path("<slug:slug>/document.pdf", views.workspace_pdf, name="pdf"),
+    path("<slug:slug>/document-de-travail/", views.working, name="working"),
     path("<slug:slug>/document-de-travail.pdf", views.working_pdf, name="working_pdf"),
 ]
 

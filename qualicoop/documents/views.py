@@ -2,9 +2,11 @@
 
 * ``/cooperatives/<slug>/quali-coop.pdf`` — anyone: the PDF of the published
   selection, a 404 when nothing is published.
-* ``/espace/<slug>/document.pdf`` and ``document-de-travail.pdf`` — members of
+* ``/espace/<slug>/document.pdf`` and ``document-de-travail/`` — members of
   the cooperative (``@workspace_view``: anyone else a 404): the published PDF,
-  and the working document of the selection they are preparing.
+  and the working document of the selection they are preparing, asked for,
+  made by the worker while its page follows it, then downloaded
+  (``document-de-travail.pdf``).
 * ``/federation/synthese/…`` — reviewers (``@reviewer_required``: anyone else a
   404): ask for a campaign's synthesis, follow it, download it.
 
@@ -24,21 +26,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from commitments.models import Campaign, Status
+from commitments.models import Campaign, Selection, Status
 from coops.models import Cooperative
+from qualicoop.federation.access import reviewer_required
 from qualicoop.federation.forms import CampaignFilterForm
-from qualicoop.federation.views import reviewer_required
 from qualicoop.workspace.access import Workspace, refused, workspace_view
 
 from . import cooperative as cooperative_documents
 from . import synthesis as synthesis_documents
-from .models import SynthesisJob
+from .models import SynthesisJob, WorkingDocument
 from .tasks import make_synthesis
 
 PDF_TYPE = "application/pdf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Ready syntheses kept on the page; older ones stay downloadable from the admin.
 JOBS_SHOWN = 10
+# Seconds between two refreshes of a page following a document being made, and
+# before a reader asks again for a public PDF being made.
+REFRESH_SECONDS = 3
+PENDING_RETRY = 30
 
 
 def _file_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -50,18 +56,27 @@ def _file_response(content: bytes, filename: str, content_type: str) -> HttpResp
 # --- The public -----------------------------------------------------------------------
 
 
+def _pending(request: HttpRequest) -> HttpResponse:
+    """The PDF is being made by the worker: asked again in a moment."""
+    response = render(request, "documents/pdf_pending.html", status=503)
+    response["Retry-After"] = str(PENDING_RETRY)
+    return response
+
+
 @require_safe
 def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone: the cooperative's Quali'Coop PDF, of its published selection only.
 
-    Made in the background when the selection is published; made here once
-    if the worker has not made it yet.
+    Made in the background when the selection is published; queued here if
+    the worker has not made it yet, and the reader asked to come back.
     """
     cooperative = get_object_or_404(Cooperative, slug=slug)
     selection = cooperative_documents.published_selection(cooperative)
-    document = cooperative_documents.document_for(selection) if selection else None
-    if selection is None or document is None:
+    if selection is None:
         raise Http404
+    document = cooperative_documents.document_for(selection)
+    if document is None:
+        return _pending(request)
     return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
 
 
@@ -72,34 +87,90 @@ def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members of the cooperative: the PDF of its published selection, as the public gets it."""
     selection = cooperative_documents.published_selection(workspace.cooperative)
-    document = cooperative_documents.document_for(selection) if selection else None
-    if selection is None or document is None:
+    if selection is None:
         return refused(
             request,
             workspace,
             _("La coopérative n'a pas encore de sélection validée : son PDF viendra avec elle."),
         )
+    document = cooperative_documents.document_for(selection)
+    if document is None:
+        return refused(
+            request,
+            workspace,
+            _("Le PDF de la sélection validée est en préparation : revenez dans une minute."),
+        )
     return _file_response(bytes(document.pdf), cooperative_documents.filename(selection), PDF_TYPE)
 
 
-@workspace_view()
-def working_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    """Members of the cooperative: the selection being prepared, "Document de travail — non validé".
-
-    A validated selection has its own PDF: they are sent to it.
-    """
+def _working_selection(request: HttpRequest, workspace: Workspace) -> Selection | HttpResponse:
+    """The selection the working document is made of, or where to send the member instead."""
     selection = workspace.selection
     if selection is None:
         return refused(
             request, workspace, _("Commencez d'abord la sélection : le document la reprendra.")
         )
     if selection.status == Status.VALIDATED:
+        # A validated selection has its own PDF.
         return redirect("documents:workspace:pdf", workspace.slug)
     selection.cooperative = workspace.cooperative
+    return selection
+
+
+def _is_current(job: WorkingDocument | None, selection: Selection) -> bool:
+    """Ready, and asked for after the selection's last change."""
+    return (
+        job is not None
+        and job.state == WorkingDocument.State.READY
+        and job.requested_at >= selection.updated_at
+    )
+
+
+@workspace_view()
+def working(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Members of the cooperative: ask for the working document, follow it, download it.
+
+    The worker makes it; this page refreshes itself until it is ready or says
+    why it could not be made.
+    """
+    selection = _working_selection(request, workspace)
+    if isinstance(selection, HttpResponse):
+        return selection
+    if request.method == "POST":
+        cooperative_documents.request_working(selection, request.user)
+        return redirect("documents:workspace:working", workspace.slug)
+    job = cooperative_documents.latest_working(selection)
+    under_way = cooperative_documents.working_under_way(selection)
+    return render(
+        request,
+        "documents/working_page.html",
+        {
+            "workspace": workspace,
+            "selection": selection,
+            "job": job,
+            "under_way": under_way,
+            "current": _is_current(job, selection),
+            "refresh": REFRESH_SECONDS if under_way else None,
+        },
+    )
+
+
+@workspace_view()
+@require_safe
+def working_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Members of the cooperative: the working document, "Document de travail — non validé".
+
+    Served once the worker has made it from the selection as it is now;
+    otherwise its page, to ask for it or follow it.
+    """
+    selection = _working_selection(request, workspace)
+    if isinstance(selection, HttpResponse):
+        return selection
+    job = WorkingDocument.objects.filter(selection=selection).first()
+    if job is None or not _is_current(job, selection):
+        return redirect("documents:workspace:working", workspace.slug)
     return _file_response(
-        cooperative_documents.working_pdf(selection),
-        cooperative_documents.filename(selection, draft=True),
-        PDF_TYPE,
+        bytes(job.pdf or b""), cooperative_documents.filename(selection, draft=True), PDF_TYPE
     )
 
 

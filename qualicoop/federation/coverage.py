@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from commitments import cycles
-from commitments.models import Campaign, Choice, Engagement, Selection, Status
+from commitments.models import Campaign, Choice, Engagement, Selection, Status, may_be_reminded
 from coops.models import Cooperative
 
 from .forms import NOT_STARTED, STATUS_SLUGS
@@ -126,7 +126,7 @@ class CoverageRow:
     @property
     def can_be_reminded(self) -> bool:
         """Nothing handed in yet: not started, a draft, or changes to make."""
-        return self.cooperative.latest_status in (None, Status.DRAFT, Status.CHANGES_REQUESTED)
+        return may_be_reminded(self.cooperative.latest_status)  # type: ignore[attr-defined]
 
     def cells_html(self) -> SafeString:
         """The row's 12 cells, written here: 300 cells through template tags were

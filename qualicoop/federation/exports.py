@@ -128,7 +128,7 @@ EXPORTS = {
             _("Titre du projet"),
             _("Description"),
             _("Objectifs"),
-            _("Indicateurs de suivi"),
+            _("Modalités de suivi"),
             _("Échéance visée"),
             _("Avancement"),
         ],

@@ -1,10 +1,11 @@
 """Bringing cooperatives in (/federation/import/): a dry run, then the import.
 
 For federation administrators only — superusers, or those given the right to
-add cooperatives; anyone else gets a 404, as on every federation page. The
-file is read and compared by ``coops.importing``; the dry run's rows travel to
-the import in a signed field, so that the import does what was read, and the
-service checks that nothing moved in the database meanwhile.
+add cooperatives; anyone else gets a 404, as on every federation page. A file
+sent is kept and read by the task worker (``coops.import_jobs``), never in the
+request: the administrator follows it on its own page, which refreshes itself
+until the dry run's report, or the reason for a refusal, is there. The import
+is queued from that report, by the one who sent the file, and followed there.
 """
 
 from collections.abc import Callable
@@ -14,16 +15,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from coops import access, importing
+import qualicoop.upload_jobs as upload_jobs
+from coops import access, import_jobs, importing
+from coops.models import CooperativeImport
 
-# How long a dry run may be applied: beyond it, the file is sent again.
-PLAN_MAX_AGE = 60 * 60
+# Seconds between two refreshes of a job's page while the worker is on it.
+REFRESH_SECONDS = 2
 
 
 def importer_required(view: Callable) -> Callable:
@@ -43,31 +46,22 @@ class UploadForm(forms.Form):
         error_messages={"required": gettext_lazy("Choisissez le fichier à importer.")},
     )
 
-
-class ApplyForm(forms.Form):
-    plan = forms.CharField(widget=forms.HiddenInput)
-
-
-def _salt(user_pk: int) -> str:
-    # A dry run is applied by the administrator who read it, nobody else.
-    return f"qualicoop.federation.import:{user_pk}"
-
-
-def signed_plan(user_pk: int, rows: list[importing.Row], plan: importing.Plan, source: str) -> str:
-    """The dry run, signed for its reader: the import applies these rows and no others."""
-    return signing.dumps(
-        {"rows": importing.rows_to_data(rows), "fingerprint": plan.fingerprint(), "file": source},
-        salt=_salt(user_pk),
-        compress=True,
-    )
-
-
-def _report(
-    request: HttpRequest, plan: importing.Plan, rows: list[importing.Row], source: str
-) -> HttpResponse:
-    """The dry run's report, and the button that imports exactly what it says."""
-    signed = signed_plan(request.user.pk, rows, plan, source)
-    return _page(request, plan=plan, source=source, apply_form=ApplyForm(initial={"plan": signed}))
+    def clean_fichier(self) -> Any:
+        upload = self.cleaned_data["fichier"]
+        # Said at once, next to the field: what the name and the size tell. The
+        # rest of the file is read by the worker.
+        name = (upload.name or "").lower()
+        if (upload.size or 0) > importing.MAX_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.")
+            )
+        if name.endswith(importing.MACRO_SUFFIXES):
+            raise forms.ValidationError(
+                _("Les classeurs avec macros (.xlsm) sont refusés : enregistrez-le en .xlsx.")
+            )
+        if not name.endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Envoyez un fichier .csv ou .xlsx."))
+        return upload
 
 
 def _page(request: HttpRequest, **context: Any) -> HttpResponse:
@@ -86,52 +80,60 @@ def _page(request: HttpRequest, **context: Any) -> HttpResponse:
 
 @importer_required
 def import_cooperatives(request: HttpRequest) -> HttpResponse:
-    """Federation administrators (404 for anyone else): read a file, see the dry run, import.
+    """Federation administrators (404 for anyone else): send a file for a dry run.
 
-    Sending the file only reports, line by line, what the import would do;
-    the import itself is a second, deliberate step, done in one transaction.
+    The file is only kept here; the worker reads it, and its page follows it.
     """
     if request.method != "POST":
         return _page(request)
-    if "plan" in request.POST:
-        return _apply(request)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["fichier"]
-        source = upload.name[:200]
         try:
-            rows = importing.read_table(upload.name, upload, upload.size)
-        except importing.ImportFileError as error:
+            job = import_jobs.start(
+                owner=request.user,
+                filename=upload.name or "",
+                data=upload.read(importing.MAX_BYTES + 1),
+            )
+        except upload_jobs.TooManyUploads as error:
             form.add_error("fichier", str(error))
         else:
-            return _report(request, importing.plan(rows), rows, source)
+            return redirect("federation:import_job", job.pk)
     return _page(request, form=form)
 
 
-def _apply(request: HttpRequest) -> HttpResponse:
-    form = ApplyForm(request.POST)
+def _job_or_404(request: HttpRequest, pk: int) -> CooperativeImport:
+    """A file this administrator sent; anyone else's is a 404."""
+    return get_object_or_404(
+        CooperativeImport.objects.defer("data", "rows"), pk=pk, owner=request.user
+    )
+
+
+@importer_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator who sent the file: how far the worker got, the dry run, the import."""
+    job = _job_or_404(request, pk)
+    stale = job.is_stale()
+    return _page(
+        request,
+        job=job,
+        stale=stale,
+        refresh=REFRESH_SECONDS if job.is_under_way and not stale else None,
+        plan=import_jobs.report_of(job)
+        if job.state in (CooperativeImport.State.READ, CooperativeImport.State.APPLIED)
+        else None,
+        applied=job.state == CooperativeImport.State.APPLIED,
+        source=job.filename,
+    )
+
+
+@importer_required
+@require_POST
+def import_job_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator who sent the file: queue its import."""
+    job = _job_or_404(request, pk)
     try:
-        if not form.is_valid():
-            raise signing.BadSignature
-        payload = signing.loads(
-            form.cleaned_data["plan"], salt=_salt(request.user.pk), max_age=PLAN_MAX_AGE
-        )
-    except signing.BadSignature:
-        messages.error(
-            request,
-            _("Cet essai à blanc a expiré ou n'est pas valable : envoyez de nouveau le fichier."),
-        )
-        return _page(request)
-    rows = importing.rows_from_data(payload["rows"])
-    try:
-        plan = importing.apply(
-            rows, expected=payload["fingerprint"], by=request.user, source=payload["file"]
-        )
-    except importing.PlanChanged as changed:
-        messages.warning(request, str(changed))
-        return _report(request, changed.plan, rows, payload["file"])
-    except importing.ImportFileError as error:
+        import_jobs.request_apply(job)
+    except import_jobs.NotToApply as error:
         messages.error(request, str(error))
-        return _page(request)
-    messages.success(request, _("Import terminé : le rapport ci-dessous dit ce qui a été fait."))
-    return _page(request, plan=plan, source=payload["file"], applied=True)
+    return redirect("federation:import_job", job.pk)

@@ -30,7 +30,8 @@ from commitments.models import (
 )
 from coops.models import Cooperative
 
-from .views import PAGE_SIZE, reviewer_required
+from .access import reviewer_required
+from .views import PAGE_SIZE
 
 
 class UpdateDecisionForm(forms.Form):
@@ -181,16 +182,10 @@ def follow_up_dashboard(request: HttpRequest) -> HttpResponse:
     follow_up = FollowUp.objects.current(today)
     coverage = None
     if follow_up is not None:
-        followed = Project.objects.filter(choice__selection__campaign=follow_up.campaign).filter(
-            choice__selection__is_published=True
-        )
-        posted = ProgressUpdate.objects.filter(
-            lineage=OuterRef("lineage"),
-            state__in=[UpdateState.SUBMITTED, UpdateState.PUBLISHED],
-            happened_on__gte=follow_up.opens_on,
-        )
-        coverage = followed.aggregate(
-            total=Count("pk"), reported=Count("pk", filter=Q(Exists(posted)))
+        coverage = (
+            Project.objects.followed_by(follow_up)
+            .with_report_for(follow_up)
+            .aggregate(total=Count("pk"), reported=Count("pk", filter=Q(reported=True)))
         )
     return render(
         request,

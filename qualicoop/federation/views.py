@@ -7,12 +7,10 @@ not even reveal that they exist.
 """
 
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,19 +19,22 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from commitments import checks, cycles, notifications, workflow
-from commitments.diff import edit_history, latest_submissions_diff, published_diff
+from commitments.diff import edit_history, published_diff, since_decision_diff
 from commitments.models import (
     Campaign,
     Engagement,
+    Indicator,
+    Project,
+    Remark,
     ReopeningRequest,
     ReviewDraft,
     Selection,
     Status,
 )
-from coops.access import require_reviewer
 from coops.models import Cooperative
 
 from . import coverage, exports
+from .access import reviewer_required
 from .forms import (
     NOT_STARTED,
     STATUS_SLUGS,
@@ -50,15 +51,6 @@ from .forms import (
 PAGE_SIZE = 25
 PREVIEW_SIZE = 10
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def reviewer_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        require_reviewer(request.user)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _filters(request, form_class):
@@ -237,9 +229,18 @@ def _sent_back_numbers(form, draft):
 
 
 def _render_review(request, selection, *, form=None, status=200, note_form=None):
+    # Each project with its indicators, their latest public value and their catalogue
+    # entry, and the indicators' values the reviewer's checks read.
+    indicators = Prefetch(
+        "indicator_set",
+        queryset=Indicator.objects.with_latest_public_value().select_related("catalogue"),
+    )
     choices = list(
         selection.choices.select_related("engagement__pillar").prefetch_related(
-            "projects__indicator_set__catalogue", "projects__indicator_set__measurements"
+            Prefetch(
+                "projects",
+                queryset=Project.objects.prefetch_related(indicators, "indicator_set__measurements"),
+            )
         )
     )
     for choice in choices:
@@ -260,11 +261,9 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             initial=_draft_initial(draft, engagements_chosen) if draft else None,
         )
     sent_back = _sent_back_numbers(form, draft) if decidable else set()
-    transitions = list(
-        selection.transitions.select_related("actor").prefetch_related(
-            "remarks__engagement__pillar"
-        )
-    )
+    # The remarks with their engagement and pillar in one query, not three.
+    remarks = Prefetch("remarks", queryset=Remark.objects.select_related("engagement__pillar"))
+    transitions = list(selection.transitions.select_related("actor").prefetch_related(remarks))
     # The remarks of the last request for changes, to read the answer against them.
     requests = [t for t in transitions if t.to_status == Status.CHANGES_REQUESTED]
     last_remarks = (
@@ -300,7 +299,7 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             "decidable": decidable,
             "moves": moves,
             "transitions": transitions,
-            "diff": latest_submissions_diff(selection, transitions),
+            "diff": since_decision_diff(selection, transitions),
             "published_diff": published_diff(selection),
             "history": edit_history(selection, current_choices=choices),
             "siblings": list(siblings.order_by("revision")),

@@ -31,7 +31,7 @@ from commitments.models import (
     published_cooperatives,
 )
 from qualicoop.absolute_urls import absolute_url, site_domain, site_scheme
-from qualicoop.public_cache import public_page, served
+from qualicoop.public_cache import not_stored, public_page, served
 
 from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets
@@ -57,6 +57,8 @@ def projects(request):
         paginator.count = form.found
     page_obj = paginator.get_page(request.GET.get("page"))
     served(request, page=page_obj.number, **form.served_values())
+    if form.has_typed_text:
+        not_stored(request)
     for project in page_obj:
         project.title_html = highlight(project.title, form.stems)
         project.description_html = highlight(project.description, form.stems)
@@ -488,8 +490,8 @@ class ProjectSitemap(SiteUrlSitemap):
         return (
             Project.objects.published()
             .annotate(published_update_at=Subquery(latest.values("published_at")[:1]))
-            .only("pk", "updated_at")
-            .order_by("pk")
+            .only("pk", "public_id", "updated_at")
+            .order_by("public_id")
         )
 
     def lastmod(self, project):

@@ -63,7 +63,10 @@ COMMA_SEPARATOR = ","
 def published_projects():
     """Every published project, in the order of the engagements then the cooperatives."""
     return Project.objects.published().order_by(
-        "choice__engagement__number", "choice__selection__cooperative__name", "position", "pk"
+        "choice__engagement__number",
+        "choice__selection__cooperative__name",
+        "position",
+        "public_id",
     )
 
 
@@ -95,13 +98,26 @@ class Field:
 STAGES = (INTENTION, *ProjectStatus.values)
 
 FIELDS = (
-    Field("id", _("Identifiant du projet, stable."), "integer", "pk"),
+    Field(
+        "id",
+        _(
+            "Identifiant public du projet : le même d'une version de la sélection à l'autre "
+            "(réouverture, nouveau cycle), dans l'adresse de sa page et dans l'API. Celui "
+            "de sa première version ; l'identifiant d'une version suivante, publié "
+            "auparavant, redirige vers lui."
+        ),
+        "integer",
+        "public_id",
+    ),
     Field("titre", _("Titre du projet."), "string", "title"),
     Field("description", _("Description du projet."), "string", "description"),
     Field("objectifs", _("Objectifs visés (peut être vide)."), "string", "objectives", blank=True),
     Field(
         "indicateurs",
-        _("Indicateurs de suivi, en texte libre (peut être vide)."),
+        _(
+            "Modalités de suivi du projet, en texte libre (peut être vide). Les indicateurs "
+            "chiffrés sont dans le jeu de données des indicateurs."
+        ),
         "string",
         "indicators",
         blank=True,
@@ -188,12 +204,20 @@ FIELDS = (
 FIELD_NAMES = tuple(field.name for field in FIELDS)
 
 INDICATOR_FIELDS = (
-    Field("id", _("Identifiant de l'indicateur."), "integer", "pk"),
+    Field(
+        "id",
+        _(
+            "Identifiant public de l'indicateur : le même d'une version de la sélection "
+            "à l'autre (réouverture, nouveau cycle), avec l'historique de ses valeurs."
+        ),
+        "integer",
+        "public_id",
+    ),
     Field(
         "projet_id",
-        _("Identifiant du projet mesuré (jeu de données des projets)."),
+        _("Identifiant public du projet mesuré (jeu de données des projets)."),
         "integer",
-        "project_id",
+        "project__public_id",
     ),
     Field("nom", _("Ce qui est mesuré."), "string", "name"),
     Field("unite", _("Unité (peut être vide)."), "string", "unit", blank=True),
@@ -225,14 +249,14 @@ INDICATOR_FIELDS = (
         "derniere_valeur",
         _("Dernière valeur mesurée publiée, ou vide."),
         "number",
-        "opendata_derniere_valeur",
+        "latest_value",
         nullable=True,
     ),
     Field(
         "date_derniere_valeur",
         _("Date de la dernière valeur mesurée, au format AAAA-MM-JJ, ou vide."),
         "string",
-        "opendata_date_derniere_valeur",
+        "latest_measured_on",
         nullable=True,
         format="date",
     ),
@@ -250,15 +274,15 @@ INDICATOR_FIELDS = (
 MEASUREMENT_FIELDS = (
     Field(
         "indicateur_id",
-        _("Identifiant de l'indicateur (jeu de données des indicateurs)."),
+        _("Identifiant public de l'indicateur (jeu de données des indicateurs)."),
         "integer",
-        "indicator_id",
+        "indicator__public_id",
     ),
     Field(
         "projet_id",
-        _("Identifiant du projet (jeu de données des projets)."),
+        _("Identifiant public du projet (jeu de données des projets)."),
         "integer",
-        "indicator__project_id",
+        "indicator__project__public_id",
     ),
     Field("valeur", _("Valeur mesurée."), "number", "value"),
     Field(
@@ -284,10 +308,18 @@ MEASUREMENT_FIELDS = (
 )
 
 UPDATE_FIELDS = (
-    Field("id", _("Identifiant du point d'étape."), "integer", "pk"),
+    Field(
+        "id",
+        _(
+            "Identifiant du point d'étape : il ne change pas, le point d'étape suit "
+            "son projet d'une version à l'autre."
+        ),
+        "integer",
+        "pk",
+    ),
     Field(
         "projet_id",
-        _("Identifiant du projet (jeu de données des projets)."),
+        _("Identifiant public du projet (jeu de données des projets)."),
         "integer",
         "opendata_projet_id",
     ),
@@ -360,18 +392,10 @@ def with_progress(projects):
 
 def published_indicators():
     """The indicators of published projects, each with its latest public value."""
-    latest = (
-        Measurement.objects.public()
-        .filter(indicator=OuterRef("pk"))
-        .order_by("-measured_on", "-pk")
-    )
     return (
         Indicator.objects.filter(published("project__choice__selection"))
-        .annotate(
-            opendata_derniere_valeur=Subquery(latest.values("value")[:1]),
-            opendata_date_derniere_valeur=Subquery(latest.values("measured_on")[:1]),
-        )
-        .order_by("project_id", "position", "pk")
+        .with_latest_public_value()
+        .order_by("project__public_id", "position", "public_id")
     )
 
 
@@ -380,7 +404,7 @@ def public_measurements():
     return (
         Measurement.objects.public()
         .filter(published("indicator__project__choice__selection"))
-        .order_by("indicator_id", "measured_on", "pk")
+        .order_by("indicator__public_id", "measured_on", "pk")
     )
 
 
@@ -388,13 +412,13 @@ def published_updates():
     """The published updates, each with the published project of its lineage.
 
     An update may have been posted on an earlier version of the project: its
-    ``projet_id`` is the version the public sees, whose page and API object exist.
+    ``projet_id`` is the lineage's public id, whose page and API object exist.
     """
     project = Project.objects.published().filter(lineage=OuterRef("lineage"))
     return (
         ProgressUpdate.objects.published()
         .annotate(
-            opendata_projet_id=Subquery(project.values("pk")[:1]),
+            opendata_projet_id=Subquery(project.values("public_id")[:1]),
             opendata_cooperative_slug=Subquery(
                 project.values("choice__selection__cooperative__slug")[:1]
             ),
@@ -706,7 +730,7 @@ def _nested(dataset: Dataset, record: dict) -> dict:
 
 
 def progress_records(project_ids) -> dict[int, dict]:
-    """For each published project of ``project_ids``, its indicators and published updates.
+    """For each published project of ``project_ids`` (public ids), its indicators and updates.
 
     ``{"indicateurs_chiffres": [indicator, with its "mesures"], "points_etape": [...]}``,
     the records of the datasets without the project's own keys, oldest first;
@@ -717,13 +741,15 @@ def progress_records(project_ids) -> dict[int, dict]:
     if not ids:
         return found
     values: dict[int, list] = {}
-    for record in MEASUREMENTS.records(public_measurements().filter(indicator__project_id__in=ids)):
+    for record in MEASUREMENTS.records(
+        public_measurements().filter(indicator__project__public_id__in=ids)
+    ):
         values.setdefault(record["indicateur_id"], []).append(_nested(MEASUREMENTS, record))
-    for record in INDICATORS.records(published_indicators().filter(project_id__in=ids)):
+    for record in INDICATORS.records(published_indicators().filter(project__public_id__in=ids)):
         indicator = _nested(INDICATORS, record)
         indicator["mesures"] = values.get(record["id"], [])
         found[record["projet_id"]]["indicateurs_chiffres"].append(indicator)
-    lineages = Project.objects.filter(pk__in=ids).values("lineage")
+    lineages = Project.objects.filter(public_id__in=ids).values("lineage")
     for record in UPDATES.records(published_updates().filter(lineage__in=lineages)):
         if record["projet_id"] in found:
             found[record["projet_id"]]["points_etape"].append(_nested(UPDATES, record))

@@ -303,14 +303,15 @@ class ProjectPage:
     updates: list = field(default_factory=list)
 
 
-def project_page(pk):
+def project_page(public_id):
     """A published project with its indicators and their measured values, or where it went.
 
     Four queries: the project with its engagement, cooperative, campaign and
     stage, its indicators, their public measured values, and its published
-    updates. Returns a ``ProjectPage``, or
-    the published version of the same project when ``pk`` is an older version
-    (a redirect); raises ``Http404`` when nothing of it is published.
+    updates. Returns a ``ProjectPage``, or the public id of the project
+    when ``public_id`` is the row id of one of its versions, an address
+    published before projects had one identity (a redirect); raises
+    ``Http404`` when nothing of it is published.
     """
     project = (
         Project.objects.published()
@@ -323,7 +324,7 @@ def project_page(pk):
         .prefetch_related(
             Prefetch("indicator_set__measurements", queryset=Measurement.objects.public())
         )
-        .filter(pk=pk)
+        .filter(public_id=public_id)
         .first()
     )
     if project is not None:
@@ -335,11 +336,7 @@ def project_page(pk):
             charts=[chart(i) for i in project.indicator_set.all()],
             updates=list(updates),
         )
-    successor = (
-        Project.objects.published()
-        .filter(lineage__in=Project.objects.filter(pk=pk).values("lineage"))
-        .first()
-    )
-    if successor is None:
+    identity = Project.objects.published().identity_of_row(public_id)
+    if identity is None:
         raise Http404
-    return successor
+    return identity

@@ -482,6 +482,19 @@ class ProjectFilterForm(forms.Form):
         """The value each filter was applied with (``None`` for one refused), for the page cache."""
         return {name: self.cleaned_data.get(name) for name in self.fields}
 
+    @property
+    def has_typed_text(self):
+        """Whether a filter holds text the visitor typed: the search, or a cooperative's name.
+
+        Such values have no bound, unlike the choices of the other filters: the
+        page cache does not keep the pages that answer them.
+        """
+        return any(
+            self.data.get(name)
+            for name, field in self.fields.items()
+            if not isinstance(field, forms.ChoiceField)
+        )
+
     def error_summary(self):
         """The errors as one French sentence per parameter, for the API and downloads."""
         return " ".join(

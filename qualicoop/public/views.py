@@ -66,11 +66,12 @@ def cooperatives(request):
 def project(request, pk):
     """Anyone: a published project, its indicators and their measured values.
 
-    The address of an older version leads to the project's published version.
+    ``pk`` is the project's public id; the row id of any of its versions (an
+    address published before projects had one identity) leads to it.
     """
     page = public_queries.project_page(pk)
-    if isinstance(page, public_queries.Project):
-        return redirect("public:project", page.pk, permanent=True)
+    if isinstance(page, int):
+        return redirect("public:project", page, permanent=True)
     return render(request, "public/project.html", {"page": page, "project": page.project})
 
 

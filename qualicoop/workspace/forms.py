@@ -106,7 +106,10 @@ class ProjectForm(forms.ModelForm):
                 "Obligatoire. Ce que la coopérative fait concrètement, pour qui, avec qui."
             ),
             "objectives": _("Facultatif. Les résultats attendus."),
-            "indicators": _("Facultatif. Comment la coopérative mesure l'avancement."),
+            "indicators": _(
+                "Facultatif. Comment la coopérative suit l'avancement, en quelques mots ; "
+                "les valeurs mesurées vont dans les indicateurs chiffrés."
+            ),
             "target_date": _("Facultatif. Date à laquelle le projet devrait être réalisé."),
         }
         error_messages = {

@@ -111,11 +111,7 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         missing = [
             project
             for project in projects
-            if not any(
-                update.happened_on >= follow_up_campaign.opens_on
-                and update.state in (UpdateState.SUBMITTED, UpdateState.PUBLISHED)
-                for update in project.journal
-            )
+            if not any(update.reports_for(follow_up_campaign) for update in project.journal)
         ]
     return render(
         request,

@@ -56,6 +56,16 @@ urlpatterns = [
         spreadsheet.spreadsheet_import_view,
         name="spreadsheet_import",
     ),
+    path(
+        "<slug:slug>/tableur/import/<int:pk>/",
+        spreadsheet.spreadsheet_job,
+        name="spreadsheet_job",
+    ),
+    path(
+        "<slug:slug>/tableur/import/<int:pk>/importer/",
+        spreadsheet.spreadsheet_job_apply,
+        name="spreadsheet_job_apply",
+    ),
     path("<slug:slug>/suivi/", progress.follow_up, name="follow_up"),
     path(
         "<slug:slug>/suivi/projets/<int:pk>/nouveau/",

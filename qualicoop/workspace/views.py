@@ -115,7 +115,9 @@ def dashboard(request, workspace):
     )
     context["published"] = published
     if selection is None:
-        context["resumable"] = _last_validated(workspace) if workspace.campaign else None
+        context["resumable"] = (
+            cycles.last_cycle(workspace.cooperative) if workspace.campaign else None
+        )
         return render(request, "workspace/dashboard.html", context)
 
     choices = list(
@@ -255,16 +257,6 @@ def ask_reopening(request, workspace):
     )
 
 
-def _last_validated(workspace):
-    """The selection a cooperative may start the new campaign from."""
-    return (
-        Selection.objects.filter(cooperative=workspace.cooperative, status=Status.VALIDATED)
-        .select_related("campaign")
-        .order_by("-campaign__opens_on", "-revision")
-        .first()
-    )
-
-
 @workspace_view(post_only=True)
 def start(request, workspace):
     """Members of the cooperative: open the current campaign's selection.
@@ -275,7 +267,7 @@ def start(request, workspace):
         return refused(request, workspace, NO_CAMPAIGN)
     form = StartForm(request.POST)
     resume = form.is_valid() and form.cleaned_data["resume"]
-    copy_from = _last_validated(workspace) if resume else None
+    copy_from = cycles.last_cycle(workspace.cooperative) if resume else None
     if resume and copy_from is None:
         return refused(request, workspace, _("La coopérative n'a pas encore de sélection validée."))
     try:
@@ -489,14 +481,20 @@ def project_create(request, workspace, number):
             project, created = editing.create_project(
                 choice, form.cleaned_data, key=form.cleaned_data["creation_key"]
             )
+        except editing.TooManyProjects as error:
+            # Said on the form, which keeps what was typed.
+            form.add_error(None, str(error))
         except workflow.WorkflowError as error:
             return refused(request, workspace, error)
-        if created:
-            done = _("Projet « %(title)s » ajouté.")
         else:
-            done = _("Le projet « %(title)s » était déjà ajouté : il n'a pas été créé deux fois.")
-        messages.success(request, done % {"title": project.title})
-        return redirect(_project_anchor(workspace, project, choice))
+            if created:
+                done = _("Projet « %(title)s » ajouté.")
+            else:
+                done = _(
+                    "Le projet « %(title)s » était déjà ajouté : il n'a pas été créé deux fois."
+                )
+            messages.success(request, done % {"title": project.title})
+            return redirect(_project_anchor(workspace, project, choice))
     return render(
         request,
         "workspace/project_form.html",

@@ -87,7 +87,7 @@ def test_it_reviews_a_selection_from_submission_to_publication(page, new_page, l
     # 4. The reviewer sees exactly what changed, then validates.
     reviewer.reload()
     diff = reviewer.locator(".fed-diff")
-    expect(diff).to_contain_text("Ce qui a changé depuis la soumission précédente")
+    expect(diff).to_contain_text("Ce qui a changé depuis la demande de modifications")
     expect(diff).to_contain_text("Projet modifié : « Ateliers de l'engagement 3 »")
     # Only the changed words are marked.
     expect(diff.locator(".fed-diff-text ins")).to_have_text(

@@ -89,11 +89,11 @@ def create(selection_id: int, index: int) -> str:
 def apply_import(selection_id: int, index: int) -> str:
     selection = Selection.objects.get(pk=selection_id)
     exported = spreadsheet_import.workbook(selection)
-    rows = spreadsheet_import.read_workbook("export.xlsx", BytesIO(exported), len(exported))
+    sheets = spreadsheet_import.read_workbook("export.xlsx", BytesIO(exported), len(exported))
     title = f"Titre importé {index}"
-    rows[0].cells["title"] = title
-    planned = spreadsheet_import.plan(selection, rows)
-    spreadsheet_import.apply(selection, rows, expected=planned.fingerprint(), by=None)
+    sheets.projects[0].cells["title"] = title
+    planned = spreadsheet_import.plan(selection, sheets)
+    spreadsheet_import.apply(selection, sheets, expected=planned.fingerprint(), by=None)
     return title
 
 

@@ -9,13 +9,14 @@ transaction (and WAL let readers through), such bursts answered
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.integration.support import development_env, manage, run_python
 
 pytestmark = pytest.mark.integration
 
@@ -24,41 +25,16 @@ WRITERS = Path(__file__).with_name("sqlite_writers.py")
 
 
 def _env(database_url):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DJANGO_SETTINGS_MODULE", "CACHE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "qualicoop.settings",
-        "DEBUG": "true",
-        "DATABASE_URL": database_url,
-        "TASKS_BACKEND": "database",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _python(env, *args, timeout):
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    return development_env(
+        database_url, EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def test_concurrent_writes_while_the_worker_polls_all_succeed(tmp_path):
     env = _env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    _python(env, "manage.py", "migrate", "--noinput", "-v0", timeout=180)
-    _python(env, "manage.py", "loaddata", "reference", "-v0", timeout=60)
-    work = _python(env, str(WRITERS), "--prepare", "--each", str(EACH), timeout=180)
+    manage(env, "migrate", "--noinput", "-v0", timeout=180)
+    manage(env, "loaddata", "reference", "-v0")
+    work = run_python(env, str(WRITERS), "--prepare", "--each", str(EACH), timeout=180)
     with (tmp_path / "worker.log").open("wb") as log:
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.05", "--no-reload"],
@@ -69,9 +45,9 @@ def test_concurrent_writes_while_the_worker_polls_all_succeed(tmp_path):
         )
     try:
         outcome = json.loads(
-            _python(env, str(WRITERS), "--work", work.strip(), timeout=300).splitlines()[-1]
+            run_python(env, str(WRITERS), "--work", work.strip(), timeout=300).splitlines()[-1]
         )
-        tasks = json.loads(_python(env, str(WRITERS), "--drain", "120", timeout=180))
+        tasks = json.loads(run_python(env, str(WRITERS), "--drain", "120", timeout=180))
     finally:
         worker.terminate()
         worker.wait(timeout=30)

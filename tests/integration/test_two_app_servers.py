@@ -162,13 +162,12 @@ class Server:
             self.process.kill()
             self.process.wait(timeout=5)
 
-    def request(self, method, path, *, cookies=None, form=None, headers=None):
+    def request(self, method, path, *, cookies=None, form=None, headers=None, body=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_SECONDS)
         try:
             sent = {"Host": "127.0.0.1", **(headers or {})}
             if cookies:
                 sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-            body = None
             if form is not None:
                 body = urlencode(form)
                 sent["Content-Type"] = "application/x-www-form-urlencoded"

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from commitments import catalogue, progress, workflow
+from commitments import catalogue, progress, spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import (
     CatalogueIndicator,
     Engagement,
@@ -39,12 +39,13 @@ from commitments.models import (
     ReopeningRequest,
     ReviewDraft,
     Selection,
+    SpreadsheetImport,
     SustainableDevelopmentGoal,
     VsmeDisclosure,
 )
-from coops import invitations
-from coops.models import Membership
-from qualicoop.documents.models import CooperativeDocument, SynthesisJob
+from coops import import_jobs, invitations
+from coops.models import CooperativeImport, Membership
+from qualicoop.documents.models import CooperativeDocument, SynthesisJob, WorkingDocument
 from tests import factories
 
 # Users are created before the per-test settings apply: hash as the tests do.
@@ -69,6 +70,11 @@ class World:
     # A's project of the draft carried from the validated selection (the previous
     # cycle): the carry-forward pages' object.
     carried: object = None
+    # Alice's workbook sent back for A's draft, read by the worker: its dry run.
+    spreadsheet_job: object = None
+    # The administrator's file of cooperatives, read by the worker: its dry run.
+    cooperative_import: object = None
+    working_document: object = None
 
 
 def _submit(selection, campaign):
@@ -263,7 +269,34 @@ def build_world():
         users=users,
         admin_objects=admin_objects,
         carried=carried,
+        spreadsheet_job=_read_spreadsheet(Selection.objects.get(pk=draft.pk), referent_a),
+        cooperative_import=_read_cooperatives(users["admin"]),
+        # A's working document, made by the worker after the draft's last change.
+        working_document=WorkingDocument.objects.create(
+            selection=draft,
+            requested_by=referent_a,
+            state=WorkingDocument.State.READY,
+            pdf=b"%PDF-1.7 travail",
+        ),
     )
+
+
+def _read_cooperatives(owner):
+    data = "nom;region;email_referent\nCoopérative Gamma;Normandie;gamma@example.org\n".encode()
+    job = CooperativeImport.objects.create(owner=owner, filename="cooperatives.csv", data=data)
+    import_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _read_spreadsheet(selection, owner):
+    data = spreadsheet_import.workbook(selection)
+    job = SpreadsheetImport.objects.create(
+        selection=selection, owner=owner, filename="selection.xlsx", data=data
+    )
+    spreadsheet_jobs.read_job(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture(scope="module")

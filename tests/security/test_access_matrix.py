@@ -19,7 +19,6 @@ After every refused POST, nothing in the database has changed.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
 
 import pytest
 from django.contrib import admin
@@ -29,11 +28,8 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
-from coops import importing
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
-from qualicoop.federation.importing import signed_plan
-from qualicoop.workspace import spreadsheet
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -68,6 +64,13 @@ REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOW
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
 # Bringing cooperatives in: federation administrators only; reviewers do not see it either.
 FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
+FEDERATION_ADMINS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)
+FEDERATION_ADMINS_POST_ONLY = outcomes(
+    LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED
+)
+# What a member sent (a workbook): Alice's, so Arthur, of the same cooperative, gets a 404.
+SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 
 
@@ -126,11 +129,8 @@ def _import_upload(world):
     return {"fichier": SimpleUploadedFile("cooperatives.csv", IMPORT_FILE.encode())}
 
 
-def _import_plan(world):
-    """The dry run of ``IMPORT_FILE``, signed for the administrator as the page signs it."""
-    rows = importing.read_table("cooperatives.csv", BytesIO(IMPORT_FILE.encode()), 100)
-    plan = importing.plan(rows)
-    return {"plan": signed_plan(world.users["admin"].pk, rows, plan, "cooperatives.csv")}
+def IMPORT_JOB(world):
+    return world.cooperative_import.pk
 
 
 def FOLLOWED(world):
@@ -161,13 +161,8 @@ def _spreadsheet_upload(world):
     return {"fichier": SimpleUploadedFile("selection.xlsx", _spreadsheet_bytes(world))}
 
 
-def _spreadsheet_plan(world):
-    """The dry run of A's own export, signed for Alice as the page signs it (Arthur's differs)."""
-    data = _spreadsheet_bytes(world)
-    rows = spreadsheet_import.read_workbook("selection.xlsx", BytesIO(data), len(data))
-    plan = spreadsheet_import.plan(world.draft, rows)
-    referent = world.users["referent_a"]
-    return {"plan": spreadsheet.signed_plan(referent.pk, world.draft, rows, plan, "selection.xlsx")}
+def SPREADSHEET_JOB(world):
+    return world.spreadsheet_job.pk
 
 
 def SYNTHESIS_JOB(world):
@@ -384,24 +379,27 @@ PORTAL_CASES = [
     _case("workspace:update_submit", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
     _case("workspace:update_delete", GET, MEMBERS, A, DRAFT_UPDATE),
     _case("workspace:update_delete", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
-    # A's working selection in a spreadsheet: download, dry run, import. A dry run
-    # is applied by the member who read it: Arthur sending Alice's is told it is not valid.
+    # A's working selection in a spreadsheet: download, send back, follow the worker's
+    # dry run, import. A file sent is its sender's: Arthur does not see Alice's.
     _case("workspace:spreadsheet", GET, MEMBERS, A),
     _case("workspace:spreadsheet_export", GET, MEMBERS, A),
     _case("workspace:spreadsheet_import", GET, MEMBERS, A),
     _case(
-        "workspace:spreadsheet_import", POST, MEMBERS, A, label="essai", data=_spreadsheet_upload
-    ),
-    _case(
         "workspace:spreadsheet_import",
         POST,
-        outcomes(LOGIN, OK, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+        MEMBERS_DONE,
         A,
-        label="import",
-        data=_spreadsheet_plan,
+        label="essai",
+        data=_spreadsheet_upload,
     ),
-    # A's PDFs in its workspace: the published one, and the working document.
+    _case("workspace:spreadsheet_job", GET, SENDER, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", GET, POST_ONLY, A, SPREADSHEET_JOB),
+    _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
+    # A's PDFs in its workspace: the published one, and the working document (asked
+    # for, followed, downloaded once the worker made it).
     _case("documents:workspace:pdf", GET, MEMBERS, A),
+    _case("documents:workspace:working", GET, MEMBERS, A),
+    _case("documents:workspace:working", POST, MEMBERS_DONE, A),
     _case("documents:workspace:working_pdf", GET, MEMBERS, A),
     # The federation's synthesis of a campaign.
     _case("documents:federation:synthesis", GET, REVIEWERS),
@@ -418,8 +416,10 @@ PORTAL_CASES = [
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
     _case("federation:import", GET, FEDERATION_ADMINS),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="essai", data=_import_upload),
-    _case("federation:import", POST, FEDERATION_ADMINS, label="import", data=_import_plan),
+    _case("federation:import", POST, FEDERATION_ADMINS_DONE, label="essai", data=_import_upload),
+    _case("federation:import_job", GET, FEDERATION_ADMINS, IMPORT_JOB),
+    _case("federation:import_job_apply", GET, FEDERATION_ADMINS_POST_ONLY, IMPORT_JOB),
+    _case("federation:import_job_apply", POST, FEDERATION_ADMINS_DONE, IMPORT_JOB),
     _case("federation:updates_queue", GET, REVIEWERS),
     _case("federation:update_review", GET, REVIEWERS, SUBMITTED_UPDATE),
     _case(
@@ -827,6 +827,7 @@ PUBLIC = {
     "new one (the token again is the credential; asked once per link)",
     "admin:login": "the admin's own login form, where every other admin URL sends visitors",
     "healthz": "load balancers and monitoring probe it without a session",
+    "readyz": "load balancers ask it whether to send traffic, without a session",
     "switch_language": "anyone chooses the interface language (a cookie, nothing stored)",
 }
 
@@ -915,6 +916,7 @@ PUBLIC_VISITS = [
     ),
     ("admin:login", named("admin:login"), GET),
     ("healthz", named("healthz"), GET),
+    ("readyz", named("readyz"), GET),
     ("switch_language", named("switch_language", lambda world: "en", query="?next=/"), GET),
 ]
 

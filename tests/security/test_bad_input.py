@@ -416,9 +416,15 @@ def test_it_answers_any_federation_filter(reviewer, world, name, kwargs, params)
         answer(reviewer, "get", f"{reverse(name, kwargs=kwargs)}?{params}")
 
 
-@pytest.mark.parametrize("model", ["commitments/project", "coops/cooperative"])
+@pytest.mark.parametrize(
+    "model", ["commitments/project", "coops/cooperative", "django_tasks_database/dbtaskresult"]
+)
 @EXAMPLES
-@given(params=st.one_of(query("q", "o", "p", "progress__exact", "region"), RAW_QUERIES))
+@given(
+    params=st.one_of(
+        query("q", "o", "p", "progress__exact", "region", "etat", "bloquee"), RAW_QUERIES
+    )
+)
 def test_it_answers_any_admin_search(administrator, world, model, params):
     with rolled_back():
         answer(administrator, "get", f"/admin/{model}/?{params}")
@@ -431,10 +437,13 @@ def test_it_answers_any_admin_autocomplete(administrator, world, params):
         answer(administrator, "get", f"/admin/autocomplete/?{params}")
 
 
-@pytest.mark.parametrize("model", ["commitments/project", "coops/cooperative", "auth/user"])
+@pytest.mark.parametrize(
+    "model",
+    ["commitments/project", "coops/cooperative", "auth/user", "django_tasks_database/dbtaskresult"],
+)
 @EXAMPLES
 @given(
-    action=st.one_of(st.just("delete_selected"), VALUE),
+    action=st.one_of(st.just("delete_selected"), st.just("requeue"), VALUE),
     data=form_data("_selected_action", "select_across", "index"),
 )
 def test_it_answers_any_admin_action(administrator, world, model, action, data):

@@ -43,7 +43,7 @@ def test_it_restores_a_backup_without_loss(tmp_path, seed, coop_a, staff_a, revi
     counts = (User.objects.count(), Selection.objects.count(), Transition.objects.count())
 
     backup_file = tmp_path / "sauvegarde.json.gz"
-    call_command("backup", output=str(backup_file))
+    call_command("backup", portable=True, output=str(backup_file))
     call_command("flush", interactive=False, verbosity=0)
     assert not User.objects.exists()
 
@@ -57,7 +57,7 @@ def test_it_restores_a_backup_without_loss(tmp_path, seed, coop_a, staff_a, revi
 @pytest.mark.django_db
 def test_it_refuses_to_restore_over_existing_data(tmp_path, staff_a):
     backup_file = tmp_path / "sauvegarde.json.gz"
-    call_command("backup", output=str(backup_file))
+    call_command("backup", portable=True, output=str(backup_file))
     with pytest.raises(CommandError, match="n'est pas vide"):
         call_command("restore", str(backup_file))
 

@@ -3,7 +3,7 @@
 import pytest
 
 from commitments import workflow
-from commitments.diff import diff_snapshots, latest_submissions_diff, word_diff
+from commitments.diff import diff_snapshots, published_diff, since_decision_diff, word_diff
 from commitments.models import Choice, Engagement, Project
 from tests import factories
 
@@ -120,7 +120,7 @@ def test_it_reports_nothing_when_nothing_changed(reference):
 def test_it_compares_the_two_latest_submissions(reviewer, campaign, coop_a):
     selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
     workflow.submit_selection(selection=selection, by=None)
-    assert latest_submissions_diff(selection) is None
+    assert since_decision_diff(selection) is None
 
     workflow.request_changes(selection=selection, by=reviewer, message="Non.")
     Project.objects.filter(choice__selection=selection, choice__engagement__number=8).delete()
@@ -136,7 +136,7 @@ def test_it_compares_the_two_latest_submissions(reviewer, campaign, coop_a):
     )
     second = workflow.submit_selection(selection=selection, by=None)
 
-    diff = latest_submissions_diff(selection)
+    diff = since_decision_diff(selection)
 
     # Only the last two submissions are compared: the engagement 12 is old news.
     assert (diff.previous, diff.latest) == (first, second)
@@ -144,3 +144,61 @@ def test_it_compares_the_two_latest_submissions(reviewer, campaign, coop_a):
     [engagement] = diff.engagements
     assert engagement.number == 1
     assert [str(change.label) for change in engagement.edited[0].fields] == ["titre"]
+
+
+def _retitle(selection, number, title):
+    Project.objects.filter(choice__selection=selection, choice__engagement__number=number).update(
+        title=title
+    )
+
+
+def test_after_a_withdrawal_the_diff_starts_from_the_submission_sent_back(
+    reviewer, campaign, coop_a
+):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    sent_back = workflow.submit_selection(selection=selection, by=None)
+    workflow.request_changes(selection=selection, by=reviewer, message="À préciser.")
+    _retitle(selection, 1, "Corrigé avant le retrait")
+    withdrawn = workflow.submit_selection(selection=selection, by=None)
+    workflow.withdraw_selection(selection=selection, by=None)
+    _retitle(selection, 2, "Corrigé après le retrait")
+    latest = workflow.submit_selection(selection=selection, by=None)
+
+    diff = since_decision_diff(selection)
+
+    assert withdrawn not in (diff.previous, diff.latest)
+    assert (diff.previous, diff.latest) == (sent_back, latest)
+    assert diff.decision.to_status == "changes_requested"
+    assert [engagement.number for engagement in diff.engagements] == [1, 2]
+
+
+def test_without_a_request_for_changes_there_is_no_decision_to_compare_with(
+    reviewer, campaign, coop_a
+):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    workflow.submit_selection(selection=selection, by=None)
+    workflow.withdraw_selection(selection=selection, by=None)
+    _retitle(selection, 1, "Corrigé")
+    workflow.submit_selection(selection=selection, by=None)
+
+    assert since_decision_diff(selection) is None
+
+
+def test_a_reopened_version_resubmitted_is_still_compared_with_the_validated_one(
+    reviewer, campaign, coop_a
+):
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    draft = workflow.reopen_selection(selection=validated, by=reviewer)
+    _retitle(draft, 1, "Changé avant la première soumission")
+    workflow.submit_selection(selection=draft, by=None)
+    workflow.withdraw_selection(selection=draft, by=None)
+    _retitle(draft, 2, "Changé après le retrait")
+    workflow.submit_selection(selection=draft, by=None)
+
+    changes = published_diff(draft)
+
+    # Not the withdrawn submission: what the reviewers validated.
+    assert since_decision_diff(draft) is None
+    assert changes.published == validated
+    assert [engagement.number for engagement in changes.engagements] == [1, 2]
+    assert all(engagement.edited and not engagement.added for engagement in changes.engagements)

@@ -112,6 +112,32 @@ def test_it_creates_a_project_at_the_end_of_the_list(draft):
     assert draft.updated_at > past
 
 
+def test_an_engagement_at_its_bound_refuses_one_more_project(draft, campaign):
+    campaign.max_projects_per_engagement = 2
+    campaign.save()
+    choice = draft.choices.get(engagement__number=1)
+
+    with pytest.raises(editing.TooManyProjects, match="Un engagement compte 2 projets au plus"):
+        editing.create_project(choice, DATA)
+
+    assert choice.projects.count() == 2
+    # The federation raises the bound in the admin: the project fits.
+    campaign.max_projects_per_engagement = 3
+    campaign.save()
+    editing.create_project(choice, DATA)
+
+
+def test_a_selection_at_its_bound_refuses_one_more_project(draft, campaign):
+    campaign.max_projects_per_selection = 6
+    campaign.save()
+
+    for number in (1, 2, 3):
+        with pytest.raises(editing.TooManyProjects, match="Une sélection compte 6 projets au plus"):
+            editing.create_project(draft.choices.get(engagement__number=number), DATA)
+
+    assert Project.objects.filter(choice__selection=draft).count() == 6
+
+
 def test_it_updates_a_project_and_bumps_its_version(draft):
     project = Project.objects.filter(choice__selection=draft).first()
     past = _an_hour_ago(draft)

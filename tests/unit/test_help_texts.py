@@ -88,7 +88,6 @@ FORMS = {
     "WithdrawForm": WithdrawForm,
     "ReopeningRequestForm": ReopeningRequestForm,
     "workspace UploadForm": workspace_spreadsheet.UploadForm,
-    "workspace ApplyForm": workspace_spreadsheet.ApplyForm,
     "InviteForm": InviteForm,
     "RoleForm": RoleForm,
     "CarryForm": CarryForm,
@@ -105,7 +104,6 @@ FORMS = {
     "UpdateDecisionForm": UpdateDecisionForm,
     "QuietForm": QuietForm,
     "federation UploadForm": federation_importing.UploadForm,
-    "federation ApplyForm": federation_importing.ApplyForm,
     "SynthesisRequestForm": SynthesisRequestForm,
     # Accounts.
     "LoginForm": LoginForm,

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from coops import importing, invitations
 from coops.importing import ImportFileError, Outcome
 from coops.models import Cooperative, Invitation
+from qualicoop import spreadsheets
 from tests.security.support import database_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +299,43 @@ def test_refused_lines_are_left_out_and_the_others_imported(
 
     assert plan.summary["refused"] == 1
     assert Cooperative.objects.count() == 2
+
+
+def test_a_workbook_that_swells_is_refused_before_it_is_parsed(monkeypatch):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "xl/worksheets/sheet1.xml", b"<worksheet><!--" + b"x" * (40 * 1024 * 1024) + b"-->"
+        )
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(spreadsheets, "load_workbook", never)
+
+    with pytest.raises(ImportFileError, match="trop volumineux une fois décompressé"):
+        _rows(data.getvalue(), "c.xlsx")
+
+
+def test_a_workbook_of_too_many_rows_is_refused_without_being_read_to_the_end(monkeypatch):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["nom", "region"])
+    for number in range(5 * importing.MAX_ROWS):
+        sheet.append([f"Coopérative {number}", "Bretagne"])
+    out = io.BytesIO()
+    workbook.save(out)
+    read = []
+    streamed = spreadsheets.sheet_rows
+
+    def counted(*args, **kwargs):
+        for row in streamed(*args, **kwargs):
+            read.append(row)
+            yield row
+
+    monkeypatch.setattr(spreadsheets, "sheet_rows", counted)
+
+    with pytest.raises(ImportFileError, match="plus de 1000 coopératives"):
+        _rows(out.getvalue(), "c.xlsx")
+    assert len(read) == importing.MAX_ROWS + 2

@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from commitments import indicators, workflow
-from commitments.diff import latest_submissions_diff
+from commitments.diff import since_decision_diff
 from commitments.models import Indicator, Measurement, Project, Selection
 from tests import factories
 
@@ -78,7 +78,7 @@ def test_a_submission_freezes_the_indicators_and_the_review_shows_their_change(s
     first, second = selection.transitions.filter(to_status="submitted").order_by("pk")
     frozen = first.snapshot["engagements"]["1"]["projects"][0]["measures"]
     assert frozen == "Familles : à 50"
-    diff = latest_submissions_diff(selection)
+    diff = since_decision_diff(selection)
     (change,) = [c for engagement in diff.engagements for c in engagement.edited]
     (field,) = change.fields
     assert str(field.label) == "indicateurs chiffrés"

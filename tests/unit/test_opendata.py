@@ -247,7 +247,7 @@ def test_an_update_of_an_earlier_version_belongs_to_the_published_one(published,
 
     [record] = opendata.UPDATES.records()
 
-    assert record["projet_id"] == new_project.pk
+    assert record["projet_id"] == new_project.public_id == old_project.pk
 
 
 @pytest.mark.parametrize(

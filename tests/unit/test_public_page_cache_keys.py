@@ -111,7 +111,7 @@ def test_a_page_spelled_otherwise_than_served_is_not_stored(client, seed, page_c
     "path",
     [
         "/cooperatives/?page=1",
-        "/projets/?pilier=1&q=logement&page=1",
+        "/projets/?pilier=1&etape=in_progress&page=1",
         "/api/projets/?engagement=2&page_size=5",
         "/sitemap.xml?p=1",
     ],
@@ -123,13 +123,69 @@ def test_a_page_spelled_as_served_is_stored(client, seed, page_cache, path):
 
 
 @pytest.mark.django_db
-def test_a_long_query_has_a_key_of_bounded_length(client, seed, page_cache):
-    search = ("logement " * 22).strip()  # just under the 200 characters allowed
+def test_every_filter_at_once_has_a_key_of_bounded_length(client, seed, page_cache):
+    filters = {"pilier": 1, "engagement": 2, "etape": "in_progress", "exemplaire": 1, "page": 1}
 
-    assert client.get("/projets/", {"q": search}).status_code == 200
+    assert client.get("/projets/", filters).status_code == 200
 
     (key,) = stored_pages()
     assert len(key) <= KEY_MAX
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/projets/", "/api/projets/"])
+def test_fifty_distinct_searches_add_no_cache_key(client, seed, page_cache, path):
+    client.get(path)
+    keys = set(cache._cache)
+
+    for number in range(50):
+        assert client.get(path, {"q": f"logement {number}"}).status_code == 200
+        assert client.get(path, {"q": f"toit{number}", "pilier": 1}).status_code == 200
+
+    assert set(cache._cache) == keys
+
+
+@pytest.mark.django_db
+def test_a_search_is_answered_fresh_every_time(client, seed, page_cache):
+    first = client.get("/projets/", {"q": "logement"})
+
+    again = client.get("/projets/", {"q": "logement"})
+
+    assert again.content == first.content
+    assert stored_pages() == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/projets/",
+        "/projets/?q=",
+        "/projets/?pilier=1",
+        "/api/projets/?engagement=2&etape=in_progress",
+    ],
+)
+def test_a_plain_or_filtered_list_is_still_cached(
+    client, seed, page_cache, django_assert_num_queries, path
+):
+    first = client.get(path)
+
+    with django_assert_num_queries(0):
+        cached = client.get(path)
+
+    assert cached.content == first.content
+    assert len(stored_pages()) == 1
+
+
+@pytest.mark.django_db
+def test_a_typed_cooperative_is_not_stored(client, seed, page_cache, monkeypatch):
+    # Past this many cooperatives the filter is typed, free text like the search.
+    monkeypatch.setattr("qualicoop.public.search.COOPERATIVE_SELECT_MAX", 0)
+
+    for number in range(5):
+        assert client.get("/projets/", {"cooperative": f"coop {number}"}).status_code == 200
+
+    assert stored_pages() == {}
 
 
 def unpickled(stored):

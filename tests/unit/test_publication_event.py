@@ -166,7 +166,9 @@ def test_a_published_cooperative_costs_a_bounded_number_of_queries(
     campaign, coop_a, reviewer, django_assert_max_num_queries
 ):
     # 99 queries with receivers of their own for each consumer; 67 with the one
-    # event (which asks nothing more here); 60 with the engagements read at once.
-    with django_assert_max_num_queries(60):
+    # event (which asks nothing more here), 60 with the engagements read at once;
+    # 68 once each first version also takes its public id, 65 once the moves
+    # hand the saved row back instead of reading it again.
+    with django_assert_max_num_queries(65):
         factories.make_published(coop_a, campaign, reviewer)
     assert Selection.objects.published().filter(cooperative=coop_a).exists()

@@ -141,6 +141,17 @@ def test_a_failed_job_says_so(campaign_2024, reviewer, monkeypatch):
     assert job.pdf is None
 
 
+def test_a_synthesis_past_the_page_limit_fails_in_french(campaign_2024, reviewer, settings):
+    settings.PDF_MAX_PAGES = 1
+    job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
+
+    assert synthesis.run_job(job.pk) == SynthesisJob.State.FAILED
+
+    job.refresh_from_db()
+    assert "Le document dépasserait 1 page" in job.message
+    assert job.pdf is None and job.xlsx is None
+
+
 def test_a_job_whose_worker_was_lost_no_longer_blocks(campaign_2024, reviewer):
     job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
     assert synthesis.under_way(campaign_2024) == job

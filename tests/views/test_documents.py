@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from commitments import workflow
-from commitments.models import Project
-from qualicoop.documents.models import CooperativeDocument, SynthesisJob
+from commitments.models import Project, Selection
+from qualicoop.documents import cooperative as cooperative_documents
+from qualicoop.documents.models import CooperativeDocument, SynthesisJob, WorkingDocument
 from tests import factories
 from tests.unit.test_documents import EIGHT, flat, pages, pdf_text
 from tests.unit.test_mail_tasks import run_worker
@@ -62,6 +64,25 @@ def test_it_makes_a_missing_pdf_once_then_keeps_it(client, published, coop_a):
 
     assert first.content == second.content == bytes(stored.pdf)
     assert CooperativeDocument.objects.get(pk=stored.pk).generated_at == stored.generated_at
+
+
+def test_a_missing_pdf_is_queued_once_not_made_in_the_request(client, settings, published, coop_a):
+    # A real queue: the request only asks the worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    first = client.get(public_pdf(coop_a.slug))
+    second = client.get(public_pdf(coop_a.slug))
+
+    assert first.status_code == second.status_code == 503
+    assert first["Retry-After"] == "30"
+    assert "Le PDF est en préparation" in first.content.decode()
+    assert not CooperativeDocument.objects.exists()
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="qualicoop.documents.tasks.make_cooperative_pdf"
+        ).count()
+        == 1
+    )
 
 
 def test_it_reads_a_stored_pdf_in_three_queries(
@@ -137,17 +158,90 @@ def test_a_member_without_publication_is_told_so(client, campaign, coop_a, staff
     assert "pas encore de sélection validée" in response.content.decode()
 
 
-def test_the_working_document_is_marked_on_every_page(client, campaign, coop_a, contributor_a):
+def test_the_working_document_is_marked_on_every_page(
+    client, campaign, coop_a, contributor_a, django_capture_on_commit_callbacks
+):
     factories.make_selection(coop_a, campaign, numbers=EIGHT, projects_per=3, prefix="En cours ")
     client.force_login(contributor_a)
+    page = reverse("documents:workspace:working", args=[coop_a.slug])
+    download = reverse("documents:workspace:working_pdf", args=[coop_a.slug])
 
-    response = client.get(reverse("documents:workspace:working_pdf", args=[coop_a.slug]))
+    # Nothing made yet: the download sends to the page, which offers to make it.
+    assert client.get(download)["Location"] == page
+    assert "Préparer le document de travail" in client.get(page).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.post(page)
+    assert asked.status_code == 302 and asked["Location"] == page
+    assert f'href="{download}"' in client.get(page).content.decode()
+    response = client.get(download)
 
     assert response.status_code == 200
     assert "document-de-travail.pdf" in response["Content-Disposition"]
     text = pdf_text(response.content)
     assert all("Document de travail — non validé" in flat(page) for page in pages(text))
     assert "En cours Projet 1.1 de Coopérative Alpha" in flat(text)
+
+
+def test_the_worker_makes_the_working_document_while_its_page_follows(
+    client, settings, campaign, coop_a, staff_a
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    selection = factories.make_selection(coop_a, campaign, numbers=[1, 2])
+    client.force_login(staff_a)
+    page = reverse("documents:workspace:working", args=[coop_a.slug])
+
+    client.post(page)
+    client.post(page)  # a second click finds the first job
+
+    job = WorkingDocument.objects.get()
+    assert job.selection == selection and job.state == WorkingDocument.State.PENDING
+    content = client.get(page).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in content
+    assert "en préparation" in content
+
+    assert cooperative_documents.run_working(job.pk) == WorkingDocument.State.READY
+
+    content = client.get(page).content.decode()
+    assert 'http-equiv="refresh"' not in content
+    assert "Télécharger le document de travail (PDF)" in content
+    # Changed since: the document is to be made again.
+    Selection.objects.filter(pk=selection.pk).update(updated_at=timezone.now())
+    assert "La sélection a changé depuis" in client.get(page).content.decode()
+
+
+def test_a_document_past_the_page_limit_says_so_in_french(
+    client, settings, campaign, coop_a, staff_a, django_capture_on_commit_callbacks
+):
+    settings.PDF_MAX_PAGES = 1
+    factories.make_selection(coop_a, campaign, numbers=EIGHT, projects_per=3)
+    client.force_login(staff_a)
+    page = reverse("documents:workspace:working", args=[coop_a.slug])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page)
+
+    job = WorkingDocument.objects.get()
+    assert job.state == WorkingDocument.State.FAILED and job.pdf is None
+    content = client.get(page).content.decode()
+    assert "Le document dépasserait 1 page, le plus que le portail produise" in content
+    download = client.get(reverse("documents:workspace:working_pdf", args=[coop_a.slug]))
+    assert download["Location"] == page
+
+
+def test_another_cooperatives_working_document_is_a_404(
+    client, campaign, coop_a, staff_a, staff_b, django_capture_on_commit_callbacks
+):
+    factories.make_selection(coop_a, campaign, numbers=[1])
+    client.force_login(staff_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("documents:workspace:working", args=[coop_a.slug]))
+    client.force_login(staff_b)
+
+    for name in ("documents:workspace:working", "documents:workspace:working_pdf"):
+        assert client.get(reverse(name, args=[coop_a.slug])).status_code == 404
+    assert (
+        client.post(reverse("documents:workspace:working", args=[coop_a.slug])).status_code == 404
+    )
 
 
 def test_a_validated_working_selection_sends_to_its_pdf(client, published, coop_a, staff_a):
@@ -179,7 +273,7 @@ def test_the_dashboard_links_to_the_documents(client, published, coop_a, staff_a
     content = client.get(reverse("workspace:dashboard", args=[coop_a.slug])).content.decode()
 
     assert reverse("documents:workspace:pdf", args=[coop_a.slug]) in content
-    assert reverse("documents:workspace:working_pdf", args=[coop_a.slug]) in content
+    assert reverse("documents:workspace:working", args=[coop_a.slug]) in content
     assert reverse("workspace:spreadsheet", args=[coop_a.slug]) in content
 
 

@@ -1,12 +1,19 @@
-"""The import page: administrators only, a dry run first, then the import as read."""
+"""The import page: administrators only, a dry run first, then the import as read.
+
+The file is read and applied by the task worker (run at once in the tests,
+once the request's transaction commits): the upload answers with the job's
+page, which follows it.
+"""
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.core import mail, signing
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coops.models import Cooperative, Invitation
+from coops import import_jobs
+from coops.models import Cooperative, CooperativeImport, Invitation
+from qualicoop import upload_jobs
 from tests import factories
 from tests.security.support import database_snapshot
 
@@ -35,8 +42,37 @@ def signed_in(client, admin):
     return client
 
 
-def _plan_field(response):
-    return response.context["apply_form"].initial["plan"]
+def _portal_data():
+    """The database, but the import jobs themselves (an upload keeps its file)."""
+    snapshot = database_snapshot()
+    del snapshot["coops.cooperativeimport"]
+    return snapshot
+
+
+@pytest.fixture
+def worker(django_capture_on_commit_callbacks):
+    """The tasks queued by a request, run as its transaction commits."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run
+
+
+def dry_run(client, worker, data=None):
+    """The upload, then the job's page it sends to, the worker done."""
+    sent = worker(client.post, PAGE, data or upload())
+    assert sent.status_code == 302
+    return client.get(sent["Location"])
+
+
+def apply(client, worker, job=None):
+    """The import of the (latest) dry run, then the job's page."""
+    job = job or CooperativeImport.objects.first()
+    sent = worker(client.post, reverse("federation:import_job_apply", args=[job.pk]))
+    assert sent.status_code == 302
+    return client.get(sent["Location"])
 
 
 def test_the_page_explains_the_columns(signed_in):
@@ -47,12 +83,12 @@ def test_the_page_explains_the_columns(signed_in):
     assert "l'import n'efface rien" in html
 
 
-def test_the_dry_run_reports_line_by_line_and_writes_nothing(signed_in):
-    before = database_snapshot()
+def test_the_dry_run_reports_line_by_line_and_writes_nothing(signed_in, worker):
+    before = _portal_data()
 
-    response = signed_in.post(PAGE, upload())
+    response = dry_run(signed_in, worker)
 
-    assert database_snapshot() == before
+    assert _portal_data() == before
     assert mail.outbox == []
     html = response.content.decode()
     assert "Essai à blanc de « cooperatives.csv »" in html
@@ -62,13 +98,10 @@ def test_the_dry_run_reports_line_by_line_and_writes_nothing(signed_in):
     assert "Importer maintenant" in html
 
 
-def test_the_import_does_what_the_dry_run_said(
-    signed_in, admin, django_capture_on_commit_callbacks
-):
-    plan = _plan_field(signed_in.post(PAGE, upload()))
+def test_the_import_does_what_the_dry_run_said(signed_in, admin, worker):
+    dry_run(signed_in, worker)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in.post(PAGE, {"plan": plan})
+    response = apply(signed_in, worker)
 
     html = response.content.decode()
     assert "Import terminé" in html
@@ -78,46 +111,92 @@ def test_the_import_does_what_the_dry_run_said(
     assert Invitation.objects.get().invited_by == admin
 
 
-def test_the_same_file_again_changes_nothing(signed_in):
-    signed_in.post(PAGE, {"plan": _plan_field(signed_in.post(PAGE, upload()))})
+def test_the_same_file_again_changes_nothing(signed_in, worker):
+    dry_run(signed_in, worker)
+    apply(signed_in, worker)
     mail.outbox.clear()
-    before = database_snapshot()
+    before = _portal_data()
 
-    again = signed_in.post(PAGE, upload())
+    again = dry_run(signed_in, worker)
 
     assert "Ce fichier ne changerait rien" in again.content.decode()
-    signed_in.post(PAGE, {"plan": _plan_field(again)})
-    assert database_snapshot() == before
+    apply(signed_in, worker)
+    assert _portal_data() == before
     assert mail.outbox == []
 
 
-def test_a_tampered_or_foreign_plan_is_refused(signed_in, admin):
-    plan = _plan_field(signed_in.post(PAGE, upload()))
+def test_someone_elses_dry_run_is_not_theirs(signed_in, admin, worker):
+    dry_run(signed_in, worker)
+    job = CooperativeImport.objects.get()
     someone_else = User.objects.create_superuser("marc", "marc@example.org", "x")
     before = database_snapshot()
-
-    tampered = signed_in.post(PAGE, {"plan": plan[:-3] + "abc"})
     signed_in.force_login(someone_else)
-    foreign = signed_in.post(PAGE, {"plan": plan})
-    empty = signed_in.post(PAGE, {"plan": ""})
 
-    for response in (tampered, foreign, empty):
-        assert "essai à blanc a expiré ou n&#x27;est pas valable" in response.content.decode()
+    page = signed_in.get(reverse("federation:import_job", args=[job.pk]))
+    applied = worker(signed_in.post, reverse("federation:import_job_apply", args=[job.pk]))
+
+    assert page.status_code == applied.status_code == 404
     assert database_snapshot() == before
 
 
-def test_a_plan_the_database_overtook_is_shown_again(signed_in):
-    plan = _plan_field(signed_in.post(PAGE, upload()))
+def test_a_dry_run_is_imported_once(signed_in, worker):
+    dry_run(signed_in, worker)
+    apply(signed_in, worker)
+
+    again = apply(signed_in, worker)
+
+    assert "n&#x27;est plus à importer" in again.content.decode()
+    assert Cooperative.objects.count() == 1
+
+
+def test_a_plan_the_database_overtook_is_shown_again(signed_in, worker):
+    dry_run(signed_in, worker)
     Cooperative.objects.create(name="Coopérative Gamma", slug="cooperative-gamma")
 
-    response = signed_in.post(PAGE, {"plan": plan})
+    response = apply(signed_in, worker)
 
     html = response.content.decode()
     assert "Les données ont changé depuis l&#x27;essai" in html
     assert "mise à jour" in html
     assert not Invitation.objects.exists()
-    assert signing.loads(
-        _plan_field(response), salt=f"qualicoop.federation.import:{response.wsgi_request.user.pk}"
+    assert CooperativeImport.objects.get().state == CooperativeImport.State.READ
+    assert "Importer maintenant" in html
+
+
+def test_the_upload_answers_with_the_page_that_follows_the_worker(signed_in, settings):
+    # A real queue: the task waits for the worker, the page waits with it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    sent = signed_in.post(PAGE, upload())
+
+    job = CooperativeImport.objects.get()
+    assert sent["Location"] == reverse("federation:import_job", args=[job.pk])
+    page = signed_in.get(sent["Location"]).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "Lecture du fichier en cours" in page
+    assert import_jobs.read_job(job.pk) == CooperativeImport.State.READ
+    assert (
+        "Essai à blanc de « cooperatives.csv »" in signed_in.get(sent["Location"]).content.decode()
+    )
+
+
+def test_a_workbook_refused_by_the_worker_says_why(signed_in, worker):
+    response = dry_run(signed_in, worker, upload("pas un classeur", name="cooperatives.xlsx"))
+
+    assert "Ce fichier .xlsx est illisible" in response.content.decode()
+    assert CooperativeImport.objects.get().state == CooperativeImport.State.FAILED
+    assert not Cooperative.objects.exists()
+
+
+def test_uploads_are_limited_per_person(signed_in, worker):
+    for _ in range(upload_jobs.UPLOADS_PER_MINUTE):
+        dry_run(signed_in, worker)
+
+    refused = worker(signed_in.post, PAGE, upload())
+
+    assert refused.status_code == 200
+    assert any(
+        "attendez une minute" in error for error in refused.context["form"].errors["fichier"]
     )
 
 
@@ -126,10 +205,10 @@ def test_a_plan_the_database_overtook_is_shown_again(signed_in):
     [
         ({}, "Choisissez le fichier à importer."),
         (upload(name="cooperatives.xlsm"), "macros"),
-        (upload("nom;ville\nA;Caen\n"), "Colonnes inconnues : ville"),
+        (upload(name="cooperatives.pdf"), "Envoyez un fichier .csv ou .xlsx."),
         (upload("x" * (2 * 1024 * 1024 + 1)), "dépasse 2 Mo"),
     ],
-    ids=["missing", "macros", "columns", "size"],
+    ids=["missing", "macros", "format", "size"],
 )
 def test_a_refused_file_is_said_next_to_the_field(signed_in, data, message):
     response = signed_in.post(PAGE, data)

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import workflow
-from commitments.models import Choice, Engagement, Project
+from commitments.models import Choice, Engagement, Indicator, Project
 from tests import factories
+from tests.opendata_support import make_indicator
 
 
 def _url(selection):
@@ -116,6 +117,49 @@ def test_it_shows_what_changed_since_the_previous_submission(client, reviewer, s
     assert "<b>pilote</b>" not in html
 
 
+def test_after_a_withdrawal_it_shows_what_changed_since_the_request_for_changes(
+    client, reviewer, submitted, staff_a
+):
+    _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
+    workflow.withdraw_selection(selection=submitted, by=staff_a)
+    Project.objects.filter(choice__selection=submitted, choice__engagement__number=4).update(
+        title="Titre revu après le retrait"
+    )
+    workflow.submit_selection(selection=submitted, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(submitted)).content.decode()
+
+    diff = html.split('id="titre-diff"')[1].split("</section>")[0]
+    # Everything since the reviewer's decision, the withdrawn submission's changes included.
+    assert "Engagement 9</span> ajouté" in diff
+    assert "Projet modifié : « Projet 3.1 de Coopérative Alpha »" in diff
+    assert "Titre revu après le retrait" in diff
+    assert "Depuis la soumission du" in diff and "renvoyée à la coopérative le" in diff
+
+
+def test_a_reopened_version_resubmitted_keeps_its_changes_against_the_validated_one(
+    client, reviewer, campaign, coop_a, staff_a
+):
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    draft = workflow.reopen_selection(selection=validated, by=reviewer)
+    Project.objects.filter(choice__selection=draft, choice__engagement__number=2).update(
+        title="Titre de la version rouverte"
+    )
+    workflow.submit_selection(selection=draft, by=staff_a)
+    workflow.withdraw_selection(selection=draft, by=staff_a)
+    workflow.submit_selection(selection=draft, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(draft)).content.decode()
+
+    changes = html.split('id="titre-diff-publiee"')[1].split("</section>")[0]
+    assert "Titre de la version rouverte" in changes
+    assert "Depuis la version 1" in changes
+    # The withdrawn submission was never decided on: nothing is compared with it.
+    assert 'id="titre-diff"' not in html
+
+
 def test_it_recalls_the_last_remark_next_to_its_engagement(client, reviewer, submitted, staff_a):
     _resubmit_with_changes(submitted, staff=staff_a, reviewer=reviewer)
     client.force_login(reviewer)
@@ -203,3 +247,36 @@ def test_it_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(18):
         many = _count_queries(client, large)
     assert many == few
+
+
+def test_it_shows_each_projects_indicators_and_a_target_changed_since_the_validated_version(
+    client, reviewer, campaign, coop_a, staff_a
+):
+    validated = factories.make_published(coop_a, campaign, reviewer)
+    project = Project.objects.get(choice__selection=validated, choice__engagement__number=1)
+    measured = make_indicator(project, target=50, values=[(datetime.date(2025, 6, 30), 20)])
+    make_indicator(project, name="Familles accompagnées", target=12)
+    draft = workflow.reopen_selection(selection=validated, by=reviewer)
+    copy = Indicator.objects.get(project__choice__selection=draft, public_id=measured.pk)
+    copy.target_value = 80
+    copy.save()
+    Indicator.objects.filter(
+        project__choice__selection=draft, name="Familles accompagnées"
+    ).delete()
+    make_indicator(copy.project, name="Ménages relogés", baseline=None, target=30)
+    workflow.submit_selection(selection=draft, by=staff_a)
+    client.force_login(reviewer)
+
+    html = client.get(_url(draft)).content.decode()
+
+    table = html.split('class="fed-indicators')[1].split("</table>")[0]
+    assert "<caption" in table and "Indicateurs chiffrés" in table
+    assert '<th scope="row">Logements livrés</th>' in table
+    assert "logements" in table
+    assert "0 (1 janvier 2025)" in table  # the baseline and its date
+    assert "80 (31 décembre 2027)" in table  # the target and its date
+    assert "20 (30 juin 2025)" in table  # the latest public value
+    changes = html.split('id="titre-diff-publiee"')[1].split("</section>")[0]
+    assert '<del class="diff-removed">50 </del><ins class="diff-added">80 </ins>' in changes
+    assert '<ins class="diff-added">Ménages relogés : à 30 logements' in changes
+    assert '<del class="diff-removed">Familles accompagnées : de 0 logements' in changes

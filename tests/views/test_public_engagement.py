@@ -88,7 +88,7 @@ def test_it_shows_project_details_when_filled(client, reference, campaign):
     without_details = client.get(reverse("public:engagement", args=[2])).content.decode()
 
     assert "<dt>Objectifs</dt><dd>Loger 200 ménages modestes</dd>" in with_details
-    assert "<dt>Indicateurs de suivi</dt><dd>Nombre de ventes en PSLA</dd>" in with_details
+    assert "<dt>Modalités de suivi</dt><dd>Nombre de ventes en PSLA</dd>" in with_details
     assert "<dt>Échéance visée</dt><dd>31 décembre 2026</dd>" in with_details
     # The declared progress shows as the stage badge: under way, not an intention.
     assert 'stage-in-progress">' in with_details

@@ -65,17 +65,25 @@ def test_a_draft_project_does_not_exist_for_the_public(client, campaign, coop_b,
     assert client.get(reverse("public:project", args=[999999])).status_code == 404
 
 
-def test_an_older_version_leads_to_the_published_one(client, published, reviewer, staff_a):
+def test_the_first_address_shows_the_published_version_and_a_later_row_id_leads_to_it(
+    client, published, reviewer, staff_a
+):
     old_project = Project.objects.filter(choice__selection=published).first()
     draft = workflow.reopen_selection(selection=published, by=reviewer)
+    Project.objects.filter(choice__selection=draft, lineage=old_project.lineage).update(
+        title="Titre de la version 2"
+    )
     workflow.submit_selection(selection=draft, by=staff_a)
     workflow.validate_selection(selection=draft, by=reviewer)
     new_project = Project.objects.get(choice__selection=draft, lineage=old_project.lineage)
 
-    response = client.get(reverse("public:project", args=[old_project.pk]))
+    shown = client.get(reverse("public:project", args=[old_project.pk]))
+    response = client.get(reverse("public:project", args=[new_project.pk]))
 
+    assert shown.status_code == 200
+    assert "Titre de la version 2" in shown.content.decode()
     assert response.status_code == 301
-    assert response["Location"] == reverse("public:project", args=[new_project.pk])
+    assert response["Location"] == reverse("public:project", args=[old_project.pk])
 
 
 def test_the_engagement_cooperative_and_search_pages_link_to_it(client, published, coop_a):

@@ -165,3 +165,20 @@ def test_a_key_replayed_on_another_engagement_is_no_repeat(client, draft, coop_a
 
     assert response.status_code == 302
     assert Project.objects.filter(title="Bourse aux logements").count() == 2
+
+
+def test_a_full_selection_says_so_on_the_form_and_keeps_the_typing(
+    client, draft, campaign, coop_a, staff_a
+):
+    # The draft holds two projects, one per engagement.
+    campaign.max_projects_per_selection = 2
+    campaign.save()
+    client.force_login(staff_a)
+
+    response = client.post(_url(coop_a), DATA)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Une sélection compte 2 projets au plus dans cette campagne" in content
+    assert 'value="Bourse aux logements"' in content
+    assert Project.objects.filter(choice__selection=draft).count() == 2

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coops', '0002_invitations_and_team_events'),
+        ('coops', '0003_cooperative_imports'),
     ]
 
     operations = [

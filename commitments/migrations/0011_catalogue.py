@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0007_cycles_and_review_moves'),
+        ('commitments', '0010_spreadsheet_imports_and_content_bounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
