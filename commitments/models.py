@@ -1301,6 +1301,7 @@ class IndicatorMapping(models.Model):
     def __str__(self) -> str:
         return f"{self.former_name} → {self.catalogue.code}"
 
+
 class SpreadsheetImport(UploadJob):
     """A workbook a member sent back for the selection: read, then applied, by the worker.
 

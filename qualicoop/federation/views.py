@@ -239,7 +239,9 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
         selection.choices.select_related("engagement__pillar").prefetch_related(
             Prefetch(
                 "projects",
-                queryset=Project.objects.prefetch_related(indicators, "indicator_set__measurements"),
+                queryset=Project.objects.prefetch_related(
+                    indicators, "indicator_set__measurements"
+                ),
             )
         )
     )
