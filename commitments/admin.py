@@ -6,6 +6,7 @@ record of status changes (transitions and the remarks given with them) cannot
 be rewritten, only deleted along with what it records.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,12 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import catalogue
 from .models import (
     Campaign,
+    CatalogueIndicator,
     Choice,
     Engagement,
     FollowUp,
     Indicator,
+    IndicatorMapping,
     InternalNote,
     Measurement,
     Notification,
@@ -30,8 +34,11 @@ from .models import (
     ReopeningRequest,
     ReviewDraft,
     Selection,
+    SustainableDevelopmentGoal,
     Transition,
+    VsmeDisclosure,
 )
+from .workflow import WorkflowError
 
 
 class EngagementInline(admin.TabularInline):
@@ -377,3 +384,76 @@ class InternalNoteAdmin(_ReadOnlyAdmin):
     search_fields = ["selection__cooperative__name", "text"]
     list_select_related = ["selection__cooperative", "selection__campaign", "author"]
     date_hierarchy = "created_at"
+
+
+# --- The catalogue of common indicators ----------------------------------------------
+
+
+@admin.register(SustainableDevelopmentGoal)
+class SustainableDevelopmentGoalAdmin(admin.ModelAdmin):
+    list_display = ["number", "name"]
+    search_fields = ["name"]
+
+
+@admin.register(VsmeDisclosure)
+class VsmeDisclosureAdmin(admin.ModelAdmin):
+    list_display = ["code", "title"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(CatalogueIndicator)
+class CatalogueIndicatorAdmin(HistoryAdmin):
+    """The federation's common indicators; the starting ones are proposals to validate."""
+
+    list_display = ["code", "label", "unit", "aggregation", "direction"]
+    list_filter = ["aggregation", "direction", "engagements__pillar", "engagements", "sdgs"]
+    search_fields = ["code", "label", "definition"]
+    filter_horizontal = ["engagements", "sdgs", "vsme_disclosures"]
+    prepopulated_fields = {"code": ["label"]}
+
+
+class MappingForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorMapping
+        fields = ["indicator", "catalogue", "factor"]
+        help_texts = {
+            "indicator": _("Un indicateur libre d'un projet, pas encore rattaché au catalogue."),
+            "factor": _(
+                "Ce par quoi multiplier ses valeurs pour les exprimer dans l'unité du catalogue "
+                "(1 si c'est la même)."
+            ),
+        }
+
+    def clean_indicator(self):
+        indicator = self.cleaned_data["indicator"]
+        if indicator.catalogue_id is not None:
+            raise ValidationError(_("Cet indicateur est déjà rattaché au catalogue."))
+        return indicator
+
+
+@admin.register(IndicatorMapping)
+class IndicatorMappingAdmin(HistoryAdmin):
+    """A free indicator mapped onto the catalogue: added here, then kept as a record."""
+
+    form = MappingForm
+    list_display = ["former_name", "catalogue", "factor", "by", "at"]
+    list_filter = ["catalogue"]
+    search_fields = ["former_name", "catalogue__label", "catalogue__code"]
+    list_select_related = ["catalogue", "by"]
+    raw_id_fields = ["indicator"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            mapping = catalogue.map_indicator(
+                indicator=form.cleaned_data["indicator"],
+                catalogue=form.cleaned_data["catalogue"],
+                factor=form.cleaned_data["factor"],
+                by=request.user,
+            )
+        except WorkflowError as error:
+            raise ValidationError(str(error)) from error
+        obj.pk = mapping.pk
+        obj.refresh_from_db()

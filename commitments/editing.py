@@ -370,11 +370,14 @@ def create_indicator(project: Project, data: Mapping[str, Any]) -> Indicator:
         _lock_editable(project.choice.selection_id)
         check_choice_unlocked(project.choice_id)
         last = project.indicator_set.aggregate(last=Max("position"))["last"]
-        indicator = Indicator.objects.create(
+        # The spreadsheet carries no catalogue link: an indicator it creates is free.
+        indicator = Indicator(
             project=project,
             position=0 if last is None else last + 1,
-            **{name: data[name] for name in Indicator.EDITABLE_FIELDS},
+            **{name: data[name] for name in Indicator.EDITABLE_FIELDS if name in data},
         )
+        _keep_catalogue_unit(indicator)
+        indicator.save()
         _touch(project.choice.selection_id, timezone.now())
     return indicator
 
@@ -383,11 +386,20 @@ def update_indicator(indicator: Indicator, data: Mapping[str, Any]) -> Indicator
     with transaction.atomic():
         _lock_editable(indicator.project.choice.selection_id)
         check_choice_unlocked(indicator.project.choice_id)
+        # A field the data doesn't carry (the spreadsheet's catalogue link) keeps its value.
         for name in Indicator.EDITABLE_FIELDS:
-            setattr(indicator, name, data[name])
+            if name in data:
+                setattr(indicator, name, data[name])
+        _keep_catalogue_unit(indicator)
         indicator.save()
         _touch(indicator.project.choice.selection_id, timezone.now())
     return indicator
+
+
+def _keep_catalogue_unit(indicator: Indicator) -> None:
+    """An indicator linked to the catalogue keeps the catalogue's unit, whoever edits it."""
+    if indicator.catalogue is not None:
+        indicator.unit = indicator.catalogue.unit
 
 
 def delete_indicator(indicator: Indicator) -> None:

@@ -616,10 +616,28 @@ class Indicator(models.Model):
         "baseline_date",
         "target_value",
         "target_date",
+        "catalogue",
     )
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="indicator_set", verbose_name=_("projet")
+    )
+    # Linked, the indicator takes the catalogue's unit and definition and its
+    # values enter the network's totals (times the factor an administrator's
+    # mapping gave; a link chosen in the form counts as is).
+    catalogue = models.ForeignKey(
+        "CatalogueIndicator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("indicateur du catalogue"),
+    )
+    catalogue_factor = models.DecimalField(
+        _("facteur de conversion vers le catalogue"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=6,
+        default=Decimal(1),
     )
     name = models.CharField(_("indicateur"), max_length=TITLE_MAX)
     unit = models.CharField(_("unité"), max_length=50, blank=True)
@@ -683,6 +701,17 @@ class MeasurementQuerySet(models.QuerySet["Measurement"]):
         """Values the public may see, on a project it may see."""
         return self.filter(
             models.Q(update__isnull=True) | models.Q(update__state=UpdateState.PUBLISHED)
+        )
+
+    def counted_in_network(self) -> "MeasurementQuerySet":
+        """The values that add up: public, on a published project, of a catalogue indicator.
+
+        The public project page's rule (published project, value public), no
+        other; a free indicator never counts.
+        """
+        return self.public().filter(
+            published("indicator__project__choice__selection"),
+            indicator__catalogue__isnull=False,
         )
 
 
@@ -1107,6 +1136,173 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- The federation's catalogue of common indicators -------------------------------
+
+
+class SustainableDevelopmentGoal(models.Model):
+    """One of the 17 UN Sustainable Development Goals (ODD), reference data."""
+
+    number = models.PositiveSmallIntegerField(_("numéro"), unique=True)
+    name = models.CharField(_("intitulé court"), max_length=100)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("objectif de développement durable")
+        verbose_name_plural = _("objectifs de développement durable")
+
+    def __str__(self) -> str:
+        return _("ODD %(number)s — %(name)s") % {"number": self.number, "name": self.name}
+
+
+class VsmeDisclosure(models.Model):
+    """A basic disclosure (B1–B11) of the EU's voluntary standard for SMEs (VSME)."""
+
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    title = models.CharField(_("intitulé"), max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("information de base VSME")
+        verbose_name_plural = _("informations de base VSME")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Plus c'est haut, mieux c'est")
+    LOWER = "lower", _("Plus c'est bas, mieux c'est")
+
+
+class Aggregation(models.TextChoices):
+    """How the cooperatives' values of one year make the network's figure."""
+
+    SUM = "sum", _("Somme")
+    WEIGHTED_MEAN = "weighted_mean", _("Moyenne pondérée par le nombre de logements gérés")
+    MEAN = "mean", _("Moyenne simple")
+    NONE = "none", _("Non agrégeable")
+
+
+class ReportingPeriod(models.TextChoices):
+    CALENDAR_YEAR = "calendar_year", _("Année civile")
+
+
+class CatalogueIndicatorQuerySet(models.QuerySet["CatalogueIndicator"]):
+    def aggregatable(self) -> "CatalogueIndicatorQuerySet":
+        return self.exclude(aggregation=Aggregation.NONE)
+
+
+class CatalogueIndicator(models.Model):
+    """A common indicator of the federation: defined once, so that values add up.
+
+    A project's indicator linked to it takes its unit and its definition; only
+    the values of linked indicators enter the network's totals.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    label = models.CharField(_("intitulé"), max_length=TITLE_MAX)
+    unit = models.CharField(_("unité"), max_length=50)
+    definition = models.TextField(
+        _("définition"),
+        max_length=TEXT_MAX,
+        help_text=_("Ce qui est compté, et à quelle date."),
+    )
+    direction = models.CharField(
+        _("sens"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    aggregation = models.CharField(
+        _("agrégation"), max_length=20, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    reporting_period = models.CharField(
+        _("période de référence"),
+        max_length=20,
+        choices=ReportingPeriod.choices,
+        default=ReportingPeriod.CALENDAR_YEAR,
+    )
+    engagements = models.ManyToManyField(
+        Engagement,
+        related_name="catalogue_indicators",
+        verbose_name=_("engagements servis"),
+    )
+    plausible_min = models.DecimalField(
+        _("minimum plausible"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        null=True,
+        blank=True,
+    )
+    plausible_max = models.DecimalField(
+        _("maximum plausible"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=VALUE_PLACES,
+        null=True,
+        blank=True,
+    )
+    sdgs = models.ManyToManyField(
+        SustainableDevelopmentGoal,
+        blank=True,
+        related_name="catalogue_indicators",
+        verbose_name=_("objectifs de développement durable"),
+    )
+    vsme_disclosures = models.ManyToManyField(
+        VsmeDisclosure,
+        blank=True,
+        related_name="catalogue_indicators",
+        verbose_name=_("informations de base VSME"),
+    )
+
+    objects = CatalogueIndicatorQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[engagements])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicateur du catalogue")
+        verbose_name_plural = _("indicateurs du catalogue")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+
+class IndicatorMapping(models.Model):
+    """A free indicator attached to the catalogue by an administrator, and how.
+
+    Its values enter the totals multiplied by ``factor`` (e.g. 1000 from MWh to kWh).
+    """
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="mappings",
+        verbose_name=_("indicateur libre"),
+    )
+    catalogue = models.ForeignKey(
+        CatalogueIndicator,
+        on_delete=models.PROTECT,
+        related_name="mappings",
+        verbose_name=_("indicateur du catalogue"),
+    )
+    factor = models.DecimalField(
+        _("facteur de conversion"),
+        max_digits=VALUE_DIGITS,
+        decimal_places=6,
+        default=Decimal(1),
+    )
+    former_name = models.CharField(_("intitulé d'origine"), max_length=TITLE_MAX)
+    former_unit = models.CharField(_("unité d'origine"), max_length=50, blank=True)
+    by = someone(_("par"))
+    at = models.DateTimeField(_("le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("rattachement au catalogue")
+        verbose_name_plural = _("rattachements au catalogue")
+
+    def __str__(self) -> str:
+        return f"{self.former_name} → {self.catalogue.code}"
 
 
 class SpreadsheetImport(UploadJob):

@@ -35,6 +35,7 @@ from qualicoop.public_cache import bump_public_version
 
 from .models import (
     Campaign,
+    CatalogueIndicator,
     Choice,
     Engagement,
     Indicator,
@@ -189,6 +190,8 @@ def touched(instance: Model) -> set[int]:
 
 @receiver([post_save, post_delete], sender=Pillar)
 @receiver([post_save, post_delete], sender=Engagement)
+# Its label, unit and rule are on the network's figures, pages and files.
+@receiver([post_save, post_delete], sender=CatalogueIndicator)
 @receiver([post_save, post_delete], sender=Campaign)
 def _reference_changed(sender, **kwargs) -> None:
     changed(reference=True)

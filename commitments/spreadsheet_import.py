@@ -130,6 +130,9 @@ INDICATOR_COLUMNS = (
     Column("target_value", gettext_lazy("Cible"), 12),
     Column("target_date", gettext_lazy("Échéance de la cible"), 16),
 )
+# The indicator's fields the sheet carries: its catalogue link (and the mapping's
+# factor) are set in the form or the admin only, and kept as they are by an import.
+INDICATOR_FIELDS = tuple(column.key for column in INDICATOR_COLUMNS[2:])
 UNREADABLE = gettext_lazy(
     "Ce fichier n'est pas un classeur Excel lisible : envoyez le fichier .xlsx exporté "
     "depuis votre espace."
@@ -624,7 +627,7 @@ class Plan:
                 line.outcome,
                 line.project.pk if line.project else None,
                 line.indicator.pk if line.indicator else None,
-                [str(getattr(line.indicator, name)) for name in Indicator.EDITABLE_FIELDS]
+                [str(getattr(line.indicator, name)) for name in (*INDICATOR_FIELDS, "catalogue_id")]
                 if line.indicator
                 else None,
                 line.changes,
@@ -923,9 +926,7 @@ def _plan_indicators(
         line.indicator = indicator
         if indicator is not None:
             line.changes = [
-                name
-                for name in Indicator.EDITABLE_FIELDS
-                if _current(indicator, name) != line.values[name]
+                name for name in INDICATOR_FIELDS if _current(indicator, name) != line.values[name]
             ]
             line.outcome = Outcome.CHANGED if line.changes else Outcome.UNCHANGED
         else:

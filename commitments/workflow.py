@@ -737,7 +737,7 @@ def _copy(
     by_old_choice = {old.pk: new for old, new in zip(source_choices, new_choices, strict=True)}
     source_projects = list(
         Project.objects.filter(choice__selection=source).prefetch_related(
-            "indicator_set__measurements"
+            "indicator_set__measurements", "indicator_set__catalogue"
         )
     )
     new_projects = Project.objects.bulk_create(
@@ -772,6 +772,7 @@ def _copy_indicators(
                 Indicator(
                     project=new,
                     position=indicator.position,
+                    catalogue_factor=indicator.catalogue_factor,
                     public_id=indicator.public_id,
                     **{name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS},
                 )

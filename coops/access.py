@@ -144,6 +144,11 @@ def may_manage_team(membership: Membership) -> bool:
     return membership.role == Membership.Role.REFERENT
 
 
+def may_edit_profile(membership: Membership) -> bool:
+    """Référents keep the cooperative's profile facts; contributeurs read them."""
+    return membership.role == Membership.Role.REFERENT
+
+
 def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:
     """The cooperatives a user works for, as a queryset."""
     if not user.is_authenticated:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import invitations, team
+from . import invitations, profile, team
 from .models import Cooperative, Invitation, Membership, TeamEvent
 
 
@@ -62,8 +62,8 @@ class InvitationInline(admin.TabularInline):
 
 @admin.register(Cooperative)
 class CooperativeAdmin(admin.ModelAdmin):
-    list_display = ["name", "region", "member_count", "website"]
-    list_filter = ["region"]
+    list_display = ["name", "region", "homes_managed", "legal_form", "member_count", "website"]
+    list_filter = ["region", "legal_form"]
     search_fields = ["name", "slug", "region"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, InvitationInline]
@@ -73,6 +73,11 @@ class CooperativeAdmin(admin.ModelAdmin):
     # Cooperatives' sites are served over HTTPS: an address typed without a
     # scheme gets that one.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "activities":
+            return profile.ActivitiesField(label=db_field.verbose_name, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # One aggregate for the whole list rather than a count per row.

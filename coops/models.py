@@ -13,12 +13,37 @@ from qualicoop.upload_jobs import UploadJob
 from .people import display_name
 
 
+class Activity(models.TextChoices):
+    """What a cooperative does; the same activities make a peer group."""
+
+    RENTAL = "rental", _("Location")
+    ACCESSION = "accession", _("Accession sociale")
+    BRS = "brs", _("Bail réel solidaire (BRS)")
+    CONDOMINIUM = "condominium", _("Syndic et gestion de copropriété")
+    DEVELOPMENT = "development", _("Aménagement")
+
+
+class LegalForm(models.TextChoices):
+    SCIC = "scic", _("Société coopérative d'intérêt collectif (SCIC)")
+    SCP = "scp", _("Société coopérative de production (SCP)")
+    SA_COOP = "sa_coop", _("Société anonyme coopérative d'HLM")
+    SACICAP = "sacicap", _("SACICAP")
+    OTHER = "other", _("Autre forme")
+
+
 class Cooperative(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
     region = models.CharField(_("région"), max_length=100, blank=True)
     website = models.URLField(_("site web"), max_length=300, blank=True)
     description = models.TextField(_("présentation"), max_length=2000, blank=True)
+    # The profile's facts, kept by the référents: public, and the peer groups' key.
+    homes_managed = models.PositiveIntegerField(_("logements gérés"), null=True, blank=True)
+    # Codes of ``Activity``, sorted: equal lists are the same activities.
+    activities = models.JSONField(_("activités"), default=list, blank=True)
+    legal_form = models.CharField(
+        _("forme juridique"), max_length=20, choices=LegalForm.choices, blank=True
+    )
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +55,10 @@ class Cooperative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("public:cooperative", args=[self.slug])
+
+    def activity_labels(self) -> list[str]:
+        labels = dict(Activity.choices)
+        return [str(labels[code]) for code in self.activities if code in labels]
 
 
 class Membership(models.Model):

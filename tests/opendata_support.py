@@ -20,10 +20,13 @@ def opendata_root(settings, tmp_path):
     return settings.OPENDATA_ROOT
 
 
-def make_indicator(project, *, name="Logements livrés", baseline=0, target=120, values=()):
+def make_indicator(
+    project, *, name="Logements livrés", baseline=0, target=120, values=(), catalogue=None
+):
     """An indicator of ``project`` with values given with the selection: (date, value)."""
     indicator = Indicator.objects.create(
         project=project,
+        catalogue=catalogue,
         name=name,
         unit="logements",
         baseline_value=baseline,

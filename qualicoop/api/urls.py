@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/cooperatives/<slug:slug>/", api.cooperative, name="api_cooperative"),
     path("api/projets/", api.projects, name="api_projects"),
     path("api/projets/<int:pk>/", api.project, name="api_project"),
+    path("api/reseau-en-chiffres/", api.network_totals, name="api_network"),
     # Any other address under /api/ answers in JSON too, as API clients expect.
     path("api/<path:rest>", api.not_found, name="api_not_found"),
 ]

@@ -310,6 +310,20 @@ def project(request, pk):
     )
 
 
+# --- The network in figures -----------------------------------------------------------
+
+
+def _network_records(request, records):
+    return [opendata.json_record(record) for record in records]
+
+
+@public_cache.public_page("page", "page_size")
+@api_view
+def network_totals(request):
+    """Anyone: the catalogue indicators' totals per year, for the network and by group."""
+    return paginate(request, list(opendata.NETWORK_TOTALS.records()), _network_records)
+
+
 @api_view
 def not_found(request, rest):
     """Anyone: a path under /api/ that is no endpoint."""
@@ -563,6 +577,15 @@ def openapi_schema(server_url):
                     "responses": _responses("Projet", not_found=True),
                 }
             },
+            "/api/reseau-en-chiffres/": {
+                "get": {
+                    "operationId": "listNetworkTotals",
+                    "summary": _("Le réseau en chiffres"),
+                    "description": opendata.NETWORK_TOTALS.description,
+                    "parameters": pagination,
+                    "responses": _responses("PageTotauxReseau", bad_request=True),
+                }
+            },
         },
         "components": {
             "parameters": {
@@ -666,6 +689,8 @@ def openapi_schema(server_url):
                 "PageEngagements": _paginated("Engagement"),
                 "PageCooperatives": _paginated("Cooperative"),
                 "PageProjets": _paginated("Projet"),
+                "TotalReseau": _fields_schema(opendata.NETWORK_FIELDS),
+                "PageTotauxReseau": _paginated("TotalReseau"),
             },
         },
     }

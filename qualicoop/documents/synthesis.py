@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from commitments import network
 from commitments.models import (
     Campaign,
     Engagement,
@@ -89,6 +90,13 @@ class Synthesis:
     update_count: int = 0
     updates_by_status: list[tuple[str, int]] = field(default_factory=list)
     exemplary: list[Project] = field(default_factory=list)
+    # The network's totals of the campaign's year (the year it opens).
+    network_year: int = 0
+    network_totals: list[network.IndicatorTotals] = field(default_factory=list)
+
+    @property
+    def network_rows(self) -> list[tuple[network.IndicatorTotals, network.YearTotals]]:
+        return [(totals, totals.years[0]) for totals in self.network_totals]
 
 
 def a_year_before(day: datetime.date) -> datetime.date:
@@ -189,6 +197,10 @@ def compute(
         .order_by("choice__selection__cooperative__name", "choice__engagement__number", "position")
     )
     step(65)
+
+    result.network_year = campaign.opens_on.year
+    result.network_totals = network.totals(result.network_year)
+    step(70)
     return result
 
 
@@ -282,6 +294,36 @@ def xlsx(synthesis: Synthesis) -> bytes:
                     reached.latest.measured_on if reached.latest else None,
                     indicator.target_value,
                     indicator.unit,
+                ],
+            )
+        )
+
+    sheet = _sheet(
+        workbook,
+        _("Réseau en chiffres"),
+        [
+            _("Code"),
+            _("Indicateur"),
+            _("Unité"),
+            _("Agrégation"),
+            _("Année"),
+            _("Valeur"),
+            _("Coopératives"),
+        ],
+    )
+    for totals, year in synthesis.network_rows:
+        common = totals.indicator
+        sheet.append(
+            spreadsheets.xlsx_row(
+                sheet,
+                [
+                    common.code,
+                    common.label,
+                    common.unit,
+                    common.get_aggregation_display(),
+                    year.year,
+                    year.figure.value,
+                    year.figure.cooperative_count,
                 ],
             )
         )

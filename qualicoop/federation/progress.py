@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from commitments import progress, workflow
+from commitments import checks, progress, workflow
 from commitments.models import (
     FollowUp,
+    Measurement,
     ProgressUpdate,
     Project,
     ProjectStatus,
@@ -86,11 +87,20 @@ def updates_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _flagged(update: ProgressUpdate) -> list[tuple[Measurement, list[str]]]:
+    """The update's values, each with what a reviewer may want to check (never a block)."""
+    measurements = list(update.measurements.all())
+    if not measurements:
+        return []
+    flags = checks.flags_of(measurements)
+    return [(measurement, flags[measurement.pk]) for measurement in measurements]
+
+
 @reviewer_required
 def update_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Reviewers: read one update with its project, then publish it or send it back."""
     update = get_object_or_404(
-        _reviewed_updates().prefetch_related("measurements__indicator"), pk=pk
+        _reviewed_updates().prefetch_related("measurements__indicator__catalogue"), pk=pk
     )
     form = UpdateDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -124,6 +134,7 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
             "cooperative": update.project.choice.selection.cooperative,
             "form": form,
             "previous": list(previous),
+            "measured": _flagged(update),
             "moves": progress.moves_for(update, user=request.user),
             "active": "updates",
         },

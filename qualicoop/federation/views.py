@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from commitments import cycles, evidence, notifications, workflow
+from commitments import checks, cycles, evidence, notifications, workflow
 from commitments.diff import edit_history, published_diff, since_decision_diff
 from commitments.models import (
     Campaign,
@@ -229,13 +229,30 @@ def _sent_back_numbers(form, draft):
 
 
 def _render_review(request, selection, *, form=None, status=200, note_form=None):
-    # Each project with its indicators and their latest public value: one query more.
-    indicators = Prefetch("indicator_set", queryset=Indicator.objects.with_latest_public_value())
+    # Each project with its indicators, their latest public value and their catalogue
+    # entry, and the indicators' values the reviewer's checks read.
+    indicators = Prefetch(
+        "indicator_set",
+        queryset=Indicator.objects.with_latest_public_value().select_related("catalogue"),
+    )
     choices = list(
         selection.choices.select_related("engagement__pillar").prefetch_related(
-            Prefetch("projects", queryset=Project.objects.prefetch_related(indicators))
+            Prefetch(
+                "projects",
+                queryset=Project.objects.prefetch_related(
+                    indicators, "indicator_set__measurements"
+                ),
+            )
         )
     )
+    for choice in choices:
+        for project in choice.projects.all():
+            # What a reviewer may want to check; it never blocks a decision.
+            project.flagged = [  # type: ignore[attr-defined]
+                (indicator, flags)
+                for indicator in project.indicator_set.all()
+                if (flags := checks.review_flags(indicator))
+            ]
     moves = workflow.moves_for(selection, user=request.user)
     decidable = {"validate", "request_changes"} <= moves
     draft = ReviewDraft.objects.filter(selection=selection, reviewer=request.user).first()

@@ -7,6 +7,7 @@ whatever the data size.
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
@@ -21,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from commitments import rollups
+from commitments import indicators, network, rollups
 from commitments.models import (
     Engagement,
     ProgressUpdate,
@@ -88,10 +89,12 @@ BAR_HEIGHT = 20
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
+    value: int | Decimal
     pillar: int
     y: int
     width: int
+    # The value as the reader reads it, beside the bar.
+    text: str
 
     @property
     def text_y(self):
@@ -118,8 +121,11 @@ class BarChart:
         return len(self.bars) * ROW_HEIGHT + 10
 
 
-def bar_chart(rows, *, scale_max=None):
-    """Lay out ``rows`` of (label, value, pillar number) as bars scaled to ``scale_max``."""
+def bar_chart(rows, *, scale_max=None, text=str):
+    """Lay out ``rows`` of (label, value, pillar number) as bars scaled to ``scale_max``.
+
+    ``text`` writes a value beside its bar (a decimal in French, with its unit).
+    """
     rows = list(rows)
     scale_max = max(scale_max or 0, *(value for _label, value, _pillar in rows), 1)
     room = CHART_WIDTH - LABEL_WIDTH - VALUE_ROOM
@@ -131,6 +137,7 @@ def bar_chart(rows, *, scale_max=None):
                 pillar=pillar,
                 y=index * ROW_HEIGHT + 5,
                 width=round(room * value / scale_max),
+                text=text(value),
             )
             for index, (label, value, pillar) in enumerate(rows)
         ],
@@ -222,6 +229,44 @@ def statistics(request):
                 (pillar, by_pillar.get(pillar.number, rollups.EMPTY)) for pillar in stats.pillars
             ],
         },
+    )
+
+
+@dataclass(frozen=True)
+class NetworkIndicator:
+    """A catalogue indicator on "Le réseau en chiffres": its years as a chart, then as tables."""
+
+    totals: network.IndicatorTotals
+    chart: BarChart | None
+    latest: network.YearTotals
+
+    @property
+    def slug(self):
+        return self.totals.indicator.code
+
+
+def _network_indicator(totals: network.IndicatorTotals) -> NetworkIndicator:
+    indicator = totals.indicator
+    engagements = list(indicator.engagements.all())
+    pillar = engagements[0].pillar.number if engagements else 0
+    shown = [year for year in totals.years if year.figure.value is not None]
+    chart = None
+    if shown:
+        chart = bar_chart(
+            ((str(year.year), year.figure.value, pillar) for year in shown),
+            text=indicators.number,
+        )
+    return NetworkIndicator(totals=totals, chart=chart, latest=totals.years[-1])
+
+
+@public_page()
+@require_safe
+def network_figures(request):
+    """Anyone: the catalogue indicators' published values added up, year by year."""
+    return render(
+        request,
+        "discovery/network.html",
+        {"indicators": [_network_indicator(totals) for totals in network.totals()]},
     )
 
 

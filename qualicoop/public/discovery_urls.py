@@ -23,6 +23,7 @@ register_converter(DatasetConverter, "dataset")
 urlpatterns = [
     path("projets/", discovery.projects, name="projects"),
     path("statistiques/", discovery.statistics, name="statistics"),
+    path("reseau-en-chiffres/", discovery.network_figures, name="network"),
     path("donnees/", discovery.opendata_page, name="opendata"),
     path("donnees/projets.csv", discovery.opendata_csv, name="opendata_csv"),
     path("donnees/projets.json", discovery.opendata_json, name="opendata_json"),

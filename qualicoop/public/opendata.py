@@ -13,7 +13,7 @@ the fields served.
 
 import datetime
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
@@ -25,8 +25,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from commitments import network
 from commitments.models import (
     INTENTION,
+    Aggregation,
     Choice,
     Engagement,
     Indicator,
@@ -485,6 +487,8 @@ class Dataset:
     description: StrOrPromise
     fields: tuple[Field, ...]
     rows: Callable[[], QuerySet]  # everything the public may read, in a stable order
+    # Records worked out in Python rather than read from ``rows`` (the network's totals).
+    computed: Callable[[], Iterable[dict]] | None = None
     prepare: Callable[[QuerySet], QuerySet] = lambda queryset: queryset
     complete: Callable[[dict], None] | None = None
     primary_key: str | None = "id"
@@ -497,6 +501,9 @@ class Dataset:
 
     def records(self, queryset: QuerySet | None = None) -> Iterator[dict]:
         """The records of ``queryset`` (all the dataset's rows by default), streamed."""
+        if self.computed is not None:
+            yield from self.computed()
+            return
         queryset = self.prepare(self.rows() if queryset is None else queryset)
         read = [(f.name, f.path) for f in self.fields if f.path is not None]
         rows = queryset.values_list(*(path for _name, path in read)).iterator(chunk_size=CHUNK_SIZE)
@@ -594,7 +601,94 @@ UPDATES = Dataset(
     rows=published_updates,
     foreign_keys=(("projet_id", "projets", "id"),),
 )
-DATASETS = {dataset.slug: dataset for dataset in (PROJECTS, INDICATORS, MEASUREMENTS, UPDATES)}
+
+
+SCOPES = ("reseau", "pilier", "engagement", "region")
+
+NETWORK_FIELDS = (
+    Field("indicateur", _("Code de l'indicateur du catalogue de la fédération."), "string", None),
+    Field("libelle", _("Intitulé de l'indicateur."), "string", None),
+    Field("unite", _("Unité de la valeur."), "string", None),
+    Field(
+        "agregation",
+        _(
+            "Règle d'agrégation : sum (somme), weighted_mean (moyenne pondérée par les "
+            "logements gérés), mean (moyenne simple) ou none (non agrégeable)."
+        ),
+        "string",
+        None,
+        enum=tuple(Aggregation.values),
+    ),
+    Field("annee", _("Année civile des mesures."), "integer", None),
+    Field(
+        "perimetre",
+        _("Sur quoi porte la ligne : reseau (tout le réseau), pilier, engagement ou region."),
+        "string",
+        None,
+        enum=SCOPES,
+    ),
+    Field(
+        "groupe",
+        _("Numéro du pilier ou de l'engagement, nom de la région ; vide pour le réseau."),
+        "string",
+        None,
+        blank=True,
+    ),
+    Field(
+        "valeur",
+        _("Valeur agrégée, vide si l'indicateur n'est pas agrégeable."),
+        "number",
+        None,
+        nullable=True,
+    ),
+    Field("cooperatives", _("Nombre de coopératives ayant publié une valeur."), "integer", None),
+)
+
+
+def network_records() -> Iterator[dict]:
+    """One record per catalogue indicator, year and group: the network's, then its breakdowns."""
+    for totals in network.totals():
+        indicator = totals.indicator
+        for year in totals.years:
+            groups = (
+                ("reseau", {"": year.figure}),
+                ("pilier", year.by_pillar),
+                ("engagement", year.by_engagement),
+                ("region", year.by_region),
+            )
+            for scope, figures in groups:
+                for group, figure in figures.items():
+                    yield {
+                        "indicateur": indicator.code,
+                        "libelle": indicator.label,
+                        "unite": indicator.unit,
+                        "agregation": indicator.aggregation,
+                        "annee": year.year,
+                        "perimetre": scope,
+                        "groupe": str(group),
+                        "valeur": figure.value,
+                        "cooperatives": figure.cooperative_count,
+                    }
+
+
+NETWORK_TOTALS = Dataset(
+    slug="reseau-en-chiffres",
+    title=_("Le réseau en chiffres"),
+    description=_(
+        "Les indicateurs communs du catalogue de la fédération, additionnés par année à "
+        "partir des valeurs publiées (la dernière de chaque coopérative dans l'année) : "
+        "pour tout le réseau, puis par pilier, par engagement et par région."
+    ),
+    fields=NETWORK_FIELDS,
+    # The values the totals are made of; the records themselves are worked out.
+    rows=Measurement.objects.counted_in_network,
+    computed=network_records,
+    primary_key=None,
+)
+DATASETS = {
+    dataset.slug: dataset
+    for dataset in (PROJECTS, INDICATORS, MEASUREMENTS, UPDATES, NETWORK_TOTALS)
+}
 
 
 def records(projects):

@@ -21,6 +21,7 @@ from commitments.models import (
     UPDATE_TEXT_MAX,
     VALUE_DIGITS,
     VALUE_PLACES,
+    CatalogueIndicator,
     Engagement,
     Project,
     ProjectStatus,
@@ -208,19 +209,39 @@ def _date_field(label: str) -> forms.DateField:
 
 
 class IndicatorForm(forms.Form):
-    """An indicator of a project: what is counted, from where, to where."""
+    """An indicator of a project: what is counted, from where, to where.
 
+    The engagement's catalogue indicators come first: one of them gives the
+    unit (whatever was typed) and its values add up across the network.
+    """
+
+    catalogue = forms.ModelChoiceField(
+        label=_("Indicateur commun de la fédération"),
+        queryset=CatalogueIndicator.objects.none(),
+        required=False,
+        empty_label=_("Indicateur libre"),
+        help_text=_(
+            "Facultatif. Un indicateur du catalogue de la fédération impose son unité et sa "
+            "définition, et ses valeurs publiées comptent dans les chiffres du réseau."
+        ),
+    )
     name = forms.CharField(
         label=_("Indicateur"),
         max_length=TITLE_MAX,
-        help_text=_("Obligatoire. Ce qui est compté, par exemple « Logements livrés »."),
-        error_messages={"required": _("Nommez l'indicateur.")},
+        required=False,
+        help_text=_(
+            "Obligatoire pour un indicateur libre. Ce qui est compté, par exemple "
+            "« Logements livrés »."
+        ),
     )
     unit = forms.CharField(
         label=_("Unité"),
         max_length=50,
         required=False,
-        help_text=_("Facultatif. Par exemple « logements », « € », « % »."),
+        help_text=_(
+            "Facultatif. Par exemple « logements », « € », « % ». "
+            "Celle du catalogue pour un indicateur commun."
+        ),
     )
     baseline_value = FrenchDecimalField(
         label=_("Valeur de départ"),
@@ -239,8 +260,19 @@ class IndicatorForm(forms.Form):
     )
     target_date = _date_field(_("Échéance de la cible"))
 
+    def __init__(self, *args, engagement: Engagement | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if engagement is not None:
+            self.fields["catalogue"].queryset = engagement.catalogue_indicators.all()  # type: ignore[attr-defined]
+
     def clean(self):
         cleaned = super().clean()
+        catalogue = cleaned.get("catalogue")
+        if catalogue is not None:
+            cleaned["unit"] = catalogue.unit
+            cleaned["name"] = cleaned.get("name") or catalogue.label
+        elif not cleaned.get("name") and "name" not in self.errors:
+            self.add_error("name", _("Nommez l'indicateur."))
         start, end = cleaned.get("baseline_date"), cleaned.get("target_date")
         if start and end and end < start:
             self.add_error(

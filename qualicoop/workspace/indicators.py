@@ -51,7 +51,7 @@ def _form_page(request, workspace, project, form, *, indicator=None, status=200)
 def indicator_create(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """Members of the cooperative, while the selection is editable: add an indicator."""
     project = project_or_404(workspace, pk)
-    form = IndicatorForm(posted(request))
+    form = IndicatorForm(posted(request), engagement=project.choice.engagement)
     if request.method == "POST" and form.is_valid():
         try:
             indicator = editing.create_indicator(project, form.cleaned_data)
@@ -67,7 +67,9 @@ def indicator_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
     """Members of the cooperative, while the selection is editable: change an indicator."""
     indicator = _indicator_or_404(workspace, pk)
     initial = {name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS}
-    form = IndicatorForm(posted(request), initial=initial)
+    form = IndicatorForm(
+        posted(request), initial=initial, engagement=indicator.project.choice.engagement
+    )
     if request.method == "POST" and form.is_valid():
         try:
             editing.update_indicator(indicator, form.cleaned_data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import carry, evidence, indicators, progress, spreadsheet, team
+from . import carry, evidence, indicators, peers, profile, progress, spreadsheet, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -88,6 +88,8 @@ urlpatterns = [
         progress.update_delete,
         name="update_delete",
     ),
+    path("<slug:slug>/profil/", profile.profile_page, name="profile"),
+    path("<slug:slug>/comparaison/", peers.comparison, name="peers"),
     path("<slug:slug>/equipe/", team.team_page, name="team"),
     path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),

@@ -103,6 +103,7 @@ def _public_pages():
         "/projets/?q=logement&pilier=1",
         "/projets/?engagement=99",
         "/statistiques/",
+        "/reseau-en-chiffres/",
         "/donnees/",
         "/api/",
         "/compte/connexion/",

@@ -29,8 +29,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from commitments import progress, spreadsheet_import, spreadsheet_jobs, workflow
+from commitments import catalogue, progress, spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import (
+    CatalogueIndicator,
     Engagement,
     Evidence,
     FollowUp,
@@ -44,6 +45,8 @@ from commitments.models import (
     ReviewDraft,
     Selection,
     SpreadsheetImport,
+    SustainableDevelopmentGoal,
+    VsmeDisclosure,
 )
 from coops import import_jobs, invitations
 from coops.models import CooperativeImport, Membership
@@ -181,6 +184,9 @@ def build_world():
         project=followed, data=update_data, by=referent_a, submit=True
     )
 
+    common = CatalogueIndicator.objects.create(
+        code="menages-accompagnes", label="Ménages accompagnés", unit="ménages"
+    )
     attempt = {"user_agent": "navigateur", "ip_address": "127.0.0.1", "username": "alice"}
     attempt.update(http_accept="text/html", path_info="/compte/connexion/")
     second_factor_user = factories.make_user("deux-facteurs")
@@ -239,6 +245,16 @@ def build_world():
             progress=100,
             pdf_key=EVIDENCE_KEY,
             xlsx_key=EVIDENCE_KEY,
+        ),
+        "commitments.sustainabledevelopmentgoal": SustainableDevelopmentGoal.objects.create(
+            number=11, name="Villes et communautés durables"
+        ),
+        "commitments.vsmedisclosure": VsmeDisclosure.objects.create(
+            code="B3", title="Énergie et émissions de gaz à effet de serre"
+        ),
+        "commitments.catalogueindicator": common,
+        "commitments.indicatormapping": catalogue.map_indicator(
+            indicator=followed_indicator, catalogue=common, by=users["admin"]
         ),
         "commitments.progressupdate": draft_update,
         # Alice's, unread, pointing at A's workspace (the moves above ran in this

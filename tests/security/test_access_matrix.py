@@ -330,6 +330,22 @@ PORTAL_CASES = [
         A,
         data=lambda world: {"message": "Un projet de plus."},
     ),
+    # A's profile facts: every member reads them, référents change them.
+    _case("workspace:profile", GET, MEMBERS, A),
+    _case(
+        "workspace:profile",
+        POST,
+        REFERENTS_DONE,
+        A,
+        data=lambda world: {
+            "homes_managed": "1200",
+            "activities": ["rental"],
+            "legal_form": "scic",
+        },
+    ),
+    # How A compares with cooperatives like it: every member.
+    _case("workspace:peers", GET, MEMBERS, A),
+    _case("workspace:peers", GET, MEMBERS, A, label="region", query="?region=1"),
     # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
     _case("workspace:team", GET, MEMBERS, A),
     _case("workspace:team_invite", GET, POST_ONLY, A),
@@ -625,6 +641,8 @@ ADMIN_REFUSES = {
     # Documents are made by the code from published content: read, or deleted (remade).
     "documents.cooperativedocument": {"add", "change"},
     "documents.synthesisjob": {"add", "change"},
+    # A mapping onto the catalogue is a record: added through its service, never rewritten.
+    "commitments.indicatormapping": {"change"},
     # Login attempts are recorded by django-axes, not typed in.
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
@@ -637,7 +655,13 @@ ADMIN_REFUSES = {
     "coops.teamevent": {"add", "change"},
 }
 # Deleting these is refused with the list of what depends on them (a 200 page).
-ADMIN_PROTECTED = {"commitments.pillar", "commitments.engagement", "commitments.campaign"}
+ADMIN_PROTECTED = {
+    "commitments.pillar",
+    "commitments.engagement",
+    "commitments.campaign",
+    # Indicators linked to it and the record of their mappings keep it.
+    "commitments.catalogueindicator",
+}
 # Fully read-only forms: a POST saves nothing and goes back to the list.
 ADMIN_NOTHING_TO_EDIT = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 
@@ -744,7 +768,12 @@ ADMIN_CASES = [
     _admin_case("admin:auth_user_password_change", POST, OK, _admin_object("auth.user")),
     *[
         case
-        for label in ("commitments.project", "commitments.choice", "commitments.measurement")
+        for label in (
+            "commitments.project",
+            "commitments.choice",
+            "commitments.measurement",
+            "commitments.catalogueindicator",
+        )
         for case in (
             _admin_case(
                 f"admin:{label.replace('.', '_')}_simple_history",
@@ -756,16 +785,17 @@ ADMIN_CASES = [
             for method in (GET, POST)
         )
     ],
-    # Progress updates are read-only in the admin: a past version is shown,
-    # never saved back.
+    # Progress updates and mappings onto the catalogue are read-only in the
+    # admin: a past version is shown, never saved back.
     *[
         _admin_case(
-            "admin:commitments_progressupdate_simple_history",
+            f"admin:{label.replace('.', '_')}_simple_history",
             method,
             outcome,
-            _admin_object("commitments.progressupdate"),
-            _admin_history_id("commitments.progressupdate"),
+            _admin_object(label),
+            _admin_history_id(label),
         )
+        for label in ("commitments.progressupdate", "commitments.indicatormapping")
         for method, outcome in ((GET, OK), (POST, FORBIDDEN))
     ],
     *[case for model in admin.site._registry for case in _model_admin_cases(model)],
@@ -794,6 +824,7 @@ PUBLIC = {
     "private files and unpublished versions are a 404, tested in test_public_evidence)",
     "discovery:projects": _PUBLISHED,
     "discovery:statistics": _PUBLISHED,
+    "discovery:network": _PUBLISHED + " (published catalogue values, added up)",
     "discovery:opendata": _OPEN_DATA,
     "discovery:opendata_csv": _OPEN_DATA,
     "discovery:opendata_json": _OPEN_DATA,
@@ -810,6 +841,7 @@ PUBLIC = {
     "discovery:api_cooperative": _OPEN_DATA,
     "discovery:api_projects": _OPEN_DATA,
     "discovery:api_project": _OPEN_DATA,
+    "discovery:api_network": _OPEN_DATA,
     "discovery:api_not_found": "the API's JSON 404 for any other address under /api/",
     "discovery:sitemap": "search engines: the public pages' addresses",
     "discovery:sitemap_projects": "search engines: the published projects' pages",
@@ -868,6 +900,7 @@ PUBLIC_VISITS = [
     ),
     ("discovery:projects", named("discovery:projects", query="?q=projet"), GET),
     ("discovery:statistics", named("discovery:statistics"), GET),
+    ("discovery:network", named("discovery:network"), GET),
     ("discovery:opendata", named("discovery:opendata"), GET),
     ("discovery:opendata_csv", named("discovery:opendata_csv"), GET),
     ("discovery:opendata_json", named("discovery:opendata_json"), GET),
@@ -900,6 +933,7 @@ PUBLIC_VISITS = [
     ("discovery:api_cooperative", named("discovery:api_cooperative", A), GET),
     ("discovery:api_projects", named("discovery:api_projects"), GET),
     ("discovery:api_project", named("discovery:api_project", _published_project), GET),
+    ("discovery:api_network", named("discovery:api_network"), GET),
     ("discovery:api_not_found", named("discovery:api_not_found", lambda world: "rien/"), GET),
     ("discovery:sitemap", named("discovery:sitemap"), GET),
     ("discovery:sitemap_projects", named("discovery:sitemap_projects"), GET),

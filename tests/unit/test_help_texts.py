@@ -15,7 +15,14 @@ from django.contrib.auth.models import User
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from commitments.models import Engagement, Indicator, Project, ProjectStatus
+from commitments.models import (
+    CatalogueIndicator,
+    Engagement,
+    Indicator,
+    Pillar,
+    Project,
+    ProjectStatus,
+)
 from coops.admin import InvitationForm, MembershipForm
 from qualicoop.accounts.forms import EmailChangeForm, LoginForm, NameForm
 from qualicoop.accounts.invitations import AccountForm
@@ -244,6 +251,27 @@ CONDITIONAL_CASES = {
         {"publish": "", "remark": ""},
     ),
 }
+
+
+def _indicator_form(data):
+    """The form of an engagement with one catalogue indicator (pk 1), as the view builds it."""
+    pillar, _ = Pillar.objects.get_or_create(number=1, defaults={"name": "P", "tagline": "T"})
+    engagement, _ = Engagement.objects.get_or_create(
+        number=1, defaults={"pillar": pillar, "title": "E", "description": "D"}
+    )
+    common, _ = CatalogueIndicator.objects.get_or_create(
+        pk=1, defaults={"code": "accession", "label": "Logements", "unit": "logements"}
+    )
+    common.engagements.add(engagement)
+    return IndicatorForm(data, engagement=engagement)
+
+
+CONDITIONAL_CASES[("IndicatorForm", "name")] = (
+    _indicator_form,
+    {"name": "", "target_value": "12"},
+    {"name": "Logements livrés", "target_value": "12"},
+    {"name": "", "target_value": "12", "catalogue": "1"},
+)
 
 # A draft of the review is saved as typed and sends nothing: the message is
 # required when the decision is sent, by ReviewForm above.

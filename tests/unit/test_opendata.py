@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from commitments import workflow
-from commitments.models import Project, ProjectStatus
+from commitments.models import CatalogueIndicator, Project, ProjectStatus
 from qualicoop import spreadsheets
 from qualicoop.public import opendata
 from tests import factories
@@ -276,7 +276,11 @@ def test_values_are_written_as_each_format_reads_them(value, as_csv, as_json):
 @pytest.mark.parametrize("dataset", opendata.DATASETS.values(), ids=lambda d: d.slug)
 def test_each_csv_opens_with_its_separator(published, reviewer, dataset):
     project = _projects(published)[0]
-    indicator = make_indicator(project, values=[(datetime.date(2025, 3, 1), "30")])
+    # Linked to the catalogue, so that the network's totals have rows too.
+    common = CatalogueIndicator.objects.create(code="logements", label="Logements", unit="u")
+    indicator = make_indicator(
+        project, values=[(datetime.date(2025, 3, 1), "30")], catalogue=common
+    )
     post_update(
         project,
         text="Texte ; avec = signes, et virgules",

@@ -47,7 +47,11 @@ def test_each_lineage_takes_its_first_rows_id_and_indicators_follow_by_name(
 def test_the_migration_gives_rows_made_before_it_their_lineages_first_id():
     """Rows built in the schema before public ids, then the migration run for real."""
     executor = MigrationExecutor(connection)
-    before = [("commitments", "0007_cycles_and_review_moves")]
+    # The cooperatives' table as it was then too (before their profile facts).
+    before = [
+        ("commitments", "0007_cycles_and_review_moves"),
+        ("coops", "0003_cooperative_imports"),
+    ]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     pillar = old.get_model("commitments", "Pillar").objects.create(

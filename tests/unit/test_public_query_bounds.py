@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
+from tests.network_support import add_cooperatives, build_network
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +39,12 @@ def queries_of(client, url):
     return len(context.captured_queries)
 
 
-def add_tenfold_content(campaign):
+def add_tenfold_content(campaign, reviewer):
     """72 more cooperatives with published selections of 8 engagements and 3 projects each.
 
     The engagements rotate so that every engagement page grows, and the last
     cooperative chose all 12, with 10 projects each, for a large profile.
     """
-    reviewer = factories.make_reviewer()
     for index in range(EXTRA_COOPERATIVES - 1):
         numbers = [(index + offset) % 12 + 1 for offset in range(8)]
         factories.make_published(
@@ -94,7 +94,13 @@ def tenfold(django_db_setup, django_db_blocker, tmp_path_factory):
         for name, url in PAGES.items():
             queries_of(client, url())  # warm-up: first-request caches (content types, …)
             on_the_seed[name] = queries_of(client, url())
-        add_tenfold_content(campaign)
+        # Le réseau en chiffres: two cooperatives reporting catalogue values, then twenty.
+        reviewer = factories.make_reviewer()
+        network = build_network(campaign, reviewer, size=2)
+        queries_of(client, reverse("discovery:network"))  # warm-up
+        on_the_seed["network"] = queries_of(client, reverse("discovery:network"))
+        add_tenfold_content(campaign, reviewer)
+        add_cooperatives(network, campaign, reviewer, range(2, 20))
         yield on_the_seed
         transaction.set_rollback(True)
 
@@ -122,3 +128,15 @@ def test_it_reads_an_unpublished_profile_in_fewer_queries(client, reference):
     factories.make_coop("Coop Discrète")
 
     assert queries_of(client, reverse("public:cooperative", args=["coop-discrete"])) <= 2
+
+
+def test_the_network_figures_run_the_same_few_queries_with_ten_times_the_data(client, tenfold):
+    url = reverse("discovery:network")
+    before = tenfold["network"]  # 2 cooperatives reporting
+
+    response = client.get(url)
+    after = queries_of(client, url)  # 20 cooperatives reporting
+
+    assert before <= MAX_QUERIES, f"{before} queries"
+    assert after == before, f"{before} queries with 2 cooperatives, {after} with 20"
+    assert "Ménages accompagnés" in response.text

@@ -17,6 +17,7 @@ from commitments.models import (
     TEXT_MAX,
     TITLE_MAX,
     Campaign,
+    CatalogueIndicator,
     Choice,
     Indicator,
     Project,
@@ -671,6 +672,30 @@ def test_it_creates_changes_and_removes_indicators_as_the_dry_run_said(measured,
     expected = values_of(sent, "Indicateurs")
     expected[-1][0] = created.public_id
     assert values_of(again, "Indicateurs") == expected
+
+
+def test_the_sheet_leaves_an_indicators_catalogue_link_as_it_is(measured, staff_a):
+    common = CatalogueIndicator.objects.create(
+        code="logements", label="Logements livrés", unit="logements", definition="À valider."
+    )
+    linked = Indicator.objects.get(name="Logements livrés")
+    linked.catalogue = common
+    linked.catalogue_factor = Decimal("1000")
+    linked.save()
+    book = exported(measured)
+    assert "catalogue" not in [cell.value for cell in book["Indicateurs"][1]]
+    row = indicator_row(book, "Logements livrés")
+    row[6].value = 80
+    row[3].value = "unités"  # a linked indicator keeps the catalogue's unit
+    sheets = read(book)
+
+    plan = sheet.plan(measured, sheets)
+    sheet.apply(measured, sheets, expected=plan.fingerprint(), by=staff_a)
+
+    linked.refresh_from_db()
+    assert linked.target_value == 80
+    assert linked.catalogue == common and linked.catalogue_factor == Decimal("1000")
+    assert linked.unit == "logements"
 
 
 def test_a_file_without_the_indicators_sheet_leaves_them_as_they_are(measured):

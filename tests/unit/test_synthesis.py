@@ -98,6 +98,7 @@ def test_it_makes_a_pdf_and_a_spreadsheet_with_one_sheet_per_table(campaign_2024
         "Piliers",
         "Avancement",
         "Indicateurs atteints",
+        "Réseau en chiffres",
         "Points d'étape",
         "Projets exemplaires",
     ]
@@ -163,3 +164,33 @@ def test_a_job_whose_worker_was_lost_no_longer_blocks(campaign_2024, reviewer):
 
 def test_a_year_before_a_29_february():
     assert synthesis.a_year_before(datetime.date(2028, 2, 29)) == datetime.date(2027, 2, 28)
+
+
+def test_it_includes_the_networks_totals_of_the_campaigns_year(campaign, reviewer):
+    from tests.network_support import build_network
+
+    build_network(campaign, reviewer)
+    campaign.opens_on = datetime.date(2025, 1, 15)
+    campaign.save()
+
+    figures = synthesis.compute(campaign)
+    words = flat(pdf_text(synthesis.pdf(figures)))
+    book = load_workbook(io.BytesIO(synthesis.xlsx(figures)))
+
+    assert figures.network_year == 2025
+    rows = list(book["Réseau en chiffres"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "Code",
+        "Indicateur",
+        "Unité",
+        "Agrégation",
+        "Année",
+        "Valeur",
+        "Coopératives",
+    )
+    by_code = {row[0]: row for row in rows[1:]}
+    # 25 + … + 36, the latest 2025 value of each of the 12 cooperatives; 2024 is left out.
+    assert by_code["menages"][4:] == (2025, 366, 12)
+    assert set(by_code) == {"menages", "energie"}
+    assert "Le réseau en chiffres en 2025" in words
+    assert "366 ménages" in words

@@ -8,7 +8,7 @@ from django.urls import reverse
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from commitments.models import Project, ProjectStatus
+from commitments.models import CatalogueIndicator, Project, ProjectStatus
 from tests import factories
 from tests.opendata_support import make_indicator, post_update
 
@@ -62,10 +62,18 @@ def test_it_is_a_valid_openapi_3_description(schema):
         "/api/cooperatives/{slug}/",
         "/api/projets/",
         "/api/projets/{id}/",
+        "/api/reseau-en-chiffres/",
     }
 
 
 def test_every_documented_path_answers_as_documented(client, seed, schema):
+    # A published value of a catalogue indicator, for the network's totals.
+    common = CatalogueIndicator.objects.create(code="logements", label="Logements", unit="u")
+    make_indicator(
+        Project.objects.published().first(),
+        values=[(datetime.date(2025, 3, 1), "30")],
+        catalogue=common,
+    )
     examples = {
         "numero": 7,
         "slug": "le-logis-breton",

@@ -23,6 +23,7 @@ ARGUMENTS = {
     "api_cooperative": lambda: ["le-col"],
     "api_projects": lambda: [],
     "api_project": lambda: [Project.objects.published().values_list("pk", flat=True).first()],
+    "api_network": lambda: [],
     "api_not_found": lambda: ["rien/"],
 }
 

@@ -47,6 +47,7 @@ def _pages(seed, campaign, coop_a, staff_a, reviewer):
         ("projects", reverse("discovery:projects") + "?q=logement"),
         ("projects-empty", reverse("discovery:projects") + "?q=aucunprojetneparledecela"),
         ("statistics", reverse("discovery:statistics")),
+        ("network", reverse("discovery:network")),
         ("opendata", reverse("discovery:opendata")),
         ("api", reverse("discovery:api_docs")),
         ("about", reverse("trust:about")),
@@ -72,6 +73,7 @@ def _pages(seed, campaign, coop_a, staff_a, reviewer):
             ("project-form", reverse("workspace:project_edit", args=[slug, project.pk])),
             ("submit", reverse("workspace:submit", args=[slug])),
             ("team", reverse("workspace:team", args=[slug])),
+            ("profile", reverse("workspace:profile", args=[slug])),
             ("account", reverse("accounts:account")),
         ]
     )

@@ -147,3 +147,63 @@ def test_a_submitted_selection_takes_no_new_indicator(client, campaign, coop_a, 
     assert response.status_code == 302
     assert response["Location"] == reverse("workspace:dashboard", args=[coop_a.slug])
     assert not Indicator.objects.exists()
+
+
+def _common(number, **fields):
+    from commitments.models import CatalogueIndicator, Engagement
+
+    common = CatalogueIndicator.objects.create(definition="Proposition de départ.", **fields)
+    common.engagements.set(Engagement.objects.filter(number=number))
+    return common
+
+
+def test_it_offers_the_engagements_catalogue_indicators_first(client, coop_a, project, staff_a):
+    _common(1, code="accession", label="Logements livrés en accession sociale", unit="logements")
+    _common(11, code="energie", label="Part des logements A–C", unit="%")
+    client.force_login(staff_a)
+
+    page = client.get(_create(coop_a, project)).text
+
+    assert page.index('name="catalogue"') < page.index('name="name"')
+    assert "Indicateur libre" in page
+    assert "Logements livrés en accession sociale" in page
+    assert "Part des logements A–C" not in page
+
+
+def test_a_catalogue_indicator_imposes_its_unit(client, coop_a, project, staff_a):
+    common = _common(1, code="accession", label="Logements en accession", unit="logements")
+    client.force_login(staff_a)
+
+    response = client.post(
+        _create(coop_a, project),
+        {"catalogue": common.pk, "name": "", "unit": "maisons", "target_value": "12"},
+    )
+
+    assert response.status_code == 302
+    indicator = Indicator.objects.get()
+    assert (indicator.catalogue, indicator.name, indicator.unit) == (
+        common,
+        "Logements en accession",
+        "logements",
+    )
+
+
+def test_another_engagements_catalogue_indicator_is_refused(client, coop_a, project, staff_a):
+    other = _common(11, code="energie", label="Part des logements A–C", unit="%")
+    client.force_login(staff_a)
+
+    response = client.post(
+        _create(coop_a, project), {"catalogue": other.pk, "name": "x", "target_value": "12"}
+    )
+
+    assert response.status_code == 400
+    assert not Indicator.objects.exists()
+
+
+def test_a_free_indicator_still_needs_a_name(client, coop_a, project, staff_a):
+    client.force_login(staff_a)
+
+    response = client.post(_create(coop_a, project), {"name": "", "target_value": "12"})
+
+    assert response.status_code == 400
+    assert "Nommez l&#x27;indicateur." in response.text

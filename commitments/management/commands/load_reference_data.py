@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 # In dependency order: the pillars before their engagements, the cooperatives
 # before their selections.
-FIXTURES = ("reference", "cooperatives", "campaign_2024")
+FIXTURES = ("reference", "catalogue", "cooperatives", "campaign_2024")
 
 
 def _fixture_path(name: str) -> Path:
@@ -29,7 +29,8 @@ def _fixture_path(name: str) -> Path:
 
 class Command(BaseCommand):
     help = (
-        "Charge les données de référence (piliers, engagements, coopératives, campagne 2024) "
+        "Charge les données de référence (piliers, engagements, catalogue d'indicateurs, "
+        "coopératives, campagne 2024) "
         "sans jamais écraser ce qui existe déjà."
     )
 

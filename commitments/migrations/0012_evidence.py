@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0010_spreadsheet_imports_and_content_bounds'),
+        ('commitments', '0011_catalogue'),
         ('coops', '0002_invitations_and_team_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
