@@ -87,6 +87,6 @@ def test_it_prepares_and_submits_a_selection(page, live_server, demo):
     page.screenshot(path=screenshot_path("workspace.png"), full_page=True)
 
     page.get_by_role("link", name="Engagement 4 · pilier").click()
-    expect(page.get_by_text("Fête des voisins")).to_be_visible()
+    expect(page.get_by_role("heading", name="Fête des voisins")).to_be_visible()
     expect(page.get_by_role("link", name="Ajouter un projet")).to_have_count(0)
     expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
