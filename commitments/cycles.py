@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from coops.models import Cooperative, Membership
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib.absolute_urls import absolute_url
 
 from .models import Carry, DroppedProject, Project, Selection, Status, published
 from .notifications import ReminderRun, _messages, _send

@@ -2,7 +2,7 @@
 
 Every rule about them lives here:
 
-* a file is accepted for its content (``qualicoop.file_types``), its size, the
+* a file is accepted for its content (``qualicoop.lib.file_types``), its size, the
   cooperative's quota and, when a scanner is configured, ClamAV's verdict; it
   is kept under a generated key, never under the name it came with;
 * it is locked with its version: once the selection (or the progress update)
@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
 from coops.models import Cooperative
-from qualicoop.antivirus import ScannerUnavailable, is_configured, scan
-from qualicoop.file_store import keep
-from qualicoop.file_types import Kind, RefusedFile, detect
+from qualicoop.lib.antivirus import ScannerUnavailable, is_configured, scan
+from qualicoop.lib.file_store import keep
+from qualicoop.lib.file_types import Kind, RefusedFile, detect
 
 from .models import (
     Evidence,

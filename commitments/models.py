@@ -22,7 +22,7 @@ from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from coops.models import Cooperative
-from qualicoop.upload_jobs import UploadJob
+from qualicoop.lib.upload_jobs import UploadJob
 
 TITLE_MAX = 200
 TEXT_MAX = 5000

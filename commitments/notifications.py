@@ -2,7 +2,7 @@
 
 The workflow calls the three ``selection_*`` functions through
 ``transaction.on_commit``: the move is already saved when they run. They only
-render the emails and queue them, one task per recipient (``qualicoop.mail``),
+render the emails and queue them, one task per recipient (``qualicoop.lib.mail``),
 so no request waits on the mail server, and its failures are retried and logged
 by the task without ever turning a successful move into an error.
 Emails are plain text, in French, with absolute links built from
@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 from coops import access
 from coops.models import Cooperative, Membership
 from coops.people import display_name
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import render_message, send_email
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import render_message, send_email
 
 from .models import (
     EDITABLE_STATUSES,

@@ -31,7 +31,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 from coops.models import Cooperative
-from qualicoop.public_cache import bump_public_version
+from qualicoop.lib.public_cache import bump_public_version
 
 from .models import (
     Campaign,

@@ -43,8 +43,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-import qualicoop.spreadsheets as spreadsheets
-from qualicoop.spreadsheets import xlsx_row
+import qualicoop.lib.spreadsheets as spreadsheets
+from qualicoop.lib.spreadsheets import xlsx_row
 
 from . import editing
 from .models import (

@@ -6,7 +6,7 @@ keeps the rows and the report. ``request_apply`` queues the import of a job
 read without refusal (``apply_job``), which applies those rows if the plan is
 still the one the member read; otherwise the new plan is kept for them to read.
 The way through the worker, its bounds and the rate of uploads are those of
-every upload (``qualicoop.upload_jobs``).
+every upload (``qualicoop.lib.upload_jobs``).
 """
 
 import io
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from simple_history.models import HistoricalRecords
 
-import qualicoop.upload_jobs as upload_jobs
+import qualicoop.lib.upload_jobs as upload_jobs
 
 from . import spreadsheet_import, workflow
 from .models import Selection, SpreadsheetImport

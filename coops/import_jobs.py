@@ -6,7 +6,7 @@ and the report. ``request_apply`` queues the import (``apply_job``), which
 creates and updates the cooperatives and invites their référents if the plan
 is still the one the administrator read; otherwise the new plan is kept for
 them to read. The way through the worker, its bounds and the rate of uploads
-are those of every upload (``qualicoop.upload_jobs``).
+are those of every upload (``qualicoop.lib.upload_jobs``).
 """
 
 import io
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-import qualicoop.upload_jobs as upload_jobs
+import qualicoop.lib.upload_jobs as upload_jobs
 
 from . import importing
 from .models import CooperativeImport

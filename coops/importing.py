@@ -35,7 +35,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-import qualicoop.spreadsheets as spreadsheets
+import qualicoop.lib.spreadsheets as spreadsheets
 
 from . import invitations
 from .models import Cooperative, Invitation, Membership

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import queue_message
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import queue_message
 
 from . import access, team
 from .models import ALREADY_PENDING, Cooperative, Invitation, Membership, TeamEvent

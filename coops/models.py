@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from qualicoop.upload_jobs import UploadJob
+from qualicoop.lib.upload_jobs import UploadJob
 
 from .people import display_name
 

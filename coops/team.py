@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import queue_message
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import queue_message
 
 from .models import Cooperative, Membership, TeamEvent
 from .people import display_name

@@ -12,8 +12,8 @@ class QualicoopConfig(AppConfig):
         from django.contrib import admin
 
         from . import checks  # noqa: F401 - registers the deployment checks
-        from .error_tracking import connect as report_failed_tasks
-        from .i18n import use_french_plurals
+        from .lib.error_tracking import connect as report_failed_tasks
+        from .lib.i18n import use_french_plurals
 
         # "0 projet", not "0 projets", in e-mails and tasks too, outside any request.
         use_french_plurals()

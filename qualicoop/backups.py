@@ -37,7 +37,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from .version import app_version
+from .lib.version import app_version
 
 FOLDER = "backups"
 MANIFEST = "manifest.json"

@@ -11,7 +11,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import (
+from .lib.env import (
     cache_from_url,
     cache_is_shared,
     database_from_url,
@@ -23,8 +23,8 @@ from .env import (
     file_store_from_env,
     site_url_from,
 )
-from .error_tracking import start as start_error_tracking
-from .version import app_version
+from .lib.error_tracking import start as start_error_tracking
+from .lib.version import app_version
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public address: every absolute link (e-mails, API, sitemap, canonical URLs)
-# is built from it, never from the request's Host (qualicoop.absolute_urls).
+# is built from it, never from the request's Host (qualicoop.lib.absolute_urls).
 # In development it follows the address `make run` serves (HOST and PORT), so
 # that `make run PORT=8101` sends invitation links to port 8101.
 SITE_URL = env_str("SITE_URL", development_site_url() if DEBUG else "")
@@ -88,19 +88,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: it times the whole request and names it in every log line.
-    "qualicoop.request_log.RequestLogMiddleware",
+    "qualicoop.lib.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that reads or writes the body: it compresses the final
     # one (brotli, else gzip); static files and cached pages come compressed already.
-    "qualicoop.compression.CompressionMiddleware",
+    "qualicoop.lib.compression.CompressionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so that cached pages answer 304 too.
     "django.middleware.http.ConditionalGetMiddleware",
-    "qualicoop.public_cache.PublicPageCacheMiddleware",
+    "qualicoop.lib.public_cache.PublicPageCacheMiddleware",
     # Inside the conditional GET, so that a page no one may store gets no ETag either.
     "qualicoop.private_pages.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "qualicoop.i18n.ChosenLanguageMiddleware",
+    "qualicoop.lib.i18n.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,8 +155,8 @@ if BACKUP_KEEP_DAILY < 1 or BACKUP_KEEP_MONTHLY < 0:
     raise ImproperlyConfigured(
         "BACKUP_KEEP_DAILY must be at least 1 and BACKUP_KEEP_MONTHLY at least 0."
     )
-# The portable export keeps timestamps to the microsecond (see qualicoop/backup_format.py).
-SERIALIZATION_MODULES = {"json-exact": "qualicoop.backup_format"}
+# The portable export keeps timestamps to the microsecond (see qualicoop/lib/backup_format.py).
+SERIALIZATION_MODULES = {"json-exact": "qualicoop.lib.backup_format"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,7 +187,7 @@ AXES_LOCKOUT_PARAMETERS = [list(parameters) for parameters in LOGIN_LOCKS]
 AXES_HANDLER = "qualicoop.accounts.lockout.LockoutHandler"
 # An account is locked whichever of its names was typed (its address in any case).
 AXES_USERNAME_CALLABLE = "qualicoop.accounts.lockout.locked_name"
-AXES_CLIENT_IP_CALLABLE = "qualicoop.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "qualicoop.lib.client_address.client_address"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 # Trying again while locked out does not restart the cool-off, so that the
 # lockout page's "try again in 12 minutes" stays true.
@@ -224,7 +224,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # The file store of everything the portal keeps (evidence, documents, backups):
 # the local disk by default (no set-up), S3-compatible object storage when
 # FILE_STORE_BUCKET is given, so that several app servers need no shared
-# directory (qualicoop.file_store).
+# directory (qualicoop.lib.file_store).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "files")
 STORAGES = {
     "default": file_store_from_env(media_root=MEDIA_ROOT),
@@ -235,7 +235,7 @@ WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 # Evidence files (pièces justificatives): each file at most EVIDENCE_MAX_MB, each
 # cooperative at most EVIDENCE_QUOTA_MB in all; uploads scanned by ClamAV's daemon
 # when CLAMD_SOCKET, or CLAMD_HOST and CLAMD_PORT, say where it listens
-# (qualicoop.antivirus).
+# (qualicoop.lib.antivirus).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10) * 1024 * 1024
 EVIDENCE_QUOTA_BYTES = env_int("EVIDENCE_QUOTA_MB", 500) * 1024 * 1024
 CLAMD_SOCKET = env_str("CLAMD_SOCKET")
@@ -261,7 +261,7 @@ CACHES = {
 # and the check qualicoop.W001 says so (qualicoop.checks).
 SINGLE_APP_SERVER = env_bool("SINGLE_APP_SERVER", False)
 SHARED_CACHE = cache_is_shared(CACHES["default"], debug=DEBUG, single_app_server=SINGLE_APP_SERVER)
-# Anonymous public pages are served from the cache (qualicoop.public_cache).
+# Anonymous public pages are served from the cache (qualicoop.lib.public_cache).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", SHARED_CACHE)
 if PUBLIC_PAGE_CACHE and not SHARED_CACHE:
     raise ImproperlyConfigured(
@@ -295,7 +295,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 if EMAIL_TIMEOUT <= 0:
     raise ImproperlyConfigured("EMAIL_TIMEOUT must be a positive number of seconds.")
 
-# Every e-mail is a background task (qualicoop.mail). The database backend needs
+# Every e-mail is a background task (qualicoop.lib.mail). The database backend needs
 # a worker beside the web server (manage.py db_worker); "immediate" sends in the
 # request, as before, and needs none.
 TASK_BACKENDS = {
@@ -390,7 +390,7 @@ if not DEBUG:
     if BEHIND_HTTPS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client's address (login lockout, security log) is read in X-Forwarded-For,
-# from the right, past this many proxies (qualicoop.client_address): behind them,
+# from the right, past this many proxies (qualicoop.lib.client_address): behind them,
 # the TCP peer's address is the proxy's, everyone's.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_HTTPS_PROXY else 0)
 if TRUSTED_PROXY_COUNT < 0:
@@ -398,7 +398,7 @@ if TRUSTED_PROXY_COUNT < 0:
 
 # "text" for a person at a terminal; "json" for a host's log collector: one
 # object per line with the request's id, user, route, status and duration
-# (qualicoop.request_log).
+# (qualicoop.lib.request_log).
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not supported (use text or json).")
@@ -407,7 +407,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "qualicoop.request_log.JSONFormatter"},
+        "json": {"()": "qualicoop.lib.request_log.JSONFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -417,7 +417,7 @@ LOGGING = {
 }
 
 # Errors go to Sentry or a self-hosted GlitchTip when a DSN is given
-# (qualicoop.error_tracking says what is never sent).
+# (qualicoop.lib.error_tracking says what is never sent).
 SENTRY_DSN = env_str("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
 APP_VERSION = app_version()

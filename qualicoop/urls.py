@@ -9,7 +9,7 @@ from django.urls import include, path
 
 from .api import urls as api_urls
 from .health import healthz
-from .i18n import switch_language
+from .lib.i18n import switch_language
 from .public import discovery_urls
 from .readiness import readyz
 

@@ -4,7 +4,7 @@ import io
 import zipfile
 
 from commitments.models import Project
-from qualicoop import file_types
+from qualicoop.lib import file_types
 
 
 def _zip(entries: dict[str, bytes], *, mimetype_first: str | None = None) -> bytes:

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import queue_message
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import queue_message
 
 SALT = "qualicoop.accounts.email_change"
 MAX_AGE = timedelta(days=2)

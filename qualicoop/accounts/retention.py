@@ -35,8 +35,8 @@ from django_otp import devices_for_user
 from commitments.models import Notification
 from coops.models import Membership
 from coops.people import ERASED_USERNAME_PREFIX, erased_username
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import queue_message
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import queue_message
 
 from .models import AccountNotice
 from .sign_out import end_every_session

@@ -45,8 +45,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coops.access import is_reviewer
-from qualicoop.absolute_urls import absolute_url
-from qualicoop.mail import queue_message
+from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.mail import queue_message
 
 from . import security_log
 

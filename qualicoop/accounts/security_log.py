@@ -11,7 +11,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from qualicoop.client_address import client_address
+from qualicoop.lib.client_address import client_address
 
 logger = logging.getLogger("qualicoop.security")
 

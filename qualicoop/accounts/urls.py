@@ -3,11 +3,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from qualicoop.password_reset import PasswordResetForm
-
 from . import invitations, notifications, second_factor, session
 from . import views as account
 from .forms import LoginForm
+from .password_reset import PasswordResetForm
 
 app_name = "accounts"
 

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from commitments.models import Choice, Engagement, Project, published_cooperatives
-from qualicoop import public_cache
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib import public_cache
+from qualicoop.lib.absolute_urls import absolute_url
 from qualicoop.public import opendata
 from qualicoop.public.search import QUERY_MAX, SEARCH_LIMIT, ProjectFilterForm
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from commitments.models import Selection
 from coops.models import Cooperative
-from qualicoop import file_store
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib import file_store
+from qualicoop.lib.absolute_urls import absolute_url
 
 from . import jobs
 from .content import cooperative_content

@@ -29,7 +29,7 @@ from django.utils.translation import override
 from commitments import cycles, evidence
 from commitments.models import Evidence, EvidenceStatus, ProgressUpdate, Selection
 from coops.models import Cooperative
-from qualicoop import file_store
+from qualicoop.lib import file_store
 
 from . import jobs
 from .content import CooperativeContent, cooperative_content

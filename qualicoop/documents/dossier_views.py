@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from coops.access import may_manage_team
 from coops.models import Cooperative
-from qualicoop import file_store
 from qualicoop.federation.access import reviewer_required
+from qualicoop.lib import file_store
 from qualicoop.workspace.access import Workspace, workspace_view
 
 from . import dossier

@@ -1,7 +1,7 @@
 """The files the portal hands out: their rows here, their bytes in the file store.
 
 Each row names its file by a generated key in the one file store
-(``qualicoop.file_store``: a disk, or object storage shared by every app
+(``qualicoop.lib.file_store``: a disk, or object storage shared by every app
 server and worker); the file is served by ``file_store.serve`` once the view
 has decided who may have it.
 """

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from qualicoop.time_limit import TimeLimitExceeded, time_limit
+from qualicoop.lib.time_limit import TimeLimitExceeded, time_limit
 
 from .palette import pillar_colours, site_colours
 

@@ -7,7 +7,7 @@ those anyone can check on the portal. Made in the background
 (``tasks.make_synthesis``): a reviewer asks, a ``SynthesisJob`` records how far
 it got, and keeps the files once ready.
 
-Every cell of the spreadsheet goes through ``qualicoop.spreadsheets``.
+Every cell of the spreadsheet goes through ``qualicoop.lib.spreadsheets``.
 """
 
 import datetime
@@ -36,7 +36,7 @@ from commitments.models import (
 )
 from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
-from qualicoop import file_store, spreadsheets
+from qualicoop.lib import file_store, spreadsheets
 
 from . import jobs
 from .content import IndicatorLine

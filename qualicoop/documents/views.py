@@ -28,9 +28,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from commitments.models import Campaign, Selection, Status
 from coops.models import Cooperative
-from qualicoop import file_store
 from qualicoop.federation.access import reviewer_required
 from qualicoop.federation.forms import CampaignFilterForm
+from qualicoop.lib import file_store
 from qualicoop.workspace.access import Workspace, refused, workspace_view
 
 from . import cooperative as cooperative_documents

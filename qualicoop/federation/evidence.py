@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from commitments import evidence as evidence_service
 from commitments.models import TEXT_MAX, Evidence
-from qualicoop import file_store
+from qualicoop.lib import file_store
 
 from .views import reviewer_required
 

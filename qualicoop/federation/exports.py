@@ -4,7 +4,7 @@ Rows are produced lazily from ``QuerySet.iterator()`` so that memory stays
 constant whatever the campaign's size: the CSV is streamed line by line, the
 XLSX is written by openpyxl's write-only workbook into a temporary file.
 
-Every cell goes through ``qualicoop.spreadsheets``, so that no text typed by
+Every cell goes through ``qualicoop.lib.spreadsheets``, so that no text typed by
 a cooperative runs as a formula in a reviewer's spreadsheet.
 """
 
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from commitments.models import Choice, Project, Selection, Status
-from qualicoop import spreadsheets
+from qualicoop.lib import spreadsheets
 
 CHUNK_SIZE = 1000
 CSV_DELIMITER = ";"  # what Excel expects in a French locale

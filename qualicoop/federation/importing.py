@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-import qualicoop.upload_jobs as upload_jobs
+import qualicoop.lib.upload_jobs as upload_jobs
 from coops import access, import_jobs, importing
 from coops.models import CooperativeImport
 

@@ -30,8 +30,8 @@ from commitments.models import (
     UpdateState,
     published_cooperatives,
 )
-from qualicoop.absolute_urls import absolute_url, site_domain, site_scheme
-from qualicoop.public_cache import not_stored, public_page, served
+from qualicoop.lib.absolute_urls import absolute_url, site_domain, site_scheme
+from qualicoop.lib.public_cache import not_stored, public_page, served
 
 from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets

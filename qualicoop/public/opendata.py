@@ -41,8 +41,8 @@ from commitments.models import (
     published,
     published_cooperatives,
 )
-from qualicoop import spreadsheets
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib import spreadsheets
+from qualicoop.lib.absolute_urls import absolute_url
 
 LICENCE_ID = "etalab-2.0"  # its SPDX identifier, the one data.gouv.fr reads
 LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
@@ -528,7 +528,7 @@ class Dataset:
         The French convention (``;``, with a BOM so that Excel reads UTF-8) by
         default; with ``,`` the file has no BOM, as most tools other than
         spreadsheets expect. Every field is quoted and every cell neutralised
-        (``qualicoop.spreadsheets``), whichever separator opens the file.
+        (``qualicoop.lib.spreadsheets``), whichever separator opens the file.
         """
         rows = ([csv_value(value) for value in record.values()] for record in records)
         return spreadsheets.csv_lines(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib.absolute_urls import absolute_url
 
 from .opendata import DATASETS, LICENCE_URL, PUBLISHER, Dataset
 

@@ -9,7 +9,7 @@ copy beside it, and the download addresses send it with ``ETag`` and
 
 When the files are written again: on each publication. Whatever changes what
 the public sees moves the public pages' version (``commitments.publication``
-and ``qualicoop.public_cache``); each set of files records the version it was
+and ``qualicoop.lib.public_cache``); each set of files records the version it was
 written for (its *stamp*). On the domain's ``published_content_changed`` event,
 and on each download, a set whose stamp is not the current one is queued for
 writing again (``refresh_files``, a django-tasks task run by the worker); until
@@ -44,8 +44,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django_tasks import task
 
-from qualicoop import compression
-from qualicoop.public_cache import public_version
+from qualicoop.lib import compression
+from qualicoop.lib.public_cache import public_version
 
 from . import opendata
 from .opendata_catalogue import dcat_catalogue

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from commitments.models import Campaign, Engagement, Pillar
-from qualicoop.public_cache import public_page
+from qualicoop.lib.public_cache import public_page
 
 from .opendata import LICENCE_NAME, LICENCE_URL
 

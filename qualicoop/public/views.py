@@ -11,8 +11,8 @@ from django.views.decorators.http import require_safe
 
 from commitments import cycles
 from commitments.models import Project
-from qualicoop import file_store
-from qualicoop.public_cache import public_page, served
+from qualicoop.lib import file_store
+from qualicoop.lib.public_cache import public_page, served
 
 from . import queries as public_queries
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from commitments import indicators
 from commitments.models import INTENTION, STAGE_LABELS, ProjectStatus, Status, UpdateState
 from coops.people import display_name
-from qualicoop.absolute_urls import absolute_url
+from qualicoop.lib.absolute_urls import absolute_url
 
 register = template.Library()
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from commitments import evidence as evidence_service
 from commitments.models import TEXT_MAX, TITLE_MAX, Evidence, Measurement, Project
-from qualicoop import file_store, file_types
+from qualicoop.lib import file_store, file_types
 
 from .access import Workspace, posted, workspace_view
 

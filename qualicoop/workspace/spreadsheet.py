@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from commitments import spreadsheet_import, spreadsheet_jobs, workflow
 from commitments.models import TEXT_MAX, TITLE_MAX, SpreadsheetImport
-from qualicoop import upload_jobs
+from qualicoop.lib import upload_jobs
 
 from .access import Workspace, refused, workspace_view
 

@@ -34,7 +34,7 @@ from commitments.models import (
     Status,
 )
 from coops import access
-from qualicoop.public_cache import public_version
+from qualicoop.lib.public_cache import public_version
 
 from .access import NO_CAMPAIGN, posted, project_or_404, refused, workspace_view
 from .forms import (

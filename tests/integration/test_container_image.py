@@ -188,7 +188,7 @@ def test_the_image_runs_migrations_a_web_and_a_worker_container(image, database,
             assert running[1].poll() is None, logs[names[1]].read_text()
             time.sleep(0.5)
         assert [message.recipients for message in smtp.received] == [["demo@example.org"]]
-        assert '"logger": "qualicoop.mail"' in logs[names[1]].read_text()
+        assert '"logger": "qualicoop.lib.mail"' in logs[names[1]].read_text()
     finally:
         for name in names:
             subprocess.run(  # noqa: S603

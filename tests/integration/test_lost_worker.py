@@ -74,7 +74,7 @@ def test_an_e_mail_whose_worker_is_killed_is_sent_once_after_the_lease(tmp_path)
         "shell",
         "--no-imports",
         "-c",
-        "from qualicoop.mail import send_email; print(send_email.enqueue("
+        "from qualicoop.lib.mail import send_email; print(send_email.enqueue("
         "subject='Réinitialisation de votre mot de passe', body='Bonjour Alice.',"
         " to=['alice@example.org']).id)",
     ).strip()
@@ -112,5 +112,5 @@ def test_an_e_mail_whose_worker_is_killed_is_sent_once_after_the_lease(tmp_path)
     log = (tmp_path / "second.log").read_text()
     assert (
         f"WARNING qualicoop.task_queue task_requeued id={task_id} "
-        "name=qualicoop.mail.send_email attempt=2/3 " in log
+        "name=qualicoop.lib.mail.send_email attempt=2/3 " in log
     )

@@ -89,7 +89,7 @@ def test_every_long_running_process_comes_up(tmp_path):
                 "shell",
                 "--no-imports",
                 "-c",
-                "from qualicoop.mail import send_email; "
+                "from qualicoop.lib.mail import send_email; "
                 f"send_email.enqueue(subject={subject!r}, body='.', to=['a@example.org'])",
             ],
             cwd=settings.BASE_DIR,

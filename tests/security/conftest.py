@@ -280,9 +280,9 @@ def build_world():
         "otp_static.staticdevice": StaticDevice.objects.create(
             user=second_factor_user, name="Codes de secours"
         ),
-        # An e-mail to A's référent waiting in the task queue (qualicoop.mail).
+        # An e-mail to A's référent waiting in the task queue (qualicoop.lib.mail).
         "django_tasks_database.dbtaskresult": DBTaskResult.objects.create(
-            task_path="qualicoop.mail.send_email",
+            task_path="qualicoop.lib.mail.send_email",
             args_kwargs={
                 "args": [],
                 "kwargs": {"subject": "Rappel", "body": "Bonjour", "to": [referent_a.email]},

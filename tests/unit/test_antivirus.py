@@ -1,4 +1,4 @@
-"""qualicoop.antivirus: clamd's INSTREAM protocol, over TCP here (the Unix socket is
+"""qualicoop.lib.antivirus: clamd's INSTREAM protocol, over TCP here (the Unix socket is
 exercised against a real clamd in tests/views/test_workspace_evidence.py)."""
 
 import socket
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from qualicoop import antivirus
+from qualicoop.lib import antivirus
 
 
 def _fake_clamd(reply: bytes | None):

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
-from qualicoop import compression
-from qualicoop.compression import CompressionMiddleware
+from qualicoop.lib import compression
+from qualicoop.lib.compression import CompressionMiddleware
 
 PAGE = ("<p>Les coopératives Hlm s'engagent pour leurs habitants.</p>\n" * 60).encode()
 DECODERS = {"br": brotli.decompress, "gzip": gzip.decompress}

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core import mail
 
 from coops import invitations
-from qualicoop import file_store
 from qualicoop.documents import cooperative as cooperative_pdf
+from qualicoop.lib import file_store
 from tests import factories
 from tests.unit.test_documents import pdf_text
 

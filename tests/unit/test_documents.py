@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from commitments import progress, publication, workflow
 from commitments.models import Indicator, Measurement, ProgressUpdate, Project, Selection
-from qualicoop import file_store
 from qualicoop.documents import cooperative, palette
 from qualicoop.documents.models import CooperativeDocument
+from qualicoop.lib import file_store
 from tests import factories
 
 pytestmark = pytest.mark.skipif(

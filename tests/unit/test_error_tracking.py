@@ -20,9 +20,9 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from qualicoop import error_tracking
 from qualicoop import urls as portal_urls
-from qualicoop.mail import ATTEMPTS, send_email
+from qualicoop.lib import error_tracking
+from qualicoop.lib.mail import ATTEMPTS, send_email
 
 PASSWORD = "mot-de-passe-tres-secret-4711"  # noqa: S105 - what must not leak
 SESSION_ID = "sessioncookie0123456789abcdef"
@@ -140,7 +140,7 @@ def test_it_reports_a_failed_request_and_a_failed_task_without_personal_data(rec
     task_errors = [
         event
         for event in reported
-        if event.get("tags", {}).get("task") == "qualicoop.mail.send_email"
+        if event.get("tags", {}).get("task") == "qualicoop.lib.mail.send_email"
     ]
     assert len(view_errors) == 1
     assert view_errors[0]["release"] == "1.2.3"

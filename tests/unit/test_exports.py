@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from commitments.models import Project
-from qualicoop import spreadsheets
 from qualicoop.federation import exports
+from qualicoop.lib import spreadsheets
 from tests import factories
 
 pytestmark = pytest.mark.django_db

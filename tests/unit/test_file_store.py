@@ -9,8 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from qualicoop import file_store as store
-from qualicoop.env import file_store_from_env
+from qualicoop.lib import file_store as store
+from qualicoop.lib.env import file_store_from_env
 from tests.file_store_support import make_bucket, s3_storage_settings
 
 

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-from qualicoop import gc_freeze
+from qualicoop.lib import gc_freeze
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from commitments.models import (
 from coops.admin import InvitationForm, MembershipForm
 from qualicoop.accounts.forms import EmailChangeForm, LoginForm, NameForm
 from qualicoop.accounts.invitations import AccountForm
+from qualicoop.accounts.password_reset import PasswordResetForm
 from qualicoop.accounts.second_factor import CodeForm
 from qualicoop.documents.views import SynthesisRequestForm
 from qualicoop.federation import importing as federation_importing
@@ -40,7 +41,6 @@ from qualicoop.federation.forms import (
     ReviewForm,
 )
 from qualicoop.federation.progress import QuietForm, UpdateDecisionForm
-from qualicoop.password_reset import PasswordResetForm
 from qualicoop.public.search import ProjectFilterForm
 from qualicoop.workspace import spreadsheet as workspace_spreadsheet
 from qualicoop.workspace.carry import CarryForm, DropForm

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from coops import importing, invitations
 from coops.importing import ImportFileError, Outcome
 from coops.models import Cooperative, Invitation
-from qualicoop import spreadsheets
+from qualicoop.lib import spreadsheets
 from tests.security.support import database_snapshot
 
 pytestmark = pytest.mark.django_db

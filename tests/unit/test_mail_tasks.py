@@ -1,4 +1,4 @@
-"""Every e-mail is a background task (qualicoop.mail): requests never wait on SMTP.
+"""Every e-mail is a background task (qualicoop.lib.mail): requests never wait on SMTP.
 
 These tests use the real SMTP backend against a fake server on 127.0.0.1, and the
 database task backend, so that a request only queues its e-mails and the worker
@@ -28,7 +28,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from commitments.models import Selection, Status
-from qualicoop.mail import ATTEMPTS, RETRY_DELAYS, send_email
+from qualicoop.lib.mail import ATTEMPTS, RETRY_DELAYS, send_email
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -303,7 +303,7 @@ def test_it_logs_an_error_when_the_last_attempt_fails(smtp, caplog):
         make_retries_due()
 
     assert smtp.connections == ATTEMPTS
-    failures = [r for r in caplog.records if r.name == "qualicoop.mail"]
+    failures = [r for r in caplog.records if r.name == "qualicoop.lib.mail"]
     assert [r.levelname for r in failures] == ["WARNING"] * (ATTEMPTS - 1) + ["ERROR"]
     assert all("to=alice@example.org" in r.getMessage() for r in failures)
     assert f"email_abandoned to=alice@example.org attempts={ATTEMPTS}" in failures[-1].getMessage()

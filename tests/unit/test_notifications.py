@@ -14,7 +14,7 @@ from django.db import DatabaseError
 
 from commitments import notifications, workflow
 from commitments.models import Engagement, Selection, Status
-from qualicoop.mail import ATTEMPTS
+from qualicoop.lib.mail import ATTEMPTS
 from tests import factories
 
 SITE = "https://qualicoop.example.org"
@@ -134,7 +134,7 @@ def test_a_failing_mail_server_does_not_undo_the_move(
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuse)
 
-    with caplog.at_level(logging.ERROR, logger="qualicoop.mail"):
+    with caplog.at_level(logging.ERROR, logger="qualicoop.lib.mail"):
         _submit(selection, django_capture_on_commit_callbacks)
 
     assert Selection.objects.get(pk=selection.pk).status == Status.SUBMITTED

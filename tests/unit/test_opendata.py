@@ -10,7 +10,7 @@ import pytest
 
 from commitments import workflow
 from commitments.models import CatalogueIndicator, Project, ProjectStatus
-from qualicoop import spreadsheets
+from qualicoop.lib import spreadsheets
 from qualicoop.public import opendata
 from tests import factories
 from tests.opendata_support import make_indicator, post_update

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments import progress, workflow
 from commitments.models import Engagement, Project
-from qualicoop import public_cache
+from qualicoop.lib import public_cache
 from tests import factories
 
 TODAY = datetime.date.today()

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
-from qualicoop.public_cache import VERSION_KEY
+from qualicoop.lib.public_cache import VERSION_KEY
 
 # The longest key the cache may hold: prefix, version, release, language, digest.
 KEY_MAX = 160
@@ -199,7 +199,7 @@ def test_a_page_a_browser_asked_for_is_stored_compressed_only(client, seed, page
 
     (forms,) = stored_pages().values()
     plain = gzip.decompress(unpickled(forms["gzip"])[2])
-    # Kept once in each encoding a hit may send as it is (qualicoop.compression),
+    # Kept once in each encoding a hit may send as it is (qualicoop.lib.compression),
     # each with its headers under a third of the page: a browser's visit keeps
     # nothing of the page's own size.
     assert set(forms) == {"br", "gzip"}

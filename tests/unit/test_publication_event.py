@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from commitments import progress, publication, workflow
 from commitments.models import Choice, Engagement, Indicator, Measurement, Project, Selection
-from qualicoop import file_store
 from qualicoop.documents.models import CooperativeDocument
+from qualicoop.lib import file_store
+from qualicoop.lib.public_cache import public_version
 from qualicoop.public import opendata_files
-from qualicoop.public_cache import public_version
 from tests import factories
 from tests.unit.test_documents import flat, pdf_text
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from qualicoop.request_log import JSONFormatter
+from qualicoop.lib.request_log import JSONFormatter
 from tests.unit.test_mail_tasks import run_worker
 
 
@@ -18,7 +18,7 @@ def json_lines():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JSONFormatter())
-    loggers = [logging.getLogger(name) for name in ("qualicoop.requests", "qualicoop.mail")]
+    loggers = [logging.getLogger(name) for name in ("qualicoop.requests", "qualicoop.lib.mail")]
     for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -83,6 +83,6 @@ def test_an_email_sent_by_the_worker_logs_the_id_of_the_request_that_queued_it(
 
     run_worker()
 
-    [sent] = [line for line in json_lines() if line["logger"] == "qualicoop.mail"]
+    [sent] = [line for line in json_lines() if line["logger"] == "qualicoop.lib.mail"]
     assert sent["message"] == "email_sent recipients=1 attempt=1"
     assert sent["request_id"] == "demande-de-reinitialisation-1"

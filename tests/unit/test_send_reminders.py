@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from commitments import workflow
 from commitments.models import Campaign
-from qualicoop.mail import ATTEMPTS
+from qualicoop.lib.mail import ATTEMPTS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -131,12 +131,12 @@ def test_it_logs_each_reminder_the_mail_server_refuses(late_and_done, monkeypatc
     monkeypatch.setattr(EmailBackend, "send_messages", refuse)
 
     # The command only queues; the mail task retries, then logs each undelivered reminder.
-    with caplog.at_level(logging.ERROR, logger="qualicoop.mail"):
+    with caplog.at_level(logging.ERROR, logger="qualicoop.lib.mail"):
         _run()
 
     assert mail.outbox == []
     abandoned = [
-        record.getMessage() for record in caplog.records if record.name == "qualicoop.mail"
+        record.getMessage() for record in caplog.records if record.name == "qualicoop.lib.mail"
     ]
     assert len(abandoned) == 3
     for address in ("alpha@example.org", "beta@example.org", "gamma@example.org"):

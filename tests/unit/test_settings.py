@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from qualicoop.env import cache_from_url, database_from_url, env_bool
+from qualicoop.lib.env import cache_from_url, database_from_url, env_bool
 
 PRODUCTION_ENV = {
     "DEBUG": "false",

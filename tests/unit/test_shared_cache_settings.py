@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from qualicoop.checks import cache_shared_by_every_app_server
-from qualicoop.env import cache_from_url, cache_is_shared, site_url_from
+from qualicoop.lib.env import cache_from_url, cache_is_shared, site_url_from
 
 from .test_settings import PRODUCTION_ENV, manage
 

@@ -23,7 +23,7 @@ from commitments.models import (
     Project,
     Selection,
 )
-from qualicoop import spreadsheets
+from qualicoop.lib import spreadsheets
 from tests import factories
 
 

@@ -16,10 +16,10 @@ from commitments.models import (
     Selection,
     UpdateState,
 )
-from qualicoop import file_store
 from qualicoop.documents import synthesis
 from qualicoop.documents.models import SynthesisJob
 from qualicoop.documents.tasks import make_synthesis
+from qualicoop.lib import file_store
 from tests import factories
 from tests.unit.test_documents import flat, pdf_text
 

@@ -36,7 +36,7 @@ def a_task(*, status=TaskResultStatus.RUNNING, started_ago=None, claims=1):
     """An e-mail to Alice, taken ``claims`` times, the last one ``started_ago`` seconds ago."""
     started_at = None if started_ago is None else timezone.now() - timedelta(seconds=started_ago)
     return DBTaskResult.objects.create(
-        task_path="qualicoop.mail.send_email",
+        task_path="qualicoop.lib.mail.send_email",
         args_kwargs={
             "args": [],
             "kwargs": {
@@ -76,7 +76,7 @@ def test_a_running_task_past_its_lease_is_queued_again_for_its_next_attempt(capl
     (record,) = caplog.records
     assert record.levelname == "WARNING"
     assert record.getMessage().startswith(
-        f"task_requeued id={task.id} name=qualicoop.mail.send_email attempt=2/{ATTEMPTS} "
+        f"task_requeued id={task.id} name=qualicoop.lib.mail.send_email attempt=2/{ATTEMPTS} "
     )
 
 
@@ -94,7 +94,7 @@ def test_a_task_whose_worker_was_lost_each_time_fails_with_the_reason(caplog):
     (record,) = caplog.records
     assert record.levelname == "ERROR"
     assert record.getMessage().startswith(
-        f"task_abandoned id={task.id} name=qualicoop.mail.send_email "
+        f"task_abandoned id={task.id} name=qualicoop.lib.mail.send_email "
         f"attempts={ATTEMPTS}/{ATTEMPTS} "
     )
 

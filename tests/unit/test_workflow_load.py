@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from commitments import workflow
 from commitments.models import Project, Selection, Status, Transition
-from qualicoop.public_cache import public_version
+from qualicoop.lib.public_cache import public_version
 from tests import factories
 
 TODAY = timezone.localdate()

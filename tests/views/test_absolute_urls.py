@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from qualicoop import password_reset
+from qualicoop.accounts import password_reset
 
 SITE = "https://qualicoop.example.org"
 FORGED_HOST = "testserver:6666"  # allowed: ALLOWED_HOSTS holds testserver, any port

@@ -22,7 +22,7 @@ def lease(settings):
 
 def a_task(subject, status, *, started_ago=None, enqueued_ago=timedelta(0)):
     task = DBTaskResult.objects.create(
-        task_path="qualicoop.mail.send_email",
+        task_path="qualicoop.lib.mail.send_email",
         args_kwargs={"args": [], "kwargs": {"subject": subject, "to": ["alice@example.org"]}},
         backend_name="default",
         status=status,
@@ -95,7 +95,9 @@ def test_it_queues_a_failed_task_again(admin_client, queue, caplog):
     page = response.content.decode()
     assert "1 tâche remise en file." in page
     assert "1 tâche n&#x27;avait pas échoué : laissée telle quelle." in page
-    assert f"task_requeued id={failed.pk} name=qualicoop.mail.send_email by=admin" in caplog.text
+    assert (
+        f"task_requeued id={failed.pk} name=qualicoop.lib.mail.send_email by=admin" in caplog.text
+    )
 
 
 def test_only_who_may_change_tasks_may_queue_one_again(client, queue):
@@ -115,7 +117,7 @@ def test_a_task_opens_read_only(admin_client, queue):
 
     page = admin_client.get(url).content.decode()
 
-    assert "qualicoop.mail.send_email" in page
+    assert "qualicoop.lib.mail.send_email" in page
     assert "Échouée" in page
     assert 'name="_save"' not in page
 

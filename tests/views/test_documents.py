@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from commitments import workflow
 from commitments.models import Project, Selection
-from qualicoop import file_store
 from qualicoop.documents import cooperative as cooperative_documents
 from qualicoop.documents.models import CooperativeDocument, SynthesisJob, WorkingDocument
+from qualicoop.lib import file_store
 from tests import factories
 from tests.unit.test_documents import EIGHT, flat, pages, pdf_text
 from tests.unit.test_mail_tasks import run_worker

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from coops import import_jobs
 from coops.models import Cooperative, CooperativeImport, Invitation
-from qualicoop import upload_jobs
+from qualicoop.lib import upload_jobs
 from tests import factories
 from tests.security.support import database_snapshot
 

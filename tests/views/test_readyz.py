@@ -12,7 +12,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from qualicoop.mail import send_email
+from qualicoop.lib.mail import send_email
 from tests.file_store_support import s3_storage_settings
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from commitments import editing, spreadsheet_jobs, workflow
 from commitments.models import Campaign, Indicator, Project, Selection, SpreadsheetImport
-from qualicoop import upload_jobs
+from qualicoop.lib import upload_jobs
 from qualicoop.workspace.spreadsheet import XLSX_TYPE
 from tests import factories
 
@@ -274,7 +274,7 @@ def test_a_selection_changed_since_the_dry_run_is_read_again(
 def test_a_workbook_too_slow_to_read_fails_in_french(
     client, draft, coop_a, staff_a, worker, monkeypatch
 ):
-    from qualicoop.time_limit import TimeLimitExceeded
+    from qualicoop.lib.time_limit import TimeLimitExceeded
 
     def too_slow(*args, **kwargs):
         raise TimeLimitExceeded

@@ -3,7 +3,7 @@
 ``--portable --output FILE`` writes instead the whole database as compressed
 JSON, which loads into either engine: it moves a portal from SQLite to
 PostgreSQL (README, "Sauvegardes"), read back by `restore`. Times are written
-to the microsecond (qualicoop/backup_format.py); content types and permissions
+to the microsecond (qualicoop/lib/backup_format.py); content types and permissions
 are left out, since `migrate` recreates them and every reference to them is
 written by natural key.
 """

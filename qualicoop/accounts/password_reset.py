@@ -19,8 +19,8 @@ from django.core.cache import cache
 from django.template import loader
 from django.utils.crypto import salted_hmac
 
-from .absolute_urls import site_domain, site_scheme
-from .mail import send_email
+from qualicoop.lib.absolute_urls import site_domain, site_scheme
+from qualicoop.lib.mail import send_email
 
 logger = logging.getLogger("qualicoop.security")
 

@@ -19,7 +19,7 @@ compressed.
 
 A page is stored in each form it is sent in, each under a key of its own:
 compressed once in each encoding clients accept (brotli and gzip, by
-``qualicoop.compression``) when a client accepting one first asks for it, and
+``qualicoop.lib.compression``) when a client accepting one first asks for it, and
 as it is when a client accepting no compression (curl, a harvester) does. A
 hit reads just the bytes it sends, and neither compresses nor decompresses
 anything. (One entry holding every form made each hit read all of them, and

@@ -1,6 +1,6 @@
 """The one file store of everything the portal keeps, and how a kept file reaches a person.
 
-Django's default storage (``STORAGES["default"]``, see ``qualicoop.env.file_store_from_env``):
+Django's default storage (``STORAGES["default"]``, see ``qualicoop.lib.env.file_store_from_env``):
 the local disk by default, S3-compatible object storage in production. Nothing
 kept there is public by itself: a view decides who may have a file, then
 ``serve`` streams it from the disk, or redirects to a link to the object that

@@ -6,7 +6,7 @@ English; the language changes only when the visitor asks for it with the
 switch, which remembers the choice in a cookie.
 
 Django's ``set_language`` wants a POST with a CSRF token, but the public pages
-are cached whole for every anonymous visitor (``qualicoop.public_cache``): a
+are cached whole for every anonymous visitor (``qualicoop.lib.public_cache``): a
 token in them would be shared between visitors. The switch is therefore a plain
 link to this view, which only remembers a choice among ``settings.LANGUAGES``.
 """

@@ -146,4 +146,4 @@ def report_failed_task(sender, task_result, **kwargs) -> None:
 
 
 def connect() -> None:
-    task_finished.connect(report_failed_task, dispatch_uid="qualicoop.error_tracking")
+    task_finished.connect(report_failed_task, dispatch_uid="qualicoop.lib.error_tracking")

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from .request_log import task
 
-logger = logging.getLogger("qualicoop.mail")
+logger = logging.getLogger("qualicoop.lib.mail")
 
 # Waits before the second, third and fourth attempts: a restarting mail server
 # is back within minutes, a longer outage gets half an hour more.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .env import env_str
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 @cache

@@ -4,7 +4,7 @@ Pages, JSON, CSV and XML shrink five- to tenfold (the home page: 18 KB, 3 KB
 compressed). Static files are not this module's business: whitenoise serves
 them pre-compressed, with their own ``Content-Encoding``, which is left as it is.
 Cached public pages are stored already compressed in both encodings
-(``qualicoop.public_cache``), so that a hit compresses nothing: what this
+(``qualicoop.lib.public_cache``), so that a hit compresses nothing: what this
 middleware does is for the responses rendered now.
 
 Left as they are: streamed responses (exports and downloads, written as they
