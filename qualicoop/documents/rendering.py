@@ -84,7 +84,11 @@ def to_pdf(rendered: Rendered) -> tuple[bytes, float]:
                     )
                     % {"limit": limit}
                 )
-            pdf = document.write_pdf()
+            # Tagged PDF/UA-1: a structure tree (headings, lists, tables) in
+            # reading order, French as its language and the viewer told to show
+            # the title rather than the file name, so that a screen reader can
+            # follow the document as it follows the page it was made from.
+            pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     except TimeLimitExceeded:
         logger.warning("pdf_too_slow seconds=%s", settings.PDF_TIME_LIMIT)
         raise DocumentRefused(
