@@ -218,6 +218,11 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def branded_name(self) -> str:
+        """The name with the brand once: "Quali'Coop 2024", not "Quali'Coop Quali'Coop 2024"."""
+        return self.name if "quali'coop" in self.name.lower() else f"Quali'Coop {self.name}"
+
     def is_open(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.opens_on <= today <= self.closes_on

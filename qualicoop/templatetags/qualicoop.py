@@ -10,6 +10,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -249,6 +250,48 @@ def french_number(value):
 def describe_indicator(indicator):
     """An indicator in one French sentence: its start, its target and their dates."""
     return indicators.describe(indicator)
+
+
+# "de" before a name, as French contracts it with the name's own article.
+_FRENCH_OF = (("Les ", "des "), ("Le ", "du "))
+_VOWELS = "AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouyàâäéèêëîïôöùûü"
+
+
+@register.filter
+def of_name(name):
+    """ "de" and a name, in French: "des Toits Partagés", "du Foyer", "d'Axanis".
+
+    Messages say "l'équipe de {{ cooperative }}", which gave "l'équipe de Les
+    Toits Partagés". In another language the name comes as it is, the
+    translation carrying its own preposition ("the team of …").
+    """
+    name = str(name)
+    if not translation.get_language().startswith("fr"):
+        return name
+    for article, contracted in _FRENCH_OF:
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    return f"d'{name}" if name[:1] in _VOWELS else f"de {name}"
+
+
+@register.filter(expects_localtime=True)
+def long_date(value, parts=""):
+    """A date as French writes it: "30 juin 2028", "1er octobre 2028".
+
+    ``date:"j F Y"`` writes "1 octobre"; French writes the first of the month
+    as an ordinal. ``parts`` may ask for the day's name first ("weekday") and
+    the time after ("time": "1er octobre 2028 à 14:05").
+    """
+    if not value:
+        return ""
+    text = date_format(value, "j F Y")
+    if value.day == 1 and translation.get_language().startswith("fr"):
+        text = "1er" + text[1:]
+    if "weekday" in parts:
+        text = f"{date_format(value, 'l')} {text}"
+    if "time" in parts:
+        text = _("%(date)s à %(time)s") % {"date": text, "time": date_format(value, "H:i")}
+    return text
 
 
 @register.filter(expects_localtime=True)

@@ -275,6 +275,8 @@ def test_it_finds_no_serious_violation_in_english_for_signed_in_people(page, liv
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     audit.check()
     audit.visit(f"/espace/{SLUG}/soumettre/")
+    page.locator("#menu-compte").click()
+    audit.check()
     page.get_by_role("button", name="Sign out").click()
 
     _log_in(page, base, "federation", button="Sign in")
@@ -346,6 +348,9 @@ def test_it_finds_no_serious_violation_on_error_pages_and_empty_states(page, liv
     expect(page.get_by_role("heading", level=1)).to_have_text("Action non autorisée")
     audit.visit("/espace/grand-delta-habitat/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    # Signing out is in the account's menu, checked open too.
+    page.locator("#menu-compte").click()
+    audit.check()
     page.get_by_role("button", name="Se déconnecter").click()
 
     # The federation's queue with a search that finds nobody.

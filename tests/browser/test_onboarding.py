@@ -30,6 +30,7 @@ def _link_sent_to(address):
 
 
 def _sign_out(page):
+    page.locator("#menu-compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
 
 

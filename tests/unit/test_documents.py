@@ -102,6 +102,7 @@ def test_it_says_who_what_and_since_when(published, coop_a):
 
     words = flat(pdf_text(file_store.read(document.key)))
     assert f"Quali'Coop {published.campaign.name} — {coop_a.name}" in words
+    assert "Quali'Coop Quali'Coop" not in words
     decided = published.decided_at
     assert "Sélection validée par la fédération le" in words
     assert str(timezone.localtime(decided).year) in words

@@ -7,10 +7,13 @@ import datetime
 import re
 import zoneinfo
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+
+from qualicoop.lib.mail import render_message
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # HTML's "valid global date and time string", to the second (at most 3 decimals allowed).
@@ -91,3 +94,67 @@ def test_french_plurals_hold_for_a_text_no_catalogue_has():
     with translation.override("fr"):
         assert translation.ngettext("%d truc inédit", "%d trucs inédits", 0) == "%d truc inédit"
         assert translation.ngettext("%d truc inédit", "%d trucs inédits", 3) == "%d trucs inédits"
+
+
+@pytest.mark.parametrize(
+    "day, parts, expected",
+    [
+        (datetime.date(2028, 10, 1), "", "1er octobre 2028"),
+        (datetime.date(2028, 6, 30), "", "30 juin 2028"),
+        (datetime.date(2028, 12, 1), "weekday", "vendredi 1er décembre 2028"),
+        (
+            datetime.datetime(2026, 10, 1, 12, 5, tzinfo=datetime.UTC),
+            "time",
+            "1er octobre 2026 à 14:05",  # in the site's time zone, Europe/Paris
+        ),
+    ],
+)
+def test_long_date_writes_dates_as_french_does(day, parts, expected):
+    assert render("{{ day|long_date:parts }}", day=day, parts=parts) == expected
+
+
+def test_long_date_leaves_english_its_own_way_and_nothing_for_none():
+    with translation.override("en"):
+        assert render("{{ day|long_date }}", day=datetime.date(2028, 10, 1)) == "1 October 2028"
+    assert render("{{ day|long_date }}", day=None) == ""
+
+
+def test_no_document_nor_e_mail_abbreviates_a_month():
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    sources = [*templates.glob("documents/*.html"), *templates.glob("emails/*.txt")]
+    assert sources
+    month = re.compile(r'date:"[^"]*\bM\b')
+    abbreviated = [path.name for path in sources if month.search(path.read_text())]
+    assert abbreviated == []
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Les Toits Partagés", "des Toits Partagés"),
+        ("Le Foyer Rémois", "du Foyer Rémois"),
+        ("La Maison Familiale", "de La Maison Familiale"),
+        ("Axanis", "d'Axanis"),
+        ("Écho Habitat", "d'Écho Habitat"),
+        ("Coopérative Alpha", "de Coopérative Alpha"),
+    ],
+)
+def test_of_name_contracts_de_with_the_names_article(name, expected):
+    # As e-mails render it: plain text, nothing escaped.
+    plain = "{% autoescape off %}{{ name|of_name }}{% endautoescape %}"
+    assert render(plain, name=name) == expected
+
+
+def test_of_name_leaves_the_name_alone_in_english():
+    with translation.override("en"):
+        assert render("{{ name|of_name }}", name="Les Toits Partagés") == "Les Toits Partagés"
+
+
+def test_e_mails_contract_de_with_the_cooperatives_article():
+    cooperative = SimpleNamespace(name="Les Toits Partagés", slug="toits")
+    subject, body = render_message(
+        "team_removed", {"cooperative": cooperative, "by": "Camille Martin"}
+    )
+
+    assert subject == "[Quali'Coop] Vous ne faites plus partie de l'équipe des Toits Partagés"
+    assert "de l'équipe des Toits Partagés sur Quali'Coop par Camille Martin" in body

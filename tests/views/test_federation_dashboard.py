@@ -211,3 +211,13 @@ def test_its_html_stays_small_whatever_the_number_of_cooperatives(
     # only the counters and the pagination bar grow.
     assert ten_times < 200 * 1024
     assert ten_times - full_page < 1024
+
+
+def test_the_bars_count_in_the_number_of_their_total(client, reviewer, campaign_in_progress):
+    client.force_login(reviewer)
+
+    html = client.get(URL).content.decode()
+
+    # Engagement 9 is chosen by one cooperative out of four: "1 / 4 coopératives".
+    assert "1 / 4 coopératives" in html and "0 / 4 coopératives" in html
+    assert "/ 4 coopérative<" not in html

@@ -1,0 +1,100 @@
+"""The signed-in header fits at every width, with and without text spacing.
+
+For each role (a cooperative's référente, a reviewer, an administrator), at
+the widths where the full navigation bar shows (1200 to 1536 px) and on a phone
+(320 px), with and without the WCAG 1.4.12 text-spacing values: the page does
+not scroll sideways, and "Se déconnecter" can be reached and is on screen once
+the account menu is open. The workspace's navigation leads to the team page.
+"""
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SLUG = "cooperative-de-demonstration"
+WIDTHS = [320, 1200, 1280, 1366, 1536]
+ROLES = {
+    "demo": f"/espace/{SLUG}/",
+    "federation": "/federation/",
+    "admin": "/",
+}
+# WCAG 1.4.12: what a reader's own stylesheet may ask for without loss.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+# The widest elements, to say what overflows when something does.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const element of document.querySelectorAll('body *')) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5) {
+      const name = `${element.tagName.toLowerCase()}.${element.className}`;
+      wide.push(`${name} (right ${Math.round(box.right)})`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 4)};
+}"""
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("loaddata", "reference", verbosity=0)
+    # Tests run with DEBUG off, where the command wants to be told twice.
+    call_command("create_demo_accounts", force=True, verbosity=0)
+
+
+def _log_in(page, base, username):
+    page.goto(f"{base}/compte/connexion/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "qualicoop-demo")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _sign_out_on_screen(page, width):
+    """Open what hides the account's links, then say whether signing out is on screen."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.locator("#menu-compte").click()
+    sign_out = page.get_by_role("button", name="Se déconnecter")
+    sign_out.wait_for(state="visible")
+    box = sign_out.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("spacing", [False, True], ids=["plain", "text-spacing"])
+def test_the_header_fits_for_every_role(page, live_server, demo, spacing):
+    problems = []
+    for username, path in ROLES.items():
+        page.context.clear_cookies()
+        _log_in(page, live_server.url, username)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(live_server.url + path)
+            if spacing:
+                page.add_style_tag(content=TEXT_SPACING)
+            measured = page.evaluate(OVERFLOW)
+            if measured["scrollWidth"] > width:
+                problems.append(
+                    f"{username} {path} at {width} px: {measured['scrollWidth']} px wide; "
+                    f"{measured['wide']}"
+                )
+            if not _sign_out_on_screen(page, width):
+                problems.append(f"{username} at {width} px: « Se déconnecter » off screen")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_team_page_is_in_the_workspace_navigation(page, live_server, demo):
+    _log_in(page, live_server.url, "demo")
+    page.goto(f"{live_server.url}/espace/{SLUG}/")
+    page.get_by_role("navigation", name="Espace de la coopérative").get_by_role(
+        "link", name="Équipe"
+    ).click()
+    assert page.url.endswith(f"/espace/{SLUG}/equipe/")
