@@ -20,12 +20,13 @@ from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from coops.models import Cooperative, Membership
+from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
 
 from .models import Carry, DroppedProject, Project, Selection, Status, published
@@ -74,7 +75,7 @@ class Standing:
     until: datetime.date | None = None
 
     def _label(self) -> str:
-        date = formats.date_format(self.until, "j F Y") if self.until else ""
+        date = french.long_date(self.until) if self.until else ""
         if self.key == ENGAGED:
             if not self.until:
                 return _("Engagée")

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db.models import Field
-from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
+
+from qualicoop.lib import french
 
 from .models import Choice, Engagement, Project, Selection, Status, Transition
 from .workflow import snapshot_of
@@ -98,7 +99,7 @@ def display_value(name, value):
     if not value:
         return ""
     if name == "target_date":
-        return formats.date_format(datetime.date.fromisoformat(value))
+        return french.long_date(datetime.date.fromisoformat(value))
     if name == "progress":
         return str(Project.Progress(value).label) if value in Project.Progress.values else value
     return value

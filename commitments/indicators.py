@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from qualicoop.lib import french
+
 from .models import Indicator
 
 
@@ -30,11 +32,11 @@ def describe(indicator: Indicator) -> str:
     if indicator.baseline_value is not None:
         start = _("de %(value)s") % {"value": _with_unit(indicator.baseline_value, indicator.unit)}
         if indicator.baseline_date:
-            start += f" ({formats.date_format(indicator.baseline_date)})"
+            start += f" ({french.long_date(indicator.baseline_date)})"
         start += " "
     target = _("à %(value)s") % {"value": _with_unit(indicator.target_value, indicator.unit)}
     if indicator.target_date:
-        target += f" ({formats.date_format(indicator.target_date)})"
+        target += f" ({french.long_date(indicator.target_date)})"
     return f"{indicator.name} : {start}{target}"
 
 

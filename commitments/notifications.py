@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coops import access
 from coops.models import Cooperative, Membership
 from coops.people import display_name
+from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
 from qualicoop.lib.mail import render_message, send_email
 
@@ -252,7 +253,7 @@ def send_deadline_reminders(*, days, today=None):
             campaign,
             0,
             _("La campagne « %(campaign)s » est close depuis le %(date)s : aucun rappel envoyé.")
-            % {"campaign": campaign.name, "date": formats.date_format(campaign.closes_on)},
+            % {"campaign": campaign.name, "date": french.long_date(campaign.closes_on)},
         )
     days_left = (campaign.closes_on - today).days
     if days_left > days:
@@ -424,7 +425,7 @@ def send_deadline_reminder_to(cooperative, *, today=None):
             campaign,
             0,
             _("La campagne « %(campaign)s » est close depuis le %(date)s : aucun rappel envoyé.")
-            % {"campaign": campaign.name, "date": formats.date_format(campaign.closes_on)},
+            % {"campaign": campaign.name, "date": french.long_date(campaign.closes_on)},
         )
     working = (
         Selection.objects.filter(cooperative=cooperative, campaign=campaign)

@@ -24,13 +24,14 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
+from qualicoop.lib import french
 
 from . import evidence, indicators, notifications, publication
 from .models import (
@@ -309,12 +310,12 @@ def submit_selection(
                     "La campagne « %(campaign)s » est close depuis le %(date)s : "
                     "la sélection ne peut plus être soumise."
                 )
-                % {"campaign": campaign.name, "date": formats.date_format(campaign.closes_on)}
+                % {"campaign": campaign.name, "date": french.long_date(campaign.closes_on)}
             )
         if today < campaign.opens_on:
             raise WorkflowError(
                 _("La campagne « %(campaign)s » n'ouvre que le %(date)s.")
-                % {"campaign": campaign.name, "date": formats.date_format(campaign.opens_on)}
+                % {"campaign": campaign.name, "date": french.long_date(campaign.opens_on)}
             )
         problems = missing_for_submission(locked)
         if problems:
@@ -447,7 +448,7 @@ def load_in_bulk(
             if not campaign.opens_on <= submitted_on <= campaign.closes_on:
                 raise WorkflowError(
                     _("Le %(date)s est hors de la campagne « %(campaign)s ».")
-                    % {"date": formats.date_format(submitted_on), "campaign": campaign.name}
+                    % {"date": french.long_date(submitted_on), "campaign": campaign.name}
                 )
         for start in range(0, len(locked), LOAD_BATCH):
             _load_batch(locked[start : start + LOAD_BATCH], validated, submitted_on)

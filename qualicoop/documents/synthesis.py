@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -36,7 +36,7 @@ from commitments.models import (
 )
 from commitments.rollups import EMPTY, rollups_by
 from coops.models import Cooperative
-from qualicoop.lib import file_store, spreadsheets
+from qualicoop.lib import file_store, french, spreadsheets
 
 from . import jobs
 from .content import IndicatorLine
@@ -367,7 +367,7 @@ def _key_figures(synthesis: Synthesis) -> list[tuple[str, object]]:
         (_("Indicateurs ayant atteint leur cible"), len(synthesis.reached)),
         (
             _("Points d'étape publiés, datés depuis le %(date)s")
-            % {"date": formats.date_format(synthesis.since)},
+            % {"date": french.long_date(synthesis.since)},
             synthesis.update_count,
         ),
         (_("Projets exemplaires"), len(synthesis.exemplary)),

@@ -10,7 +10,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from commitments import indicators
 from commitments.models import INTENTION, STAGE_LABELS, ProjectStatus, Status, UpdateState
 from coops.people import display_name
+from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
 
 register = template.Library()
@@ -252,46 +252,18 @@ def describe_indicator(indicator):
     return indicators.describe(indicator)
 
 
-# "de" before a name, as French contracts it with the name's own article.
-_FRENCH_OF = (("Les ", "des "), ("Le ", "du "))
-_VOWELS = "AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouyàâäéèêëîïôöùûü"
-
-
 @register.filter
 def of_name(name):
-    """ "de" and a name, in French: "des Toits Partagés", "du Foyer", "d'Axanis".
-
-    Messages say "l'équipe de {{ cooperative }}", which gave "l'équipe de Les
-    Toits Partagés". In another language the name comes as it is, the
-    translation carrying its own preposition ("the team of …").
-    """
-    name = str(name)
-    if not translation.get_language().startswith("fr"):
-        return name
-    for article, contracted in _FRENCH_OF:
-        if name.startswith(article):
-            return contracted + name[len(article) :]
-    return f"d'{name}" if name[:1] in _VOWELS else f"de {name}"
+    """ "de" and a name, as French contracts it: "l'équipe {{ name|of_name }}"."""
+    return french.of_name(name)
 
 
 @register.filter(expects_localtime=True)
 def long_date(value, parts=""):
-    """A date as French writes it: "30 juin 2028", "1er octobre 2028".
-
-    ``date:"j F Y"`` writes "1 octobre"; French writes the first of the month
-    as an ordinal. ``parts`` may ask for the day's name first ("weekday") and
-    the time after ("time": "1er octobre 2028 à 14:05").
-    """
+    """A date as French writes it ("1er octobre 2028"); ``parts``: "weekday", "time"."""
     if not value:
         return ""
-    text = date_format(value, "j F Y")
-    if value.day == 1 and translation.get_language().startswith("fr"):
-        text = "1er" + text[1:]
-    if "weekday" in parts:
-        text = f"{date_format(value, 'l')} {text}"
-    if "time" in parts:
-        text = _("%(date)s à %(time)s") % {"date": text, "time": date_format(value, "H:i")}
-    return text
+    return french.long_date(value, weekday="weekday" in parts, time="time" in parts)
 
 
 @register.filter(expects_localtime=True)

@@ -18,7 +18,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -34,6 +34,7 @@ from commitments.models import (
     Status,
 )
 from coops import access
+from qualicoop.lib import french
 from qualicoop.lib.public_cache import public_version
 
 from .access import NO_CAMPAIGN, posted, project_or_404, refused, workspace_view
@@ -521,7 +522,7 @@ def _conflict_rows(form, typed, current):
         if name == "progress":
             shown = current.get_progress_display()
         elif name == "target_date" and saved:
-            shown = formats.date_format(saved)
+            shown = french.long_date(saved)
         else:
             shown = saved
         rows.append((form[name], {"value": shown, "differs": typed.get(name) != saved}))

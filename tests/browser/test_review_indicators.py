@@ -59,7 +59,7 @@ def test_the_reviewer_sees_the_indicators_and_the_changed_target(page, live_serv
     expect(indicator).to_have_count(1)
     expect(indicator.locator('td[data-label="Unité"]')).to_have_text("logements")
     expect(indicator.locator('td[data-label="Valeur de départ"]')).to_have_text(
-        "10 (1 janvier 2025)"
+        "10 (1er janvier 2025)"
     )
     expect(indicator.locator('td[data-label="Cible"]')).to_have_text("80 (31 décembre 2027)")
     changes = page.locator("#diff-publiee")

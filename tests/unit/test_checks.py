@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments import checks, progress
 from commitments.models import CatalogueIndicator, Indicator, Measurement, Project, ProjectStatus
@@ -89,7 +90,7 @@ def test_a_value_of_another_year_than_its_update_is_flagged_on_the_review_page(
         data={
             "status": ProjectStatus.IN_PROGRESS,
             "text": "En cours.",
-            "happened_on": datetime.date.today(),
+            "happened_on": timezone.localdate(),
         },
         values=[progress.Value(indicator, Decimal(400), datetime.date(2020, 12, 31))],
         by=None,

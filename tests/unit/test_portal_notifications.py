@@ -20,7 +20,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+# The site's day (Europe/Paris), which the forms compare with, not the machine's.
+TODAY = timezone.localdate()
 UPDATE_DATA = {
     "status": ProjectStatus.IN_PROGRESS,
     "reason": "",

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from commitments import progress, workflow
 from commitments.models import (
@@ -23,7 +24,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+# The site's day (Europe/Paris), which the forms compare with, not the machine's.
+TODAY = timezone.localdate()
 DATA = {
     "status": ProjectStatus.IN_PROGRESS,
     "reason": "",

@@ -1,6 +1,5 @@
 """Anonymous public pages come from the cache, and changes show at once."""
 
-import datetime
 import threading
 
 import pytest
@@ -8,13 +7,15 @@ from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from commitments import progress, workflow
 from commitments.models import Engagement, Project
 from qualicoop.lib import public_cache
 from tests import factories
 
-TODAY = datetime.date.today()
+# The site's day (Europe/Paris), which the forms compare with, not the machine's.
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

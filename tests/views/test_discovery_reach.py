@@ -5,6 +5,7 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.models import Project
 from qualicoop.public import discovery
@@ -84,7 +85,8 @@ def test_it_lists_every_published_project_page(client, reference, reviewer):
     ]
     assert f"/projets/{Project.objects.get(choice__selection=draft).pk}/" not in listed
     assert (
-        f"<lastmod>{update.published_at.date().isoformat()}</lastmod>" in response.content.decode()
+        f"<lastmod>{timezone.localdate(update.published_at).isoformat()}</lastmod>"
+        in response.content.decode()
     )
 
 

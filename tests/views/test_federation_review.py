@@ -276,7 +276,7 @@ def test_it_shows_each_projects_indicators_and_a_target_changed_since_the_valida
     assert "<caption" in table and "Indicateurs chiffrés" in table
     assert '<th scope="row">Logements livrés</th>' in table
     assert "logements" in table
-    assert "0 (1 janvier 2025)" in table  # the baseline and its date
+    assert "0 (1er janvier 2025)" in table  # the baseline and its date
     assert "80 (31 décembre 2027)" in table  # the target and its date
     assert "20 (30 juin 2025)" in table  # the latest public value
     changes = html.split('id="titre-diff-publiee"')[1].split("</section>")[0]

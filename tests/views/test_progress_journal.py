@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments import progress
 from commitments.models import (
@@ -20,7 +21,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+# The site's day (Europe/Paris), which the forms compare with, not the machine's.
+TODAY = timezone.localdate()
 FORM = {
     "status": "in_progress",
     "reason": "",

@@ -42,7 +42,7 @@ def test_it_shows_the_project_its_chart_and_the_values_as_a_table(client, publis
     content = response.content.decode()
     assert response.status_code == 200
     assert project.title in content and project.description in content
-    assert "Logements livrés : de 0 logements (1 janvier 2025) à 120 logements" in content
+    assert "Logements livrés : de 0 logements (1er janvier 2025) à 120 logements" in content
     assert '<polyline class="indicator-line" points="24.0,116.0 296.0,' in content
     assert "<td>30 juin 2025</td><td>30 logements</td><td>Bilan</td>" in content
     assert "Cible atteinte" not in content

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments import workflow
 from commitments.models import Indicator, Measurement, Project
@@ -126,7 +127,7 @@ def test_it_edits_and_deletes_after_confirmation(client, coop_a, indicator, staf
 def test_it_adds_a_dated_measured_value_never_in_the_future(client, coop_a, indicator, staff_a):
     client.force_login(staff_a)
     url = reverse("workspace:measurement_create", args=[coop_a.slug, indicator.pk])
-    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
 
     refused = client.post(url, {"value": "12", "measured_on": tomorrow.isoformat()})
     client.post(url, {"value": "12,5", "measured_on": "2025-06-30", "comment": "Bilan 2025"})

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments import workflow
 from commitments.models import Selection, Status
@@ -70,7 +71,7 @@ def test_it_names_each_missing_thing_with_links(client, campaign, coop_a, staff_
 
 def test_it_says_when_the_campaign_is_closed(client, complete, campaign, coop_a, staff_a):
     campaign.opens_on -= datetime.timedelta(days=400)
-    campaign.closes_on = datetime.date.today() - datetime.timedelta(days=1)
+    campaign.closes_on = timezone.localdate() - datetime.timedelta(days=1)
     campaign.save()
     client.force_login(staff_a)
 
