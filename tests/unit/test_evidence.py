@@ -33,7 +33,7 @@ def validated(coop_a, reviewer, reference):
     return selection
 
 
-def test_a_name_holding_a_path_is_refused(coop_a, campaign):
+def test_a_name_holding_a_path_is_refused(file_store, coop_a, campaign):
     project = Project.objects.get(
         choice__selection=factories.make_selection(coop_a, campaign, numbers=[1])
     )
