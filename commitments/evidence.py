@@ -14,7 +14,6 @@ Every rule about them lives here:
 * reviewers accept a piece or ask for another one, with a remark.
 """
 
-import datetime
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -30,8 +29,8 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
 from coops.models import Cooperative
+from qualicoop.lib import file_store
 from qualicoop.lib.antivirus import ScannerUnavailable, is_configured, scan
-from qualicoop.lib.file_store import keep
 from qualicoop.lib.file_types import Kind, RefusedFile, detect
 
 from .models import (
@@ -214,7 +213,7 @@ def attach(
         )
     name = display_name(upload.name)
     kind = _check(cooperative, upload)
-    key = keep(f"{PREFIX}/{cooperative.pk}", upload.data)
+    key = file_store.keep(f"{PREFIX}/{cooperative.pk}", upload.data)
     try:
         return Evidence.objects.create(
             cooperative=cooperative,
@@ -316,31 +315,7 @@ def copy_to_new_version(
 
 def stored_keys() -> set[str]:
     """Every object kept under the evidence prefix of the file store."""
-    keys: set[str] = set()
-    try:
-        directories, _files = default_storage.listdir(PREFIX)
-    except FileNotFoundError:  # nothing was ever uploaded to this disk
-        return keys
-    for directory in directories:
-        _subdirectories, files = default_storage.listdir(f"{PREFIX}/{directory}")
-        keys.update(f"{PREFIX}/{directory}/{name}" for name in files)
-    return keys
-
-
-# An object younger than this may be an upload whose row is being written.
-ORPHAN_MIN_AGE = datetime.timedelta(hours=1)
-
-
-def orphan_keys(now: datetime.datetime | None = None) -> list[str]:
-    """Objects of the evidence prefix that no row names (an interrupted upload, a crash)."""
-    now = now or timezone.now()
-    stored = stored_keys()
-    named = set(Evidence.objects.values_list("key", flat=True))
-    return sorted(
-        key
-        for key in stored - named
-        if default_storage.get_modified_time(key) <= now - ORPHAN_MIN_AGE
-    )
+    return file_store.stored_keys(PREFIX)
 
 
 def by_project(projects: Iterable[Project]) -> dict[int, list[Evidence]]:

@@ -210,9 +210,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# The open-data files, written by a task on each publication and served from here
-# (qualicoop.public.opendata_files); every app server and the worker must share it.
-OPENDATA_ROOT = Path(env_str("OPENDATA_ROOT") or BASE_DIR / "var" / "opendata")
 
 # Work on what members typed is bounded, in the task worker that does it: a
 # workbook read back, a PDF laid out. Past a bound the task stops, and the page
@@ -221,7 +218,8 @@ SPREADSHEET_TIME_LIMIT = env_int("SPREADSHEET_TIME_LIMIT", 120)
 PDF_TIME_LIMIT = env_int("PDF_TIME_LIMIT", 180)
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 400)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The file store of everything the portal keeps (evidence, documents, backups):
+# The file store of everything the portal keeps (evidence, documents, open-data
+# files, backups):
 # the local disk by default (no set-up), S3-compatible object storage when
 # FILE_STORE_BUCKET is given, so that several app servers need no shared
 # directory (qualicoop.lib.file_store).

@@ -130,8 +130,8 @@ def server_env(url):
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         "CACHE_URL": f"file://{ROOT / 'var' / 'bench-cache'}",
-        # Emptied with the cache for each size: no file of another database is served.
-        "OPENDATA_ROOT": str(ROOT / "var" / "bench-opendata"),
+        # The file store (open-data files included) of the bench's own.
+        "MEDIA_ROOT": str(ROOT / "var" / "bench-files"),
         # One gunicorn, whose workers share the file cache: sessions and pages from it.
         "SINGLE_APP_SERVER": "true",
         "SITE_URL": BASE,
@@ -142,7 +142,7 @@ def prepare(size, env):
     print(f"== {size} coopératives : base {env['DATABASE_URL']}", flush=True)
     reset_database(env["DATABASE_URL"])
     shutil.rmtree(ROOT / "var" / "bench-cache", ignore_errors=True)
-    shutil.rmtree(ROOT / "var" / "bench-opendata", ignore_errors=True)
+    shutil.rmtree(ROOT / "var" / "bench-files", ignore_errors=True)
     manage(env, "migrate", "--noinput")
     manage(env, "loaddata", "reference", "cooperatives", "campaign_2024")
     manage(env, "create_demo_accounts", "--force")
@@ -438,15 +438,18 @@ def measure(label, path, seconds, cookie, floor_rps, timing, accept=BROWSER):
 
 def opendata_floor(env):
     """Write the open-data files now, and put a copy of the JSON where whitenoise serves it."""
-    code = (
-        "from qualicoop.public import opendata_files as f\n"
-        "for name in f.SETS: f.refresh(name, f.current_stamp())\n"
-    )
-    subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
     target = ROOT / "staticfiles" / "bench"
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("projets.json", "projets.json.gz"):
-        shutil.copyfile(Path(env["OPENDATA_ROOT"]) / name, target / name)
+    code = (
+        "from pathlib import Path\n"
+        "from qualicoop.lib import file_store\n"
+        "from qualicoop.public import opendata_files as f\n"
+        "for name in f.SETS: f.refresh(name, f.current_stamp())\n"
+        "files = f.manifest('projets').files['projets.json']\n"
+        "for form, name in ((f.IDENTITY, 'projets.json'), (f.GZIP, 'projets.json.gz')):\n"
+        f"    Path({str(target)!r}, name).write_bytes(file_store.read(files[form].key))\n"
+    )
+    subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
 
 def run_size(size, seconds, reuse=False):

@@ -164,8 +164,9 @@ def cluster_env(database_url, redis_url, site_url, run):
             # E-mails are queued in the database and sent by the worker.
             "TASKS_BACKEND": "database",
             "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            # The files the worker writes and the servers send: one directory for all.
-            "OPENDATA_ROOT": str(run / "opendata"),
+            # The file store of the run (one machine: its disk stands for the bucket
+            # that servers on several machines would share).
+            "MEDIA_ROOT": str(run / "files"),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }

@@ -23,8 +23,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _fast_and_static(settings, tmp_path):
-    # Open-data files and the file store are per test, never the project's var/.
-    settings.OPENDATA_ROOT = tmp_path / "opendata"
+    # The file store (open-data files included) is per test, never the project's var/.
     settings.MEDIA_ROOT = tmp_path / "files"
     # The manifest storage needs collectstatic; tests serve static files as they are.
     settings.STORAGES = {

@@ -1,23 +1,14 @@
 """Progress data for the open-data tests: indicators, values and updates, through the real moves.
 
 Updates are published by ``commitments.progress`` (sent, then published by a
-reviewer), as staff and reviewers do; the files go to a directory of the test's own.
+reviewer), as staff and reviewers do; the files go to the test's own file store.
 """
 
 import datetime
 from decimal import Decimal
 
-import pytest
-
 from commitments import progress
 from commitments.models import Indicator, Measurement, ProjectStatus
-
-
-@pytest.fixture
-def opendata_root(settings, tmp_path):
-    """A directory of the test's own for the open-data files."""
-    settings.OPENDATA_ROOT = tmp_path / "opendata"
-    return settings.OPENDATA_ROOT
 
 
 def make_indicator(

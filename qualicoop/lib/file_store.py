@@ -8,7 +8,12 @@ is signed for a few minutes, so that the bytes never pass through the app
 server.
 """
 
+import datetime
+import os
+import tempfile
 import uuid
+from contextlib import suppress
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
@@ -66,3 +71,64 @@ def keep(
 def read(name: str, *, storage: Storage = default_storage) -> bytes:
     with storage.open(name, "rb") as stored:
         return stored.read()
+
+
+def replace(name: str, data: bytes, *, storage: Storage = default_storage) -> None:
+    """Put ``data`` under ``name`` itself, in place of what was there, in one step.
+
+    ``Storage.save`` never overwrites (it finds a free name instead), and an
+    object written in place must never be seen half-written: on the disk the
+    bytes go to a temporary file renamed over the name; a bucket replaces an
+    object whole (the upload completes, or the old object stays).
+    """
+    if is_object_storage(storage):
+        with storage.open(name, "wb") as stored:
+            stored.write(data)
+        return
+    path = Path(storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as new:
+        new.write(data)
+        new.flush()
+        os.fsync(new.fileno())
+    os.replace(new.name, path)
+
+
+def stored_keys(prefix: str, *, storage: Storage = default_storage) -> set[str]:
+    """Every object kept under ``prefix``, at any depth."""
+    try:
+        directories, files = storage.listdir(prefix)
+    except FileNotFoundError:  # nothing was ever kept there on this disk
+        return set()
+    keys = {f"{prefix}/{name}" for name in files}
+    for directory in directories:
+        keys |= stored_keys(f"{prefix}/{directory}", storage=storage)
+    return keys
+
+
+def delete_folder(prefix: str, *, storage: Storage = default_storage) -> None:
+    """Every object under ``prefix`` deleted, and on the disk the directory emptied."""
+    for key in stored_keys(prefix, storage=storage):
+        storage.delete(key)
+    if not is_object_storage(storage):
+        with suppress(OSError):  # already gone, or not empty: left as it is
+            os.rmdir(storage.path(prefix))
+
+
+# An object younger than this may be a file whose row (or manifest) is being written.
+ORPHAN_MIN_AGE = datetime.timedelta(hours=1)
+
+
+def orphans(
+    prefix: str,
+    named: set[str],
+    *,
+    now: datetime.datetime,
+    storage: Storage = default_storage,
+) -> list[str]:
+    """Objects under ``prefix`` that nothing in ``named`` refers to, older than ORPHAN_MIN_AGE."""
+    return sorted(
+        key
+        for key in stored_keys(prefix, storage=storage) - named
+        if storage.get_modified_time(key) <= now - ORPHAN_MIN_AGE
+    )

@@ -3,9 +3,10 @@
 Generating the whole projects file takes seconds at a few thousand
 cooperatives: too long for a request, and the same bytes for every visitor
 until something is published. So each file (French CSV, comma CSV, JSON, Table
-Schema, DCAT catalogue) is written once into ``OPENDATA_ROOT``, with a gzip
-copy beside it, and the download addresses send it with ``ETag`` and
-``Last-Modified``, answering 304 to a client that has it already.
+Schema, DCAT catalogue) is written once into the file store
+(``qualicoop.lib.file_store``: the disk, or the bucket every app server
+reaches), with a gzip copy beside it, and the download addresses send it with
+``ETag`` and ``Last-Modified``, answering 304 to a client that has it already.
 
 When the files are written again: on each publication. Whatever changes what
 the public sees moves the public pages' version (``commitments.publication``
@@ -14,37 +15,43 @@ written for (its *stamp*). On the domain's ``published_content_changed`` event,
 and on each download, a set whose stamp is not the current one is queued for
 writing again (``refresh_files``, a django-tasks task run by the worker); until
 the worker is done, the previous files are served. A set never written yet
-(a fresh deployment) is written in the request, once: concurrent requests wait
-for the first one's file rather than writing it each.
+(a fresh deployment) is written in the request, once: concurrent requests of
+one server wait for the first one's file rather than writing it each.
 
-A file is written beside its final name and renamed over it: a reader gets the
-old file or the new one, never half of one. With several app servers, they
-and the worker must share ``OPENDATA_ROOT`` (one disk, or a shared mount).
+A reader never sees half a file: each writing puts the set's files under keys
+of its own (``opendata/<set>/<writing>/<file>``), then replaces the set's
+small manifest (``opendata/<set>.json``), which names the writing to serve
+with each file's size and ETag. The writing before stays until the next one,
+for the readers that read the manifest just before it changed; older ones are
+deleted (``purge_orphan_files`` removes any that an interruption left).
+Nothing is shared between app servers but the file store.
 """
 
-import fcntl
 import gzip
+import hashlib
 import json
 import logging
-import os
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from itertools import tee, zip_longest
-from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django_tasks import task
 
-from qualicoop.lib import compression
+from qualicoop.lib import compression, file_store
 from qualicoop.lib.public_cache import public_version
 
 from . import opendata
@@ -54,13 +61,18 @@ logger = logging.getLogger("qualicoop.opendata")
 
 # Part of every stamp: a deployment that changes what the files hold (a field,
 # a format) writes them again instead of serving the previous code's files.
-FILES_FORMAT = 1
+FILES_FORMAT = 2
 # gzip's level 6: within a few per cent of level 9 on CSV and JSON, twice as fast.
 GZIP_LEVEL = 6
 # A refresh asked for a stamp is queued once in this many seconds, whatever the
 # number of commits and downloads that notice the files are behind.
 QUEUED_FOR = 600
-# The models whose changes may reach the open data (the ones the public pages follow).
+# Longer than the writing of the largest set takes: a writer that died holding
+# the turn gives it up after this many seconds.
+WRITING_TURN_SECONDS = 300
+PREFIX = "opendata"
+# The two forms each file is kept in: as it is, and its gzip copy.
+IDENTITY, GZIP = "identity", "gzip"
 
 
 @dataclass(frozen=True)
@@ -87,34 +99,102 @@ def file_name(slug: str, kind: str) -> str:
     return slug + KINDS[kind].suffix
 
 
-def root() -> Path:
-    return Path(settings.OPENDATA_ROOT)
-
-
 def current_stamp() -> str:
     """What the files must have been written for to be current."""
     return f"{FILES_FORMAT}|{settings.SITE_URL}|{public_version()}"
 
 
+# --- The manifest ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One form of a file in the file store: its key, its size, its ETag (from its bytes)."""
+
+    key: str
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A set as last written: for which stamp, when, and where each file of it is."""
+
+    stamp: str
+    writing: str
+    written: int  # seconds since the epoch: the files' Last-Modified
+    files: dict[str, dict[str, Stored]]  # file name -> form (IDENTITY, GZIP) -> object
+    previous: str | None  # the writing before, kept for the readers still on it
+
+    def dumps(self) -> bytes:
+        return json.dumps(asdict(self)).encode()
+
+    @classmethod
+    def loads(cls, data: bytes) -> "Manifest":
+        fields = json.loads(data)
+        files = {
+            name: {form: Stored(**stored) for form, stored in forms.items()}
+            for name, forms in fields.pop("files").items()
+        }
+        return cls(files=files, **fields)
+
+
+def _manifest_key(name: str) -> str:
+    return f"{PREFIX}/{name}.json"
+
+
+def _folder(name: str, writing: str) -> str:
+    return f"{PREFIX}/{name}/{writing}"
+
+
+def manifest(name: str) -> Manifest | None:
+    """The set ``name`` as last written, or None if it never was."""
+    try:
+        return Manifest.loads(file_store.read(_manifest_key(name)))
+    except FileNotFoundError:
+        return None
+
+
+def written_stamp(name: str) -> str | None:
+    """The stamp the set ``name`` was last written for, or None if it never was."""
+    found = manifest(name)
+    return found.stamp if found is not None else None
+
+
+def kept_keys() -> set[str]:
+    """Every object the open data still needs: the manifests and the writings they name."""
+    keys = set()
+    for name in SETS:
+        found = manifest(name)
+        if found is None:
+            continue
+        keys.add(_manifest_key(name))
+        for writing in filter(None, (found.writing, found.previous)):
+            keys |= file_store.stored_keys(_folder(name, writing))
+    return keys
+
+
 # --- Writing -----------------------------------------------------------------------
 
 
-class _Writer:
-    """A file and its gzip copy, written beside their final names, renamed when complete."""
+def _digest(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    digest = hashlib.sha256()
+    for block in iter(partial(handle.read, 1 << 16), b""):
+        digest.update(block)
+    return digest.hexdigest()[:32]
 
-    def __init__(self, directory: Path, name: str) -> None:
-        self.directory = directory
-        self.name = name
-        self.raw = self._temporary()
-        self.packed = self._temporary()
-        # mtime=0: the same content gives the same bytes, whenever written.
+
+class _Writer:
+    """A file and its gzip copy, written to scratch files, then kept in the file store."""
+
+    def __init__(self) -> None:
+        # Scratch space of this process only: the file store is where files are shared.
+        self.raw = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.packed = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        # mtime=0: the same content gives the same bytes (and ETag), whenever written.
         self.gzip = gzip.GzipFile(
             filename="", mode="wb", fileobj=self.packed, compresslevel=GZIP_LEVEL, mtime=0
-        )
-
-    def _temporary(self) -> IO[bytes]:
-        return tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in commit() or discard()
-            dir=self.directory, prefix=f".{self.name}.", suffix=".tmp", delete=False
         )
 
     def write(self, chunk: str) -> None:
@@ -122,43 +202,41 @@ class _Writer:
         self.raw.write(data)
         self.gzip.write(data)
 
-    def commit(self) -> None:
+    def keep(self, key: str) -> dict[str, Stored]:
         self.gzip.close()
-        for handle, final in ((self.packed, self.name + ".gz"), (self.raw, self.name)):
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-            # Readable by a front web server that would serve the directory itself.
-            os.chmod(handle.name, 0o644)
-            os.replace(handle.name, self.directory / final)
+        stored = {}
+        for form, handle, name in ((IDENTITY, self.raw, key), (GZIP, self.packed, f"{key}.gz")):
+            etag, size = _digest(handle), handle.tell()
+            stored[form] = Stored(default_storage.save(name, File(handle)), size, etag)
+        return stored
 
-    def discard(self) -> None:
+    def close(self) -> None:
         with suppress(OSError):
             self.gzip.close()
-        for handle in (self.raw, self.packed):
-            handle.close()
-            with suppress(FileNotFoundError):
-                os.unlink(handle.name)
+        self.raw.close()
+        self.packed.close()
 
 
-def write_files(directory: Path, files: dict[str, Iterable[str]]) -> None:
-    """Write every file of ``files`` (name -> chunks), taking a chunk of each in turn.
+def write_files(folder: str, files: dict[str, Iterable[str]]) -> dict[str, dict[str, Stored]]:
+    """Keep each file of ``files`` (name -> chunks) under ``folder``, a chunk of each in turn.
 
     Taking them in turn lets files made from one stream of records (``tee``)
-    read the database once, in constant memory.
+    read the database once, in constant memory. If any fails, nothing of the
+    folder is left.
     """
-    writers = {name: _Writer(directory, name) for name in files}
+    writers = {name: _Writer() for name in files}
     try:
         for chunks in zip_longest(*files.values()):
             for writer, chunk in zip(writers.values(), chunks, strict=True):
                 if chunk is not None:
                     writer.write(chunk)
-        for writer in writers.values():
-            writer.commit()
+        return {name: writer.keep(f"{folder}/{name}") for name, writer in writers.items()}
     except BaseException:
-        for writer in writers.values():
-            writer.discard()
+        file_store.delete_folder(folder)
         raise
+    finally:
+        for writer in writers.values():
+            writer.close()
 
 
 def _dataset_files(dataset: opendata.Dataset) -> dict[str, Iterable[str]]:
@@ -185,51 +263,53 @@ SETS: dict[str, Callable[[], dict[str, Iterable[str]]]] = {
 }
 
 
-def _stamp_path(name: str) -> Path:
-    return root() / f".{name}.stamp"
-
-
-def written_stamp(name: str) -> str | None:
-    """The stamp the set ``name`` was last written for, or None if it never was."""
-    try:
-        return _stamp_path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-
-
 @contextmanager
-def _locked(name: str) -> Iterator[None]:
-    # One writer of a set at a time, across processes: the worker and the
-    # requests of a fresh deployment.
-    with open(root() / f".{name}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _writing_turn(name: str) -> Iterator[None]:
+    # One writer of a set at a time among the processes that share the cache
+    # (the worker, the requests of a fresh deployment). Writers that do not
+    # share it may both write a set: each writing is whole, the last manifest
+    # wins, and the other writing is an orphan for purge_orphan_files.
+    key, token = f"opendata:writing:{name}", uuid.uuid4().hex
+    deadline = time.monotonic() + WRITING_TURN_SECONDS
+    while not cache.add(key, token, WRITING_TURN_SECONDS) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
 
 
-def refresh(name: str, stamp: str, *, needed: Path | None = None) -> bool:
+def refresh(name: str, stamp: str) -> bool:
     """Write the set ``name`` for ``stamp``, unless it already was; True if written.
 
-    Requests that waited for the lock while the first one wrote a missing set
-    find it written for their stamp, and write nothing; ``needed``, a file of
-    the set that must exist, has it written again if it went missing all the same.
+    Requests that waited for their turn while the first one wrote a missing
+    set find it written for their stamp, and write nothing.
     """
-    directory = root()
-    directory.mkdir(parents=True, exist_ok=True)
-    with _locked(name):
-        if written_stamp(name) == stamp and (needed is None or needed.exists()):
+    with _writing_turn(name):
+        current = manifest(name)
+        if current is not None and current.stamp == stamp:
             return False
+        writing = uuid.uuid4().hex
         # The files are the same for every visitor: in the site's language.
         with translation.override(settings.LANGUAGE_CODE):
-            write_files(directory, SETS[name]())
-        stamp_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed below
-            "w", dir=directory, prefix=f".{name}.stamp.", delete=False, encoding="utf-8"
+            files = write_files(_folder(name, writing), SETS[name]())
+        written = Manifest(
+            stamp=stamp,
+            writing=writing,
+            written=int(time.time()),
+            files=files,
+            previous=current.writing if current is not None else None,
         )
-        with stamp_file:
-            stamp_file.write(stamp)
-        os.replace(stamp_file.name, _stamp_path(name))
+        try:
+            file_store.replace(_manifest_key(name), written.dumps())
+        except BaseException:
+            file_store.delete_folder(_folder(name, writing))
+            raise
+        # The writing before the previous one: no reader has had its manifest
+        # for a whole writing.
+        if current is not None and current.previous:
+            file_store.delete_folder(_folder(name, current.previous))
     logger.info("opendata_written set=%s", name)
     return True
 
@@ -277,26 +357,22 @@ def published_content_changed(sender, **kwargs) -> None:
 # --- Serving -----------------------------------------------------------------------
 
 
-def _ensure(name: str, path: Path) -> None:
+def _ensure(name: str) -> Manifest:
     stamp = current_stamp()
-    if not path.exists():
-        refresh(name, stamp, needed=path)
-    elif written_stamp(name) != stamp:
+    found = manifest(name)
+    if found is None:
+        refresh(name, stamp)
+        found = manifest(name)
+        if found is None:
+            raise RuntimeError(f"open-data set {name} written, and its manifest gone")
+    elif found.stamp != stamp:
         # Served as it is meanwhile; the worker writes the new one. A queue
         # that cannot be reached does not stop the file from being served.
         try:
             request_refresh(stamp)
         except Exception:
             logger.exception("opendata_refresh_not_queued set=%s", name)
-
-
-def _open(path: Path, encoding: str | None) -> tuple[IO[bytes], str | None]:
-    if encoding:
-        try:
-            return open(path.with_name(path.name + ".gz"), "rb"), encoding  # noqa: SIM115
-        except FileNotFoundError:
-            pass
-    return open(path, "rb"), None  # noqa: SIM115 - the response closes it
+    return found
 
 
 def serve(
@@ -309,17 +385,23 @@ def serve(
 ) -> HttpResponseBase:
     """The file ``file`` of the set ``name``, as a static file server sends it.
 
-    gzip when the client accepts it, ``ETag`` and ``Last-Modified`` from the
-    file itself, and 304 to a client that already has this very file.
+    gzip when the client accepts it, ``ETag`` (from the bytes sent) and
+    ``Last-Modified`` (when the set was written) from the manifest, and 304 to
+    a client that already has this very file, without reading it.
+
+    The bytes go through the app from either store, never by a redirection to
+    a signed link to the bucket: the address stays the public one, with our
+    ETag, Last-Modified, gzip and CORS headers, so that clients and proxies
+    revalidate it and get a 304; a signed link changes at every request,
+    expires within minutes, and answers with the bucket's own headers.
     """
-    path = root() / file
-    _ensure(name, path)
-    handle, encoding = _open(path, compression.preferred_encoding(request, ["gzip"]))
-    status = os.fstat(handle.fileno())
+    written = _ensure(name)
+    encoding = compression.preferred_encoding(request, [GZIP])
+    sent = written.files[file][GZIP if encoding else IDENTITY]
     headers = {
         "Content-Type": content_type,
-        "ETag": f'"{status.st_mtime_ns:x}-{status.st_size:x}"',
-        "Last-Modified": http_date(status.st_mtime),
+        "ETag": f'"{sent.etag}"',
+        "Last-Modified": http_date(written.written),
         # Kept by browsers and proxies, asked again each time: a 304 is cheap.
         "Cache-Control": "public, no-cache",
         "Vary": "Accept-Encoding",
@@ -333,12 +415,16 @@ def serve(
         headers["Content-Encoding"] = encoding
     checked = HttpResponse(headers=headers)
     answer = get_conditional_response(
-        request, etag=headers["ETag"], last_modified=int(status.st_mtime), response=checked
+        request, etag=headers["ETag"], last_modified=written.written, response=checked
     )
     if answer is not None and answer is not checked:
-        handle.close()
         return answer
-    response = FileResponse(handle, content_type=content_type, filename=download_as or file)
+    response = FileResponse(
+        default_storage.open(sent.key, "rb"),
+        content_type=content_type,
+        filename=download_as or file,
+    )
     for header, value in headers.items():
         response[header] = value
+    response["Content-Length"] = str(sent.size)
     return response

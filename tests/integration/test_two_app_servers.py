@@ -1,42 +1,53 @@
-"""Two app servers on one database stay consistent (issue #11, item 5).
+"""Two app servers on one database stay consistent (issue #11, item 5; issue #30).
 
-Two gunicorn processes, each on its own port, share one database and run the
-production settings with the cache in question:
+Two gunicorn processes, each on its own port, share one database and one
+object store (the S3-protocol test server, a bucket for the pair), and no
+directory: each has a file store location of its own that it must never use.
+They run the production settings with the cache in question:
 
 * one file cache per server, as the default production cache gives each
   machine: sessions must then come from the database, and the page cache must
   not serve a page the other server has changed;
 * one Redis for both, the recommended setup (skipped where no Redis answers).
 
-A logout through server 1 must end the session on server 2, and a change
-published through server 1 must show at once on server 2.
+A logout through server 1 must end the session on server 2, a change
+published through server 1 must show at once on server 2, and the files a
+publication through server 1 writes (the open-data files, the cooperative's
+PDF) must be served by server 2.
 """
 
 import http.client
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import boto3
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from tests import factories
+from tests.file_store_support import ACCESS_KEY, REGION, SECRET_KEY, make_bucket
 
 pytestmark = pytest.mark.integration
 
 START_SECONDS = 20
-REQUEST_SECONDS = 10
+# A validation through a server makes the cooperative's PDF and writes the
+# open-data files in the request (the tasks run at once): more than a page.
+REQUEST_SECONDS = 30
 # A database number of its own: the tests flush it, and it alone.
 REDIS_URL = "redis://127.0.0.1:6379/13"
 USERNAME = "alice"
+REVIEWER = "relectrice"
 
 
 def _free_port():
@@ -81,20 +92,34 @@ def _production_env(database_url, cache_url):
     }
 
 
+def _object_store_env(endpoint, bucket, own_location):
+    """The file store in the bucket; ``own_location``, the disk store's, is the server's own."""
+    return {
+        "FILE_STORE_BUCKET": bucket,
+        "FILE_STORE_ENDPOINT": endpoint,
+        "FILE_STORE_REGION": REGION,
+        "FILE_STORE_ACCESS_KEY": ACCESS_KEY,
+        "FILE_STORE_SECRET_KEY": SECRET_KEY,
+        "MEDIA_ROOT": str(own_location),
+    }
+
+
 def _manage(env, *args):
-    subprocess.run(
+    """``manage.py`` run with ``env``; what it printed."""
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         check=True,
         capture_output=True,
         timeout=60,
-    )
+    ).stdout.decode()
 
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory):
-    """A migrated SQLite file with the reference data and Alice, référente of a cooperative."""
+    """A migrated SQLite file: the reference data, Alice, référente of a cooperative, a reviewer
+    and an open campaign."""
     url = f"sqlite:///{tmp_path_factory.mktemp('two-servers') / 'db.sqlite3'}"
     env = _production_env(url, "dummy://")
     _manage(env, "migrate", "--noinput", "-v0")
@@ -106,7 +131,9 @@ def database_url(tmp_path_factory):
         "-c",
         "from tests import factories; "
         "factories.make_user("
-        f"{USERNAME!r}, coop=factories.make_coop('Coopérative Alpha'), first_name='Alice')",
+        f"{USERNAME!r}, coop=factories.make_coop('Coopérative Alpha'), first_name='Alice'); "
+        f"factories.make_reviewer({REVIEWER!r}); "
+        "factories.make_campaign('Campagne des deux serveurs', minimum=1)",
     )
     return url
 
@@ -204,15 +231,23 @@ CACHES = {
 }
 
 
+@pytest.fixture
+def bucket(s3_server):
+    return make_bucket(s3_server)
+
+
 @pytest.fixture(params=list(CACHES))
-def servers(request, database_url, tmp_path):
+def servers(request, database_url, s3_server, bucket, tmp_path):
     if request.param == "one Redis for both":
         if not _redis_answers():
             pytest.skip("no Redis on 127.0.0.1:6379")
         _flush_redis()
     pair = [
         Server(
-            _production_env(database_url, CACHES[request.param](number, tmp_path)),
+            {
+                **_production_env(database_url, CACHES[request.param](number, tmp_path)),
+                **_object_store_env(s3_server, bucket, tmp_path / f"disk-{number}"),
+            },
             log=tmp_path / f"gunicorn-{number}.log",
         )
         for number in (1, 2)
@@ -237,7 +272,7 @@ def _flush_redis():
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def _sign_in(server):
+def _sign_in(server, username=USERNAME):
     login = reverse("accounts:login")
     form_page = server.request("GET", login)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.body).group(1)
@@ -245,7 +280,7 @@ def _sign_in(server):
         "POST",
         login,
         cookies=form_page.cookies,
-        form={"username": USERNAME, "password": factories.PASSWORD, "csrfmiddlewaretoken": token},
+        form={"username": username, "password": factories.PASSWORD, "csrfmiddlewaretoken": token},
     )
     assert signed_in.status == 302, signed_in.body
     assert settings.SESSION_COOKIE_NAME in signed_in.cookies
@@ -297,3 +332,84 @@ def test_a_change_published_through_one_server_shows_at_once_on_the_other(server
     )
 
     assert new_title in second.request("GET", "/engagements/1/").body
+
+
+def _bucket_objects(endpoint, bucket):
+    """Every object of the pair's bucket: key -> bytes, read past the servers."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {
+        entry["Key"]: client.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+        for entry in listed
+    }
+
+
+def _current_file(objects, set_name, name):
+    """The bytes and ETag the set's manifest names for ``name`` (the form sent as it is)."""
+    stored = json.loads(objects[f"opendata/{set_name}.json"])["files"][name]["identity"]
+    return objects[stored["key"]], f'"{stored["etag"]}"'
+
+
+def test_files_written_by_a_publication_on_one_server_are_served_by_the_other(
+    servers, s3_server, bucket, tmp_path
+):
+    first, second = servers
+    name = f"Coopérative du port {first.port}"
+    created = _manage(
+        first.env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from commitments import workflow; from commitments.models import Campaign; "
+        "from tests import factories; "
+        f"coop = factories.make_coop({name!r}); "
+        "selection = factories.make_selection(coop, Campaign.objects.current(), numbers=[1]); "
+        "workflow.submit_selection(selection=selection, by=None); "
+        "print('créée', coop.slug, selection.pk)",
+    )
+    # The last line: the shell may have logged before.
+    slug, selection = re.search(r"^créée (\S+) (\d+)$", created, re.M).groups()
+    csv_path = reverse("discovery:opendata_csv")
+    # The files are written once before (the first download): a publication
+    # writes again the sets already written.
+    before = second.request("GET", csv_path)
+    assert before.status == 200
+    assert name not in before.body
+
+    reviewer = _sign_in(first, REVIEWER)
+    decided = first.request(
+        "POST",
+        reverse("federation:decide", args=[selection]),
+        cookies=reviewer,
+        form={"decision": "valider", "message": "Validée par le serveur 1."},
+        headers={"X-CSRFToken": reviewer[settings.CSRF_COOKIE_NAME]},
+    )
+    assert decided.status == 302, decided.body
+
+    # Written by server 1's publication, into the bucket, before server 2 is asked.
+    objects = _bucket_objects(s3_server, bucket)
+    written, etag = _current_file(objects, "projets", "projets.csv")
+    assert name in written.decode()
+    pdfs = [key for key in objects if key.startswith("documents/cooperatives/")]
+    assert len(pdfs) == 1
+
+    served = second.request("GET", csv_path)
+    assert served.status == 200
+    assert served.body.encode() == written
+    assert second.request("GET", csv_path, headers={"If-None-Match": etag}).status == 304
+    pdf = second.request("GET", reverse("documents:cooperative_pdf", args=[slug]))
+    # Server 2 sends the reader to the very object server 1 kept, by a signed link.
+    assert pdf.status == 302
+    assert urlsplit(pdf.location).path == f"/{bucket}/{pdfs[0]}"
+    with urllib.request.urlopen(pdf.location, timeout=REQUEST_SECONDS) as signed:  # noqa: S310
+        assert signed.read() == objects[pdfs[0]]
+    assert objects[pdfs[0]].startswith(b"%PDF")
+    # Neither server wrote anything on its own disk.
+    assert not (tmp_path / "disk-1").exists()
+    assert not (tmp_path / "disk-2").exists()

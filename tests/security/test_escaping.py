@@ -23,7 +23,6 @@ from openpyxl import load_workbook
 from commitments import workflow
 from commitments.models import Engagement, Project, Remark, Selection, Transition
 from coops.models import Cooperative
-from tests.opendata_support import opendata_root
 
 
 def hostile(source):
@@ -360,7 +359,6 @@ def test_it_exports_hostile_text_verbatim_in_xlsx(as_role, hostile_world):
     assert all(cell.data_type != "f" for cell in ours[0])
 
 
-@pytest.mark.usefixtures(opendata_root.__name__)
 def test_it_publishes_hostile_text_verbatim_in_valid_json(as_role, hostile_world):
     download = as_role("anonymous").get(reverse("discovery:opendata_json"))
     api = as_role("anonymous").get(reverse("discovery:api_projects"))
@@ -381,7 +379,6 @@ def test_it_publishes_hostile_text_verbatim_in_valid_json(as_role, hostile_world
         (reverse("discovery:opendata_dataset_csv_comma", args=["projets"]), ","),
     ],
 )
-@pytest.mark.usefixtures(opendata_root.__name__)
 def test_it_publishes_hostile_text_neutralised_in_csv(as_role, hostile_world, address, separator):
     response = as_role("anonymous").get(address)
 

@@ -1,12 +1,7 @@
 """commitments.evidence: the rules of evidence files, on either file store."""
 
-import datetime
-
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import call_command
-from django.utils import timezone
 
 from commitments import evidence, workflow
 from commitments.models import Evidence, Indicator, Measurement, Project
@@ -38,7 +33,7 @@ def validated(coop_a, reviewer, reference):
     return selection
 
 
-def test_a_name_holding_a_path_is_refused(coop_a, campaign):
+def test_a_name_holding_a_path_is_refused(file_store, coop_a, campaign):
     project = Project.objects.get(
         choice__selection=factories.make_selection(coop_a, campaign, numbers=[1])
     )
@@ -87,30 +82,6 @@ def test_the_last_row_takes_its_file_with_it(
         evidence.remove(evidence=piece)
 
     assert evidence.stored_keys() == set()
-
-
-def test_orphans_are_reported_then_purged(coop_a, campaign, file_store, capsys):
-    project = Project.objects.get(
-        choice__selection=factories.make_selection(coop_a, campaign, numbers=[1])
-    )
-    kept = evidence.attach(target=project, upload=evidence.Upload("a.pdf", PDF), title="A", by=None)
-    orphan = default_storage.save(f"evidence/{coop_a.pk}/orpheline", ContentFile(b"perdu"))
-    later = timezone.now() + datetime.timedelta(hours=2)
-
-    # A fresh object may be an upload whose row is being written: left alone.
-    assert evidence.orphan_keys() == []
-    assert evidence.orphan_keys(now=later) == [orphan]
-
-    evidence.ORPHAN_MIN_AGE = datetime.timedelta(0)
-    try:
-        call_command("purge_orphan_files", "--dry-run")
-        assert f"orphan {orphan}" in capsys.readouterr().out
-        assert default_storage.exists(orphan)
-        call_command("purge_orphan_files")
-    finally:
-        evidence.ORPHAN_MIN_AGE = datetime.timedelta(hours=1)
-    assert f"deleted {orphan}" in capsys.readouterr().out
-    assert evidence.stored_keys() == {kept.key}
 
 
 def test_reviewers_accept_or_ask_for_another_with_a_remark(validated, reviewer):

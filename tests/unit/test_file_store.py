@@ -65,6 +65,30 @@ def test_a_name_already_taken_is_never_overwritten(file_store):
         assert kept.read() == b"premier"
 
 
+def test_a_name_replaced_holds_the_new_bytes_and_nothing_is_left_beside_it(file_store):
+    store.replace("essais/manifeste.json", b"{}")
+
+    store.replace("essais/manifeste.json", b'{"version": 2}')
+
+    assert store.read("essais/manifeste.json") == b'{"version": 2}'
+    assert store.stored_keys("essais") == {"essais/manifeste.json"}
+
+
+def test_a_folder_is_listed_at_any_depth_and_deleted_whole(file_store):
+    for name in ("a/1.txt", "a/b/2.txt", "a/b/c/3.txt", "autre/4.txt"):
+        default_storage.save(f"essais/{name}", ContentFile(b"x"))
+
+    assert store.stored_keys("essais/a") == {
+        "essais/a/1.txt",
+        "essais/a/b/2.txt",
+        "essais/a/b/c/3.txt",
+    }
+    store.delete_folder("essais/a/b")
+
+    assert store.stored_keys("essais") == {"essais/a/1.txt", "essais/autre/4.txt"}
+    assert store.stored_keys("essais/rien") == set()
+
+
 def test_the_settings_default_to_the_disk_and_switch_to_a_bucket(monkeypatch, tmp_path):
     for name in ("FILE_STORE_BUCKET", "FILE_STORE_ENDPOINT", "FILE_STORE_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)

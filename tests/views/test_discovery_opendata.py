@@ -12,9 +12,10 @@ from django.urls import reverse
 from commitments.models import Project
 from qualicoop.public import opendata
 from tests import factories
-from tests.opendata_support import make_indicator, opendata_root, post_update
+from tests.opendata_support import make_indicator, post_update
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(opendata_root.__name__)]
+# The downloads are files of the file store: each test on the disk and on object storage.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("file_store")]
 
 CSV_URL = reverse("discovery:opendata_csv")
 JSON_URL = reverse("discovery:opendata_json")

@@ -1,6 +1,7 @@
 """The open-data files: written ahead by a task, served as static files (opendata_files).
 
-Each test writes into a directory of its own (``opendata_root``).
+Each test writes into a file store of its own, once on the disk and once in a
+bucket (``file_store``).
 """
 
 import datetime
@@ -13,12 +14,14 @@ from django.urls import resolve, reverse
 from django.utils.http import http_date
 
 from commitments.models import Project
+from qualicoop.lib import file_store as store
 from qualicoop.public import opendata, opendata_files
 from qualicoop.public.opendata_catalogue import dcat_catalogue
+from qualicoop.public.opendata_files import GZIP, IDENTITY
 from tests import factories
-from tests.opendata_support import make_indicator, opendata_root, post_update
+from tests.opendata_support import make_indicator, post_update
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(opendata_root.__name__)]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("file_store")]
 
 JSON_URL = reverse("discovery:opendata_json")
 CSV_URL = reverse("discovery:opendata_csv")
@@ -27,6 +30,11 @@ DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"
 
 def body_of(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def stored(set_name, name, form=IDENTITY):
+    """The bytes the set's manifest names for ``name``, read from the file store."""
+    return store.read(opendata_files.manifest(set_name).files[name][form].key)
 
 
 @pytest.fixture
@@ -88,10 +96,8 @@ def test_each_file_holds_what_the_request_would_have_written(
 
     assert response.status_code == 200
     assert body_of(response).decode("utf-8") == written_now(slug, name)
-    assert (opendata_files.root() / name).read_bytes().decode() == written_now(slug, name)
-    assert gzip.decompress((opendata_files.root() / f"{name}.gz").read_bytes()).decode() == (
-        written_now(slug, name)
-    )
+    assert stored(slug, name).decode() == written_now(slug, name)
+    assert gzip.decompress(stored(slug, name, GZIP)).decode() == written_now(slug, name)
 
 
 def test_a_written_file_is_served_without_a_query(client, published, django_assert_num_queries):
@@ -148,8 +154,7 @@ def test_a_publication_writes_the_files_again(
         post_update(published, text="Première pierre posée.", reviewer=reviewer)
 
     # Written by the task on the publication, before anyone asks for it.
-    on_disk = (opendata_files.root() / "points-etape.json").read_bytes().decode()
-    assert "Première pierre posée." in on_disk
+    assert "Première pierre posée." in stored("points-etape", "points-etape.json").decode()
     after = client.get(
         reverse("discovery:opendata_dataset_json", args=["points-etape"]),
         headers={"If-None-Match": before["ETag"]},
@@ -169,13 +174,12 @@ def test_work_that_is_not_public_writes_nothing(
     client, published, django_capture_on_commit_callbacks
 ):
     body_of(client.get(JSON_URL))
-    path = opendata_files.root() / "projets.json"
-    written = path.stat().st_mtime_ns
+    written = opendata_files.manifest(opendata.PROJECTS.slug)
 
     with django_capture_on_commit_callbacks(execute=True):
         post_update(published, text="Brouillon", submit=False)
 
-    assert path.stat().st_mtime_ns == written
+    assert opendata_files.manifest(opendata.PROJECTS.slug) == written
 
 
 def refreshes_queued():
@@ -220,10 +224,9 @@ def test_a_file_not_written_yet_is_written_in_the_request_once(client, published
     assert not opendata_files.refresh(opendata.PROJECTS.slug, opendata_files.current_stamp())
 
 
-def test_a_failed_write_leaves_the_previous_file_and_no_temporary_one(
-    client, published, monkeypatch
-):
+def test_a_failed_write_leaves_the_previous_file_and_nothing_else(client, published, monkeypatch):
     good = body_of(client.get(JSON_URL))
+    written = opendata_files.manifest(opendata.PROJECTS.slug)
 
     def broken(self, queryset=None):
         yield from ()
@@ -233,23 +236,53 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_one(
     with pytest.raises(RuntimeError):
         opendata_files.refresh(opendata.PROJECTS.slug, "another version")
 
-    assert (opendata_files.root() / "projets.json").read_bytes() == good
-    assert not [path for path in opendata_files.root().iterdir() if path.suffix == ".tmp"]
+    assert opendata_files.manifest(opendata.PROJECTS.slug) == written
+    assert body_of(client.get(JSON_URL)) == good
+    assert store.stored_keys(opendata_files.PREFIX) == opendata_files.kept_keys()
 
 
-def test_the_directory_holds_the_files_and_their_copies_only(client, published):
+def test_the_store_holds_the_manifests_the_files_and_their_copies_only(client, published):
     for _slug, _name, url in FILES:
         body_of(client.get(url))
 
-    names = {path.name for path in opendata_files.root().iterdir()}
+    expected = set()
+    for set_name in opendata_files.SETS:
+        written = opendata_files.manifest(set_name)
+        expected.add(f"opendata/{set_name}.json")
+        for _slug, name, _url in FILES:
+            if _slug == set_name:
+                folder = f"opendata/{set_name}/{written.writing}"
+                expected |= {f"{folder}/{name}", f"{folder}/{name}.gz"}
+    assert store.stored_keys(opendata_files.PREFIX) == expected
 
-    expected = {name for _slug, name, _url in FILES}
-    assert {name for name in names if not name.startswith(".")} == expected | {
-        f"{name}.gz" for name in expected
-    }
-    assert {name for name in names if name.startswith(".")} == {
-        f".{set_name}.{what}" for set_name in opendata_files.SETS for what in ("stamp", "lock")
-    }
+
+def test_a_writing_keeps_the_one_before_for_its_readers_and_drops_older_ones(client, published):
+    slug = opendata.PROJECTS.slug
+    opendata_files.refresh(slug, "premier")
+    first = opendata_files.manifest(slug)
+    opendata_files.refresh(slug, "deuxième")
+    second = opendata_files.manifest(slug)
+
+    # A reader that read the first manifest just before the second one replaced it.
+    assert store.read(first.files["projets.json"][IDENTITY].key) == stored(slug, "projets.json")
+    assert second.previous == first.writing
+
+    opendata_files.refresh(slug, "troisième")
+
+    folders = {key.split("/")[2] for key in store.stored_keys(f"opendata/{slug}")}
+    assert folders == {second.writing, opendata_files.manifest(slug).writing}
+
+
+def test_the_same_content_written_again_keeps_its_etag(client, published):
+    first = client.get(JSON_URL)
+    body_of(first)
+    writing = opendata_files.manifest(opendata.PROJECTS.slug).writing
+
+    assert opendata_files.refresh(opendata.PROJECTS.slug, "une autre version, le même contenu")
+
+    again = client.get(JSON_URL, headers={"If-None-Match": first["ETag"]})
+    assert opendata_files.manifest(opendata.PROJECTS.slug).writing != writing
+    assert again.status_code == 304
 
 
 # --- The DCAT catalogue -------------------------------------------------------------
@@ -322,5 +355,5 @@ def test_a_download_states_when_it_was_written(client, published):
     response = client.get(CSV_URL)
     body_of(response)
 
-    written = (opendata_files.root() / "projets.csv").stat().st_mtime
+    written = opendata_files.manifest(opendata.PROJECTS.slug).written
     assert response["Last-Modified"] == http_date(written)

@@ -1,5 +1,7 @@
 """/espace/<slug>/projets/<pk>/pieces/: evidence added, refused, served and removed."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -10,7 +12,8 @@ from tests import factories
 from tests.clamd_support import EICAR, clamd_socket  # noqa: F401 - fixture
 from tests.evidence_support import ALLOWED, ELF, MACRO_DOCX, PE
 
-pytestmark = pytest.mark.django_db
+# A refused file stores nothing, an accepted one is kept under its key: on either store.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("file_store")]
 
 
 @pytest.fixture
@@ -82,17 +85,28 @@ def test_it_refuses_what_is_not_allowed(client, coop_a, staff_a, project, name, 
     _assert_refused(_post(client, coop_a, project, name, data), message)
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.txt", "..\\..\\passwd.txt"])
-def test_a_name_that_tries_to_be_a_path_never_becomes_one(client, coop_a, staff_a, project, name):
+@pytest.mark.parametrize(
+    ("name", "data", "kept_as"),
+    [
+        ("../../x.pdf", ALLOWED[0][1], "x.pdf"),
+        ("../../etc/passwd.txt", b"texte", "passwd.txt"),
+        ("..\\..\\passwd.txt", b"texte", "passwd.txt"),
+    ],
+)
+def test_a_name_that_tries_to_be_a_path_never_becomes_one(
+    client, coop_a, staff_a, project, name, data, kept_as
+):
     # Django keeps only the last part of an uploaded file's name; the service
     # refuses any name that still holds a path (tests/unit/test_evidence.py).
     client.force_login(staff_a)
 
-    assert _post(client, coop_a, project, name, b"texte").status_code == 302
+    assert _post(client, coop_a, project, name, data).status_code == 302
 
     piece = Evidence.objects.get()
-    assert piece.original_name == "passwd.txt"
-    assert ".." not in piece.key and "passwd" not in piece.key
+    assert piece.original_name == kept_as
+    # Stored under a key the portal made, in the cooperative's part of the store only.
+    assert re.fullmatch(rf"evidence/{coop_a.pk}/[0-9a-f]{{32}}", piece.key)
+    assert evidence.stored_keys() == {piece.key}
 
 
 def test_it_refuses_a_file_over_the_size_limit(client, coop_a, staff_a, project, settings):
