@@ -7,6 +7,7 @@ dashboard are checked at 640 pixels too, where their tables used to overflow.
 
 import pytest
 from django.core.management import call_command
+from django.template.loader import render_to_string
 
 from commitments.models import Selection, Status
 from coops.models import Cooperative
@@ -95,3 +96,18 @@ def test_no_page_scrolls_sideways_at_320_pixels(page, live_server, demo):
     _check(page, base, federation, 640, problems)
 
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("template", ["500.html", "503.html"])
+def test_the_standalone_error_pages_reflow_at_320_pixels_even_with_text_spacing(page, template):
+    # Rendered as the handlers render them: no request, no static file (the
+    # 403 and 404 pages are the site's frame, checked with the pages above).
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.set_content(render_to_string(template))
+    widths = [page.evaluate("document.documentElement.scrollWidth")]
+    page.add_style_tag(
+        content="* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
+        " word-spacing: 0.16em !important; }"
+    )
+    widths.append(page.evaluate("document.documentElement.scrollWidth"))
+    assert widths == [320, 320]
