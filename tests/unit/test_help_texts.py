@@ -41,7 +41,7 @@ from qualicoop.federation.forms import (
     ReviewForm,
 )
 from qualicoop.federation.progress import QuietForm, UpdateDecisionForm
-from qualicoop.public.search import ProjectFilterForm
+from qualicoop.public.project_filters import ProjectFilterForm
 from qualicoop.workspace import spreadsheet as workspace_spreadsheet
 from qualicoop.workspace.carry import CarryForm, DropForm
 from qualicoop.workspace.forms import (
