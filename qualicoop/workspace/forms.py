@@ -168,6 +168,28 @@ class SubmitForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message pour la fédération"),
+        help_text=_("Facultatif. Par exemple ce que vous voulez encore compléter."),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopeningRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Ce que vous souhaitez faire évoluer"),
+        help_text=_("Obligatoire : la fédération lit ce message pour décider."),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Dites à la fédération ce que vous souhaitez faire évoluer.")
+        },
+    )
+
+
 class FrenchDecimalField(forms.DecimalField):
     """A number as people write it in French: "1 250,5" as well as "1250.5".
 

@@ -9,7 +9,6 @@ their refusals into messages.
 
 from typing import NamedTuple
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -20,11 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from commitments import cycles, editing, workflow
 from commitments.models import (
-    TEXT_MAX,
     Campaign,
     Choice,
     Engagement,
@@ -42,8 +40,10 @@ from .forms import (
     MoveForm,
     ProjectCreateForm,
     ProjectEditForm,
+    ReopeningRequestForm,
     StartForm,
     SubmitForm,
+    WithdrawForm,
 )
 
 # How many published projects of other cooperatives the choice page shows per engagement.
@@ -162,28 +162,6 @@ def _reopening_context(selection, form=None):
         "reopening_refusal": workflow.reopening_refusal(selection),
         "reopening_form": form or ReopeningRequestForm(),
     }
-
-
-class WithdrawForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Message pour la fédération"),
-        help_text=gettext_lazy("Facultatif. Par exemple ce que vous voulez encore compléter."),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class ReopeningRequestForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Ce que vous souhaitez faire évoluer"),
-        help_text=gettext_lazy("Obligatoire : la fédération lit ce message pour décider."),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": gettext_lazy("Dites à la fédération ce que vous souhaitez faire évoluer.")
-        },
-    )
 
 
 @workspace_view(move="withdraw")

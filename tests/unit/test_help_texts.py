@@ -52,11 +52,12 @@ from qualicoop.workspace.forms import (
     ProgressUpdateForm,
     ProjectCreateForm,
     ProjectEditForm,
+    ReopeningRequestForm,
     StartForm,
     SubmitForm,
+    WithdrawForm,
 )
 from qualicoop.workspace.team import InviteForm, RoleForm
-from qualicoop.workspace.views import ReopeningRequestForm, WithdrawForm
 
 pytestmark = pytest.mark.django_db
 
