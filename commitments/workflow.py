@@ -27,7 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from django_stubs_ext import StrOrPromise
 
 from coops import access
 from coops.access import AnyUser
@@ -87,6 +88,10 @@ class Move:
     name: str
     sources: frozenset[str]
     by: str
+    # Why the move is refused from any other state, for the workspace's pages,
+    # which check before showing the move (``check_state``); the reviewers'
+    # moves refuse with the state itself (``_check_move``).
+    wrong_state: StrOrPromise | None = None
 
 
 # Every move that exists, and nothing else. Views and templates read this table
@@ -94,14 +99,35 @@ class Move:
 MOVES: dict[str, Move] = {
     move.name: move
     for move in (
-        Move("submit", frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}), by=REFERENT),
+        Move(
+            "submit",
+            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule une sélection en brouillon ou renvoyée pour modification peut être soumise."
+            ),
+        ),
         Move("request_changes", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("validate", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("reopen", frozenset({Status.VALIDATED}), by=REVIEWER),
         # A référent takes a submission back before the federation decides.
-        Move("withdraw", frozenset({Status.SUBMITTED}), by=REFERENT),
+        Move(
+            "withdraw",
+            frozenset({Status.SUBMITTED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule une sélection soumise et pas encore décidée peut être retirée."
+            ),
+        ),
         # Staff cannot reopen themselves: they ask, and a reviewer decides.
-        Move("ask_reopening", frozenset({Status.VALIDATED}), by=REFERENT),
+        Move(
+            "ask_reopening",
+            frozenset({Status.VALIDATED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule la sélection validée et publiée de la coopérative peut être rouverte."
+            ),
+        ),
         Move("decide_reopening", frozenset({Status.VALIDATED}), by=REVIEWER),
     )
 }
@@ -126,6 +152,12 @@ def moves_for(
         for name, move in MOVES.items()
         if selection.status in move.sources and may_make(name, user=user, membership=membership)
     }
+
+
+def check_state(move: str, selection: Selection | None) -> None:
+    """Refuse, with the move's own message, a move that ``selection`` (or none) does not allow."""
+    if selection is None or selection.status not in MOVES[move].sources:
+        raise WorkflowError(MOVES[move].wrong_state)
 
 
 def _lock(selection: Selection) -> Selection:
@@ -459,7 +491,7 @@ def withdraw_selection(*, selection: Selection, by: User | None, message: str = 
 def reopening_refusal(selection: Selection) -> str | None:
     """Why staff may not ask to reopen ``selection`` now, or None if they may."""
     if selection.status not in MOVES["ask_reopening"].sources or not selection.is_published:
-        return _("Seule la sélection validée et publiée de la coopérative peut être rouverte.")
+        return str(MOVES["ask_reopening"].wrong_state)
     working = Selection.objects.filter(
         cooperative=selection.cooperative_id, campaign=selection.campaign_id
     ).exclude(status=Status.VALIDATED)

@@ -171,12 +171,6 @@ def withdraw(request, workspace):
     GET asks for confirmation; POST moves the selection back to draft.
     """
     selection = workspace.selection
-    if selection is None or selection.status not in workflow.MOVES["withdraw"].sources:
-        return refused(
-            request,
-            workspace,
-            _("Seule une sélection soumise et pas encore décidée peut être retirée."),
-        )
     form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,12 +199,6 @@ def ask_reopening(request, workspace):
     GET shows the form on its own page; POST sends the request.
     """
     selection = workspace.selection
-    if selection is None or selection.status != Status.VALIDATED:
-        return refused(
-            request,
-            workspace,
-            _("Seule la sélection validée et publiée de la coopérative peut être rouverte."),
-        )
     form = ReopeningRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
