@@ -813,6 +813,9 @@ class ProgressUpdate(models.Model):
     selection. ``state`` moves only through ``commitments.progress``.
     """
 
+    # Its states, for the templates to compare with (update.State.PUBLISHED).
+    State = UpdateState
+
     # What staff write; the form, the service and the history read this list.
     EDITABLE_FIELDS = ("status", "reason", "text", "happened_on")
 
