@@ -33,7 +33,6 @@ from commitments.models import (
     ProgressUpdate,
     Project,
     ProjectStatus,
-    UpdateState,
     published,
 )
 from qualicoop.lib import spreadsheets
@@ -375,9 +374,11 @@ def with_progress(projects):
     """``projects`` with their stage (``opendata_etape``) and latest published update's date."""
     if "stage_key" not in projects.query.annotations:
         projects = projects.with_stage()
-    latest = ProgressUpdate.objects.filter(
-        lineage=OuterRef("lineage"), state=UpdateState.PUBLISHED
-    ).order_by("-happened_on", "-pk")
+    latest = (
+        ProgressUpdate.objects.in_published_state()
+        .filter(lineage=OuterRef("lineage"))
+        .order_by("-happened_on", "-pk")
+    )
     return _annotated(
         projects,
         opendata_etape=F("stage_key"),

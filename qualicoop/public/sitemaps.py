@@ -16,7 +16,6 @@ from commitments.models import (
     Engagement,
     ProgressUpdate,
     Project,
-    UpdateState,
     published_cooperatives,
 )
 from qualicoop.lib.absolute_urls import absolute_url, site_domain, site_scheme
@@ -85,9 +84,11 @@ class ProjectSitemap(SiteUrlSitemap):
     changefreq = "weekly"
 
     def items(self):
-        latest = ProgressUpdate.objects.filter(
-            lineage=OuterRef("lineage"), state=UpdateState.PUBLISHED
-        ).order_by("-published_at")
+        latest = (
+            ProgressUpdate.objects.in_published_state()
+            .filter(lineage=OuterRef("lineage"))
+            .order_by("-published_at")
+        )
         return (
             Project.objects.published()
             .annotate(published_update_at=Subquery(latest.values("published_at")[:1]))

@@ -107,12 +107,7 @@ def dashboard(request, workspace):
     """Members of the cooperative: where the selection stands and what to do next."""
     selection = workspace.selection
     context = {"workspace": workspace, "today": timezone.localdate()}
-    published = (
-        Selection.objects.published()
-        .filter(cooperative=workspace.cooperative)
-        .select_related("campaign")
-        .first()
-    )
+    published = Selection.objects.published_of(workspace.cooperative)
     context["published"] = published
     if selection is None:
         context["resumable"] = (
