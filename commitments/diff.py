@@ -291,13 +291,7 @@ def published_diff(selection):
     if selection.status == Status.VALIDATED:
         # A validated version is either the published one or one it replaced.
         return None
-    published = (
-        Selection.objects.published()
-        .filter(cooperative=selection.cooperative_id)
-        .exclude(pk=selection.pk)
-        .select_related("campaign")
-        .first()
-    )
+    published = Selection.objects.published_of(selection.cooperative_id)
     if published is None:
         return None
     identities = dict(

@@ -239,17 +239,33 @@ class Status(models.TextChoices):
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
 
-def may_be_reminded(status: str | None) -> bool:
-    """A cooperative whose work is not in the federation's hands: none yet, or editable.
+def may_be_reminded(campaign: "Campaign") -> models.Q:
+    """For a cooperative row: its work for ``campaign`` is not in the federation's hands.
 
-    ``notifications.cooperatives_to_remind`` asks the same in SQL.
+    That is: a selection in draft or changes requested, or no selection at all.
+    The deadline reminders and the dashboard's reminder button both ask this.
     """
-    return status is None or status in EDITABLE_STATUSES
+    in_campaign = Selection.objects.filter(cooperative=models.OuterRef("pk"), campaign=campaign)
+    return models.Q(models.Exists(in_campaign.filter(status__in=EDITABLE_STATUSES))) | ~models.Q(
+        models.Exists(in_campaign)
+    )
 
 
 class SelectionQuerySet(models.QuerySet["Selection"]):
     def published(self) -> "SelectionQuerySet":
         return self.filter(published())
+
+    def published_of(self, cooperative: Cooperative | int) -> "Selection | None":
+        """The cooperative's public selection (its last validated one), with its campaign.
+
+        One at most per cooperative (a database constraint); None before the first.
+        """
+        return (
+            self.published()
+            .filter(cooperative=cooperative)
+            .select_related("cooperative", "campaign")
+            .first()
+        )
 
 
 class Selection(models.Model):
@@ -438,6 +454,10 @@ class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
         """The projects that have not sent their news for ``follow_up`` yet."""
         return self.filter(~_has_reported(follow_up))
 
+    def with_report_for(self, follow_up: "FollowUp") -> "ProjectQuerySet":
+        """Each project annotated ``reported``: whether it has sent its news for ``follow_up``."""
+        return self.annotate(reported=_has_reported(follow_up))
+
     def report_counts(self, follow_up: "FollowUp") -> dict[str, int]:
         """``total`` projects and how many have ``reported`` for ``follow_up``, in one query."""
         return self.aggregate(
@@ -454,9 +474,11 @@ class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
         are intentions and which are under way at no extra query; filters,
         roll-ups and downloads group on the same expression.
         """
-        latest = ProgressUpdate.objects.filter(
-            lineage=models.OuterRef("lineage"), state=UpdateState.PUBLISHED
-        ).order_by("-happened_on", "-pk")
+        latest = (
+            ProgressUpdate.objects.in_published_state()
+            .filter(lineage=models.OuterRef("lineage"))
+            .order_by("-happened_on", "-pk")
+        )
         declared = models.Case(
             models.When(progress=Project.Progress.IN_PROGRESS, then=models.Value("in_progress")),
             models.When(progress=Project.Progress.DONE, then=models.Value("done")),
@@ -704,9 +726,7 @@ class Indicator(models.Model):
 class MeasurementQuerySet(models.QuerySet["Measurement"]):
     def public(self) -> "MeasurementQuerySet":
         """Values the public may see, on a project it may see."""
-        return self.filter(
-            models.Q(update__isnull=True) | models.Q(update__state=UpdateState.PUBLISHED)
-        )
+        return self.filter(models.Q(update__isnull=True) | update_published("update"))
 
     def counted_in_network(self) -> "MeasurementQuerySet":
         """The values that add up: public, on a published project, of a catalogue indicator.
@@ -786,6 +806,16 @@ class UpdateState(models.TextChoices):
 UPDATE_TEXT_MAX = 2000
 
 
+def update_published(path: str = "") -> models.Q:
+    """A progress update in the published state, as ``published()`` is for a selection.
+
+    ``path`` leads from the model being filtered to the update ("" on an
+    update, "update" on a measurement). Whether its project is public too is
+    ``ProgressUpdate.objects.published()``'s question.
+    """
+    return models.Q(**{f"{path}__state" if path else "state": UpdateState.PUBLISHED})
+
+
 # An update counts as the project's report for a follow-up once it is sent
 # (reviewed or not) and dated within the follow-up.
 REPORTING_STATES = (UpdateState.SUBMITTED, UpdateState.PUBLISHED)
@@ -794,10 +824,13 @@ REPORTING_STATES = (UpdateState.SUBMITTED, UpdateState.PUBLISHED)
 class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
     def published(self) -> "ProgressUpdateQuerySet":
         """Published updates of projects the public sees, whichever version they were posted on."""
-        return self.filter(
-            state=UpdateState.PUBLISHED,
-            lineage__in=Project.objects.published().values("lineage"),
+        return self.in_published_state().filter(
+            lineage__in=Project.objects.published().values("lineage")
         )
+
+    def in_published_state(self) -> "ProgressUpdateQuerySet":
+        """Updates in the published state, whatever their project (the journal's own view)."""
+        return self.filter(update_published())
 
     def reported_for(self, follow_up: "FollowUp") -> "ProgressUpdateQuerySet":
         """The updates that count as their project's report for ``follow_up``."""
@@ -817,6 +850,9 @@ class ProgressUpdate(models.Model):
     Posted by the cooperative's staff after validation, without reopening the
     selection. ``state`` moves only through ``commitments.progress``.
     """
+
+    # Its states, for the templates to compare with (update.State.PUBLISHED).
+    State = UpdateState
 
     # What staff write; the form, the service and the history read this list.
     EDITABLE_FIELDS = ("status", "reason", "text", "happened_on")
@@ -881,10 +917,6 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} — {self.get_status_display()} ({self.happened_on})"
-
-    def reports_for(self, follow_up: "FollowUp") -> bool:
-        """Whether this update counts as its project's report (``reported_for``, in Python)."""
-        return self.state in REPORTING_STATES and self.happened_on >= follow_up.opens_on
 
     @property
     def is_editable(self) -> bool:
@@ -1346,12 +1378,12 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
         """Files marked public, on a published version or a published progress update."""
         return self.filter(public=True).filter(
             models.Q(project__in=Project.objects.published())
-            | models.Q(update__state=UpdateState.PUBLISHED)
+            | update_published("update")
             | models.Q(
                 measurement__indicator__project__in=Project.objects.published(),
                 measurement__update__isnull=True,
             )
-            | models.Q(measurement__update__state=UpdateState.PUBLISHED)
+            | update_published("measurement__update")
         )
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from .models import (
     Selection,
     Status,
     Transition,
+    may_be_reminded,
 )
 
 logger = logging.getLogger("qualicoop.notifications")
@@ -222,10 +223,11 @@ def cooperatives_to_remind(campaign):
     That is: a selection in draft or changes requested, or no selection at all.
     ``working_status`` is the status of their selection in progress, if any.
     """
-    in_campaign = Selection.objects.filter(cooperative=OuterRef("pk"), campaign=campaign)
-    in_progress = in_campaign.filter(status__in=EDITABLE_STATUSES)
+    in_progress = Selection.objects.filter(
+        cooperative=OuterRef("pk"), campaign=campaign, status__in=EDITABLE_STATUSES
+    )
     return (
-        Cooperative.objects.filter(Q(Exists(in_progress)) | ~Exists(in_campaign))
+        Cooperative.objects.filter(may_be_reminded(campaign))
         .annotate(working_status=Subquery(in_progress.values("status")[:1]))
         .order_by("name")
     )

@@ -29,7 +29,6 @@ from .models import (
     Project,
     ProjectQuerySet,
     ProjectStatus,
-    UpdateState,
 )
 
 # The order a reader expects: from the idea to the outcome, then the setbacks.
@@ -99,8 +98,8 @@ def rollups_by(projects: ProjectQuerySet, key: str) -> dict[object, Rollup]:
     }
     year_ago = timezone.now() - datetime.timedelta(days=365)
     recent = dict(
-        ProgressUpdate.objects.filter(
-            state=UpdateState.PUBLISHED,
+        ProgressUpdate.objects.in_published_state()
+        .filter(
             published_at__gte=year_ago,
             project__in=Project.objects.filter(lineage__in=projects.values("lineage")),
         )

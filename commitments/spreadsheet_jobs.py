@@ -9,7 +9,6 @@ The way through the worker, its bounds and the rate of uploads are those of
 every upload (``qualicoop.lib.upload_jobs``).
 """
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -17,7 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 from simple_history.models import HistoricalRecords
@@ -32,14 +30,14 @@ State = SpreadsheetImport.State
 
 def start(*, selection: Selection, owner: User, filename: str, data: bytes) -> SpreadsheetImport:
     """Keep the file and queue its dry run; ``TooManyUploads`` past the rate per person."""
-    with transaction.atomic():
-        upload_jobs.admit(SpreadsheetImport, owner)
-        job = SpreadsheetImport.objects.create(
-            selection=selection, owner=owner, filename=filename[:200], data=data
-        )
-        # Queued once the job is saved: the worker must find it.
-        transaction.on_commit(lambda: read_spreadsheet.enqueue(job_id=job.pk))
-    return job
+    return upload_jobs.keep(
+        SpreadsheetImport,
+        owner=owner,
+        filename=filename,
+        data=data,
+        read=lambda job_id: read_spreadsheet.enqueue(job_id=job_id),
+        selection=selection,
+    )
 
 
 def _report(plan: spreadsheet_import.Plan) -> dict[str, Any]:
@@ -82,16 +80,11 @@ def report_of(job: SpreadsheetImport) -> spreadsheet_import.Plan | None:
 
 
 def _read(job: SpreadsheetImport) -> tuple[str, dict[str, Any]]:
-    data = bytes(job.data or b"")
-    sheets = spreadsheet_import.read_workbook(job.filename, io.BytesIO(data), len(data))
+    sheets = spreadsheet_import.read_workbook(job.filename, *job.file())
     plan = spreadsheet_import.plan(job.selection, sheets)
-    return State.READ, {
-        "data": None,
-        "rows": spreadsheet_import.rows_to_data(sheets),
-        "report": _report(plan),
-        "fingerprint": plan.fingerprint(),
-        "message": "",
-    }
+    return upload_jobs.read_outcome(
+        spreadsheet_import.rows_to_data(sheets), _report(plan), plan.fingerprint()
+    )
 
 
 def read_job(job_id: int) -> str:
@@ -150,12 +143,9 @@ def _apply(job: SpreadsheetImport) -> tuple[str, dict[str, Any]]:
                 job.selection, sheets, expected=job.fingerprint, by=job.owner
             )
     except spreadsheet_import.PlanChanged as changed:
-        # Back to a dry run, the new one: the member reads it before importing.
-        return State.READ, {
-            "report": _report(changed.plan),
-            "fingerprint": changed.plan.fingerprint(),
-            "message": str(changed),
-        }
+        return upload_jobs.plan_changed(
+            _report(changed.plan), changed.plan.fingerprint(), str(changed)
+        )
     if plan.changes_anything:
         message = spreadsheet_import.summary_message(plan)
     else:

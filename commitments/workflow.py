@@ -1,4 +1,5 @@
-"""The selection's state machine — the only code that writes its status.
+"""The selection's state machine — the only code that writes its status (with
+``bulk_load``, the same rows written in bulk when data is loaded).
 
     draft --submit--> submitted --validate--> validated
                         |                         |
@@ -23,17 +24,18 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from django_stubs_ext import StrOrPromise
 
 from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 from qualicoop.lib import french
 
-from . import evidence, indicators, notifications, publication
+from . import evidence, indicators, notifications
 from .models import (
     Campaign,
     Choice,
@@ -87,6 +89,10 @@ class Move:
     name: str
     sources: frozenset[str]
     by: str
+    # Why the move is refused from any other state, for the workspace's pages,
+    # which check before showing the move (``check_state``); the reviewers'
+    # moves refuse with the state itself (``_check_move``).
+    wrong_state: StrOrPromise | None = None
 
 
 # Every move that exists, and nothing else. Views and templates read this table
@@ -94,14 +100,35 @@ class Move:
 MOVES: dict[str, Move] = {
     move.name: move
     for move in (
-        Move("submit", frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}), by=REFERENT),
+        Move(
+            "submit",
+            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule une sélection en brouillon ou renvoyée pour modification peut être soumise."
+            ),
+        ),
         Move("request_changes", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("validate", frozenset({Status.SUBMITTED}), by=REVIEWER),
         Move("reopen", frozenset({Status.VALIDATED}), by=REVIEWER),
         # A référent takes a submission back before the federation decides.
-        Move("withdraw", frozenset({Status.SUBMITTED}), by=REFERENT),
+        Move(
+            "withdraw",
+            frozenset({Status.SUBMITTED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule une sélection soumise et pas encore décidée peut être retirée."
+            ),
+        ),
         # Staff cannot reopen themselves: they ask, and a reviewer decides.
-        Move("ask_reopening", frozenset({Status.VALIDATED}), by=REFERENT),
+        Move(
+            "ask_reopening",
+            frozenset({Status.VALIDATED}),
+            by=REFERENT,
+            wrong_state=gettext_lazy(
+                "Seule la sélection validée et publiée de la coopérative peut être rouverte."
+            ),
+        ),
         Move("decide_reopening", frozenset({Status.VALIDATED}), by=REVIEWER),
     )
 }
@@ -126,6 +153,12 @@ def moves_for(
         for name, move in MOVES.items()
         if selection.status in move.sources and may_make(name, user=user, membership=membership)
     }
+
+
+def check_state(move: str, selection: Selection | None) -> None:
+    """Refuse, with the move's own message, a move that ``selection`` (or none) does not allow."""
+    if selection is None or selection.status not in MOVES[move].sources:
+        raise WorkflowError(MOVES[move].wrong_state)
 
 
 def _lock(selection: Selection) -> Selection:
@@ -415,118 +448,6 @@ def validate_selection(*, selection: Selection, by: User | None, message: str = 
     return entry
 
 
-# Data loading moves fresh drafts this many at a time (bounded memory).
-LOAD_BATCH = 500
-
-
-def load_in_bulk(
-    selections: list[Selection], *, validated: bool, submitted_on: datetime.date
-) -> None:
-    """Fresh drafts handed in (and, if ``validated``, validated) in bulk: data loading only.
-
-    For synthetic data at scale and for a past campaign brought in from
-    elsewhere, where 20,000 moves one by one would take most of an hour. The
-    rows are those of ``submit_selection`` then ``validate_selection``: the
-    snapshot, a transition per move, publication and validity. The system
-    alone makes these moves (no actor, no notification: nobody waits on a
-    loaded selection); the publication event is sent once, for the public
-    pages as a whole (a cooperative's PDF is made on its first download, as
-    for loaded fixtures). Every selection must be a complete draft, or nothing
-    moves.
-    """
-    with transaction.atomic():
-        ids = [selection.pk for selection in selections]
-        locked = list(
-            Selection.objects.select_for_update(of=("self",))
-            .select_related("campaign")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        if len(locked) != len(ids) or any(s.status != Status.DRAFT for s in locked):
-            raise WorkflowError(_("Seules des sélections en brouillon peuvent être chargées."))
-        for campaign in {selection.campaign for selection in locked}:
-            if not campaign.opens_on <= submitted_on <= campaign.closes_on:
-                raise WorkflowError(
-                    _("Le %(date)s est hors de la campagne « %(campaign)s ».")
-                    % {"date": french.long_date(submitted_on), "campaign": campaign.name}
-                )
-        for start in range(0, len(locked), LOAD_BATCH):
-            _load_batch(locked[start : start + LOAD_BATCH], validated, submitted_on)
-        if validated:
-            # Written in bulk, past the receivers: the public pages as a whole.
-            publication.changed(reference=True)
-
-
-def _load_batch(batch: list[Selection], validated: bool, submitted_on: datetime.date) -> None:
-    ids = [selection.pk for selection in batch]
-    incomplete = _incomplete(batch)
-    if incomplete:
-        raise WorkflowError(
-            _("Sélections incomplètes, rien n'est chargé : %(ids)s.")
-            % {"ids": ", ".join(map(str, sorted(incomplete)))}
-        )
-    snapshots = snapshots_of(ids)
-    now = timezone.now()
-    submitted_at = datetime.datetime.combine(
-        submitted_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
-    )
-    moves = [(Status.DRAFT, Status.SUBMITTED)]
-    if validated:
-        moves.append((Status.SUBMITTED, Status.VALIDATED))
-    Transition.objects.bulk_create(
-        Transition(
-            selection=selection,
-            from_status=from_status,
-            to_status=to_status,
-            snapshot=snapshots[selection.pk] if to_status == Status.SUBMITTED else None,
-        )
-        for selection in batch
-        for from_status, to_status in moves
-    )
-    for selection in batch:
-        selection.status = moves[-1][1]
-        selection.updated_at = now
-        selection.submitted_at = submitted_at
-        if validated:
-            selection.decided_at = now
-            selection.is_published = True
-            selection.valid_until = valid_until(
-                timezone.localdate(), selection.campaign.validity_years
-            )
-    fields = ["status", "updated_at", "submitted_at"]
-    if validated:
-        # One public selection per cooperative: the loaded one replaces any other.
-        Selection.objects.published().filter(
-            cooperative_id__in=[selection.cooperative_id for selection in batch]
-        ).exclude(pk__in=ids).update(is_published=False)
-        fields += ["decided_at", "is_published", "valid_until"]
-    Selection.objects.bulk_update(batch, fields)
-    logger.info("selection_load count=%s to=%s", len(batch), moves[-1][1])
-
-
-def _incomplete(batch: list[Selection]) -> set[int]:
-    """The pks of ``batch`` that ``missing_for_submission`` would refuse, in two queries."""
-    ids = [selection.pk for selection in batch]
-    counts = dict(
-        Choice.objects.filter(selection_id__in=ids)
-        .order_by()
-        .values_list("selection_id")
-        .annotate(count=Count("pk"))
-        .values_list("selection_id", "count")
-    )
-    undescribed = set(
-        Choice.objects.filter(selection_id__in=ids)
-        .exclude(projects__description__gt="")
-        .values_list("selection_id", flat=True)
-    )
-    return {
-        selection.pk
-        for selection in batch
-        if counts.get(selection.pk, 0) < selection.campaign.min_engagements
-        or selection.pk in undescribed
-    }
-
-
 def reopen_selection(*, selection: Selection, by: User | None, message: str = "") -> Selection:
     """A reviewer reopens a validated selection as a new draft copied from it.
 
@@ -571,7 +492,7 @@ def withdraw_selection(*, selection: Selection, by: User | None, message: str = 
 def reopening_refusal(selection: Selection) -> str | None:
     """Why staff may not ask to reopen ``selection`` now, or None if they may."""
     if selection.status not in MOVES["ask_reopening"].sources or not selection.is_published:
-        return _("Seule la sélection validée et publiée de la coopérative peut être rouverte.")
+        return str(MOVES["ask_reopening"].wrong_state)
     working = Selection.objects.filter(
         cooperative=selection.cooperative_id, campaign=selection.campaign_id
     ).exclude(status=Status.VALIDATED)

@@ -9,12 +9,10 @@ them to read. The way through the worker, its bounds and the rate of uploads
 are those of every upload (``qualicoop.lib.upload_jobs``).
 """
 
-import io
 from dataclasses import asdict
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -32,12 +30,13 @@ class NotToApply(Exception):
 
 def start(*, owner: User, filename: str, data: bytes) -> CooperativeImport:
     """Keep the file and queue its dry run; ``TooManyUploads`` past the rate per person."""
-    with transaction.atomic():
-        upload_jobs.admit(CooperativeImport, owner)
-        job = CooperativeImport.objects.create(owner=owner, filename=filename[:200], data=data)
-        # Queued once the job is saved: the worker must find it.
-        transaction.on_commit(lambda: read_cooperatives.enqueue(job_id=job.pk))
-    return job
+    return upload_jobs.keep(
+        CooperativeImport,
+        owner=owner,
+        filename=filename,
+        data=data,
+        read=lambda job_id: read_cooperatives.enqueue(job_id=job_id),
+    )
 
 
 def _report(plan: importing.Plan) -> dict[str, Any]:
@@ -62,16 +61,9 @@ def report_of(job: CooperativeImport) -> importing.Plan | None:
 
 
 def _read(job: CooperativeImport) -> tuple[str, dict[str, Any]]:
-    data = bytes(job.data or b"")
-    rows = importing.read_table(job.filename, io.BytesIO(data), len(data))
+    rows = importing.read_table(job.filename, *job.file())
     plan = importing.plan(rows)
-    return State.READ, {
-        "data": None,
-        "rows": importing.rows_to_data(rows),
-        "report": _report(plan),
-        "fingerprint": plan.fingerprint(),
-        "message": "",
-    }
+    return upload_jobs.read_outcome(importing.rows_to_data(rows), _report(plan), plan.fingerprint())
 
 
 def read_job(job_id: int) -> str:
@@ -101,12 +93,9 @@ def _apply(job: CooperativeImport) -> tuple[str, dict[str, Any]]:
     try:
         plan = importing.apply(rows, expected=job.fingerprint, by=job.owner, source=job.filename)
     except importing.PlanChanged as changed:
-        # Back to a dry run, the new one: the administrator reads it before importing.
-        return State.READ, {
-            "report": _report(changed.plan),
-            "fingerprint": changed.plan.fingerprint(),
-            "message": str(changed),
-        }
+        return upload_jobs.plan_changed(
+            _report(changed.plan), changed.plan.fingerprint(), str(changed)
+        )
     return State.APPLIED, {
         "report": _report(plan),
         "message": _("Import terminé : le rapport ci-dessous dit ce qui a été fait."),

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+from . import docs, openapi
 from . import views as api
 
 urlpatterns = [
-    path("api/", api.docs, name="api_docs"),
-    path("api/openapi.json", api.openapi, name="openapi"),
+    path("api/", docs.docs, name="api_docs"),
+    path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/engagements/", api.engagements, name="api_engagements"),
     path("api/engagements/<int:number>/", api.engagement, name="api_engagement"),
     path("api/cooperatives/", api.cooperatives, name="api_cooperatives"),

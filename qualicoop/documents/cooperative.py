@@ -63,15 +63,6 @@ def _rendered(selection: Selection, *, draft: bool, today: datetime.date) -> Ren
     )
 
 
-def published_selection(cooperative: Cooperative) -> Selection | None:
-    return (
-        Selection.objects.published()
-        .filter(cooperative=cooperative)
-        .select_related("cooperative", "campaign")
-        .first()
-    )
-
-
 def refresh(selection_id: int) -> CooperativeDocument | None:
     """The PDF of the published selection ``selection_id``, made again if its content changed.
 
@@ -152,7 +143,7 @@ def document_for(selection: Selection) -> CooperativeDocument | None:
 
 def document_of(cooperative: Cooperative) -> CooperativeDocument | None:
     """The PDF of the cooperative's published selection; None when nothing is published."""
-    selection = published_selection(cooperative)
+    selection = Selection.objects.published_of(cooperative)
     return document_for(selection) if selection is not None else None
 
 

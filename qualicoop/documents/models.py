@@ -83,6 +83,18 @@ class DocumentJob(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["-requested_at", "-pk"]
+        # Each kind of job has its own table, and these on each ("%(class)s").
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100),
+                name="%(app_label)s_%(class)s_progress_0_100",
+            ),
+        ]
 
     @property
     def is_under_way(self) -> bool:
@@ -98,19 +110,9 @@ class SynthesisJob(DocumentJob):
     pdf_key = models.CharField(_("clé du PDF"), max_length=200, blank=True, editable=False)
     xlsx_key = models.CharField(_("clé du classeur"), max_length=200, blank=True, editable=False)
 
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
+    class Meta(DocumentJob.Meta):
         verbose_name = _("synthèse de campagne")
         verbose_name_plural = _("synthèses de campagne")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
-                name="synthesis_job_state_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(progress__lte=100), name="synthesis_job_progress_0_100"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} — {self.requested_at:%Y-%m-%d %H:%M}"
@@ -127,19 +129,9 @@ class WorkingDocument(DocumentJob):
     )
     pdf_key = models.CharField(_("clé du PDF"), max_length=200, blank=True, editable=False)
 
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
+    class Meta(DocumentJob.Meta):
         verbose_name = _("document de travail")
         verbose_name_plural = _("documents de travail")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
-                name="working_document_state_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(progress__lte=100), name="working_document_progress_0_100"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.selection} — {self.requested_at:%Y-%m-%d %H:%M}"
@@ -159,19 +151,9 @@ class RevisionDossier(DocumentJob):
     size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
     expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
+    class Meta(DocumentJob.Meta):
         verbose_name = _("dossier de révision")
         verbose_name_plural = _("dossiers de révision")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "running", "ready", "failed"]),
-                name="revision_dossier_state_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(progress__lte=100), name="revision_dossier_progress_0_100"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.cooperative} — {self.requested_at:%Y-%m-%d %H:%M}"

@@ -66,7 +66,7 @@ def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     the worker has not made it yet, and the reader asked to come back.
     """
     cooperative = get_object_or_404(Cooperative, slug=slug)
-    selection = cooperative_documents.published_selection(cooperative)
+    selection = Selection.objects.published_of(cooperative)
     if selection is None:
         raise Http404
     document = cooperative_documents.document_for(selection)
@@ -83,7 +83,7 @@ def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
 @workspace_view()
 def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
     """Members of the cooperative: the PDF of its published selection, as the public gets it."""
-    selection = cooperative_documents.published_selection(workspace.cooperative)
+    selection = Selection.objects.published_of(workspace.cooperative)
     if selection is None:
         return refused(
             request,

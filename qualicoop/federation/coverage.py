@@ -9,7 +9,15 @@ number of queries and about the same HTML whatever the size of the federation.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -68,6 +76,7 @@ def cooperatives(campaign: Campaign, *, status_slug: str = "", search: str = "")
     rows = Cooperative.objects.annotate(
         latest_pk=Subquery(latest.values("pk")[:1]),
         latest_status=Subquery(latest.values("status")[:1]),
+        remindable=ExpressionWrapper(may_be_reminded(campaign), output_field=BooleanField()),
     )
     if status_slug == NOT_STARTED:
         rows = rows.filter(latest_pk__isnull=True)
@@ -126,7 +135,7 @@ class CoverageRow:
     @property
     def can_be_reminded(self) -> bool:
         """Nothing handed in yet: not started, a draft, or changes to make."""
-        return may_be_reminded(self.cooperative.latest_status)  # type: ignore[attr-defined]
+        return self.cooperative.remindable  # type: ignore[attr-defined]
 
     def cells_html(self) -> SafeString:
         """The row's 12 cells, written here: 300 cells through template tags were

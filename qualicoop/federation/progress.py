@@ -27,8 +27,9 @@ from commitments.models import (
     ProjectStatus,
     Selection,
     UpdateState,
+    published_cooperatives,
+    update_published,
 )
-from coops.models import Cooperative
 
 from .access import reviewer_required
 from .views import PAGE_SIZE
@@ -121,7 +122,8 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.errors:
             return redirect("federation:updates_queue")
     previous = (
-        ProgressUpdate.objects.filter(lineage=update.lineage, state=UpdateState.PUBLISHED)
+        ProgressUpdate.objects.in_published_state()
+        .filter(lineage=update.lineage)
         .exclude(pk=update.pk)
         .order_by("-happened_on", "-pk")[:5]
     )
@@ -150,17 +152,16 @@ def follow_up_dashboard(request: HttpRequest) -> HttpResponse:
     months = form.cleaned_data["mois"] if form.is_valid() else 6
     since = today - datetime.timedelta(days=round(months * 30.44))
     # Cooperatives with a published selection and no update published since then.
-    published_since = ProgressUpdate.objects.filter(
-        state=UpdateState.PUBLISHED,
+    published_since = ProgressUpdate.objects.in_published_state().filter(
         project__choice__selection__cooperative=OuterRef("pk"),
         happened_on__gte=since,
     )
     quiet = (
-        Cooperative.objects.filter(selections__is_published=True)
+        published_cooperatives()
         .annotate(
             last_update=Max(
                 "selections__choices__projects__updates__happened_on",
-                filter=Q(selections__choices__projects__updates__state=UpdateState.PUBLISHED),
+                filter=update_published("selections__choices__projects__updates"),
             )
         )
         .filter(~Exists(published_since))

@@ -13,9 +13,10 @@ costs the worker a read.
 """
 
 import datetime
+import io
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -89,6 +90,14 @@ class UploadJob(models.Model):
     def is_stale(self, now: datetime.datetime | None = None) -> bool:
         return self.is_under_way and self.updated_at < (now or timezone.now()) - STALE_AFTER
 
+    def file(self) -> tuple[io.BytesIO, int]:
+        """The file kept, as the readers take it: a stream and its size."""
+        data = bytes(self.data or b"")
+        return io.BytesIO(data), len(data)
+
+
+Job = TypeVar("Job", bound=UploadJob)
+
 
 class TooManyUploads(Exception):
     """The person sent too many files in the last minute; the message says when to retry."""
@@ -118,6 +127,48 @@ def admit(model: type[UploadJob], owner: Any) -> None:
             )
             % {"count": recent}
         )
+
+
+def keep(
+    model: type[Job],
+    *,
+    owner: Any,
+    filename: str,
+    data: bytes,
+    read: Callable[[int], Any],
+    **fields: Any,
+) -> Job:
+    """Keep the file and queue its dry run (``read``, given the job's id).
+
+    ``TooManyUploads`` past the rate per person.
+    """
+    with transaction.atomic():
+        admit(model, owner)
+        job = model._default_manager.create(
+            owner=owner, filename=filename[:200], data=data, **fields
+        )
+        # Queued once the job is saved: the worker must find it.
+        transaction.on_commit(lambda: read(job.pk))
+    return job
+
+
+def read_outcome(rows: Any, report: dict[str, Any], fingerprint: str) -> tuple[str, dict[str, Any]]:
+    """A file read: its rows and the dry run's report kept, the file itself let go."""
+    return UploadJob.State.READ, {
+        "data": None,
+        "rows": rows,
+        "report": report,
+        "fingerprint": fingerprint,
+        "message": "",
+    }
+
+
+def plan_changed(
+    report: dict[str, Any], fingerprint: str, message: str
+) -> tuple[str, dict[str, Any]]:
+    """An import refused because the data moved since the dry run: back to a dry run, the new
+    one, which the person reads before importing."""
+    return UploadJob.State.READ, {"report": report, "fingerprint": fingerprint, "message": message}
 
 
 def finish(model: type[UploadJob], job_id: int, state: str, **values: Any) -> None:

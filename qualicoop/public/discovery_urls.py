@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import discovery
+from . import opendata_views, search_page, sitemaps, statistics
 from .opendata import DATASETS
 
 
@@ -21,34 +21,36 @@ class DatasetConverter:
 register_converter(DatasetConverter, "dataset")
 
 urlpatterns = [
-    path("projets/", discovery.projects, name="projects"),
-    path("statistiques/", discovery.statistics, name="statistics"),
-    path("reseau-en-chiffres/", discovery.network_figures, name="network"),
-    path("donnees/", discovery.opendata_page, name="opendata"),
-    path("donnees/projets.csv", discovery.opendata_csv, name="opendata_csv"),
-    path("donnees/projets.json", discovery.opendata_json, name="opendata_json"),
+    path("projets/", search_page.projects, name="projects"),
+    path("statistiques/", statistics.statistics, name="statistics"),
+    path("reseau-en-chiffres/", statistics.network_figures, name="network"),
+    path("donnees/", opendata_views.opendata_page, name="opendata"),
+    path("donnees/projets.csv", opendata_views.opendata_csv, name="opendata_csv"),
+    path("donnees/projets.json", opendata_views.opendata_json, name="opendata_json"),
     # Every dataset, projects included, in each form; the two above come first.
     path(
-        "donnees/<dataset:dataset>.csv", discovery.opendata_dataset_csv, name="opendata_dataset_csv"
+        "donnees/<dataset:dataset>.csv",
+        opendata_views.opendata_dataset_csv,
+        name="opendata_dataset_csv",
     ),
     path(
         "donnees/<dataset:dataset>-virgule.csv",
-        discovery.opendata_dataset_csv_comma,
+        opendata_views.opendata_dataset_csv_comma,
         name="opendata_dataset_csv_comma",
     ),
     path(
         "donnees/<dataset:dataset>.json",
-        discovery.opendata_dataset_json,
+        opendata_views.opendata_dataset_json,
         name="opendata_dataset_json",
     ),
     path(
         "donnees/<dataset:dataset>.schema.json",
-        discovery.opendata_schema,
+        opendata_views.opendata_schema,
         name="opendata_schema",
     ),
-    path("donnees/catalogue.jsonld", discovery.opendata_catalogue, name="opendata_catalogue"),
-    path("sitemap.xml", discovery.sitemap, name="sitemap"),
-    path("sitemap-projets.xml", discovery.sitemap_projects, name="sitemap_projects"),
-    path("sitemap-index.xml", discovery.sitemap_index, name="sitemap_index"),
-    path("robots.txt", discovery.robots, name="robots"),
+    path("donnees/catalogue.jsonld", opendata_views.opendata_catalogue, name="opendata_catalogue"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-projets.xml", sitemaps.sitemap_projects, name="sitemap_projects"),
+    path("sitemap-index.xml", sitemaps.sitemap_index, name="sitemap_index"),
+    path("robots.txt", sitemaps.robots, name="robots"),
 ]

@@ -19,8 +19,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -29,17 +28,12 @@ from commitments import network
 from commitments.models import (
     INTENTION,
     Aggregation,
-    Choice,
-    Engagement,
     Indicator,
     Measurement,
-    Pillar,
     ProgressUpdate,
     Project,
     ProjectStatus,
-    UpdateState,
     published,
-    published_cooperatives,
 )
 from qualicoop.lib import spreadsheets
 from qualicoop.lib.absolute_urls import absolute_url
@@ -380,9 +374,11 @@ def with_progress(projects):
     """``projects`` with their stage (``opendata_etape``) and latest published update's date."""
     if "stage_key" not in projects.query.annotations:
         projects = projects.with_stage()
-    latest = ProgressUpdate.objects.filter(
-        lineage=OuterRef("lineage"), state=UpdateState.PUBLISHED
-    ).order_by("-happened_on", "-pk")
+    latest = (
+        ProgressUpdate.objects.in_published_state()
+        .filter(lineage=OuterRef("lineage"))
+        .order_by("-happened_on", "-pk")
+    )
     return _annotated(
         projects,
         opendata_etape=F("stage_key"),
@@ -804,69 +800,3 @@ def table_schema(dataset: Dataset) -> dict:
             for name, target, target_field in dataset.foreign_keys
         ]
     return schema
-
-
-# --- Figures for the statistics page ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Statistics:
-    pillars: list  # Pillar, annotated with cooperative_count and choice_count
-    engagements: list  # Engagement (with pillar), annotated with cooperative_count, project_count
-    cooperatives: list  # one page of the cooperatives with a published selection, alphabetical
-    coverage: dict  # (cooperative pk, engagement number) -> number of projects, for that page
-    project_count: int
-    page_obj: object  # the page of the coverage matrix
-    cooperative_count: int
-
-    def matrix(self):
-        """Rows of the coverage matrix: (cooperative, [(engagement, projects or None), …])."""
-        return [
-            (
-                cooperative,
-                [
-                    (engagement, self.coverage.get((cooperative.pk, engagement.number)))
-                    for engagement in self.engagements
-                ],
-            )
-            for cooperative in self.cooperatives
-        ]
-
-
-# Rows of the coverage matrix per page: a readable chart, and a bounded response
-# whatever the number of cooperatives.
-MATRIX_PER_PAGE = 50
-
-
-def statistics(page=None):
-    """Who chose what, from the published selections, in five queries.
-
-    The totals cover every cooperative; the coverage matrix covers the
-    cooperatives of page ``page`` only.
-    """
-    pillars = list(Pillar.objects.with_published_counts().order_by("number"))
-    engagements = list(
-        Engagement.objects.select_related("pillar").with_published_counts().order_by("number")
-    )
-    paginator = Paginator(
-        published_cooperatives().order_by("name", "pk"),
-        MATRIX_PER_PAGE,
-    )
-    page_obj = paginator.get_page(page)
-    cooperatives = list(page_obj.object_list)
-    coverage = {
-        (cooperative_pk, number): projects
-        for cooperative_pk, number, projects in Choice.objects.published()
-        .filter(selection__cooperative__in=cooperatives)
-        .annotate(project_count=Count("projects"))
-        .values_list("selection__cooperative_id", "engagement__number", "project_count")
-    }
-    return Statistics(
-        pillars=pillars,
-        engagements=engagements,
-        cooperatives=cooperatives,
-        coverage=coverage,
-        project_count=sum(engagement.project_count for engagement in engagements),
-        page_obj=page_obj,
-        cooperative_count=paginator.count,
-    )

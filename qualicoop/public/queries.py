@@ -29,7 +29,6 @@ from commitments.models import (
     ProgressUpdate,
     Project,
     Selection,
-    UpdateState,
     published,
     published_cooperatives,
 )
@@ -340,9 +339,11 @@ def project_page(public_id):
         .first()
     )
     if project is not None:
-        updates = ProgressUpdate.objects.filter(
-            lineage=project.lineage, state=UpdateState.PUBLISHED
-        ).order_by("-happened_on", "-pk")
+        updates = (
+            ProgressUpdate.objects.in_published_state()
+            .filter(lineage=project.lineage)
+            .order_by("-happened_on", "-pk")
+        )
         return ProjectPage(
             project=project,
             charts=[chart(i) for i in project.indicator_set.all()],

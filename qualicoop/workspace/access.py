@@ -5,7 +5,9 @@ cooperative in the URL (``coops.access``: anyone else gets a 404), the current
 campaign and the working selection. ``move="submit"`` asks the role that the
 state machine's table gives that move (a 403 otherwise); ``editable=True``
 sends the user back to the dashboard with the reason when the selection cannot
-be changed. The view receives the resolved ``Workspace``.
+be changed, and so does a move the selection's state does not allow (with the
+move's own message, ``workflow.check_state``). The view receives the resolved
+``Workspace``.
 """
 
 from collections.abc import Callable
@@ -117,6 +119,10 @@ def workspace_view(
     even looked up, as ``require_POST`` would.
     """
 
+    if move is not None and workflow.MOVES[move].wrong_state is None:
+        # Fail at import: the refusal of a wrong state would have no message.
+        raise ValueError(f"The move {move!r} says nothing of a wrong state.")
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -128,6 +134,11 @@ def workspace_view(
             if editable:
                 try:
                     editable_selection(workspace)
+                except workflow.WorkflowError as error:
+                    return refused(request, workspace, error)
+            if move is not None:
+                try:
+                    workflow.check_state(move, workspace.selection)
                 except workflow.WorkflowError as error:
                     return refused(request, workspace, error)
             return view(request, workspace, *args, **kwargs)

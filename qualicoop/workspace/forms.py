@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from commitments import indicators, progress
 from commitments.editing import DOWN, UP
@@ -158,13 +159,38 @@ class StartForm(forms.Form):
     resume = forms.BooleanField(required=False)
 
 
-class SubmitForm(forms.Form):
-    message = forms.CharField(
+def _message_for_federation(help_text: StrOrPromise) -> forms.CharField:
+    """The optional message a référent's move carries to the federation."""
+    return forms.CharField(
         label=_("Message pour la fédération"),
-        help_text=_("Facultatif. Par exemple ce qui a changé depuis la dernière soumission."),
+        help_text=help_text,
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SubmitForm(forms.Form):
+    message = _message_for_federation(
+        _("Facultatif. Par exemple ce qui a changé depuis la dernière soumission.")
+    )
+
+
+class WithdrawForm(forms.Form):
+    message = _message_for_federation(
+        _("Facultatif. Par exemple ce que vous voulez encore compléter.")
+    )
+
+
+class ReopeningRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Ce que vous souhaitez faire évoluer"),
+        help_text=_("Obligatoire : la fédération lit ce message pour décider."),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Dites à la fédération ce que vous souhaitez faire évoluer.")
+        },
     )
 
 

@@ -86,12 +86,16 @@ def _form_page(request, workspace, project, form, *, update=None, status=200):
 @workspace_view()
 def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members: the validated projects, each with its updates, drafts included."""
-    projects = list(
+    follow_up_campaign = FollowUp.objects.current()
+    followed = (
         progress.followed_projects(workspace.cooperative)
         .with_stage()
         .select_related("choice__engagement__pillar", "choice__selection__campaign")
         .order_by("choice__engagement__number", "position", "pk")
     )
+    if follow_up_campaign is not None:
+        followed = followed.with_report_for(follow_up_campaign)
+    projects = list(followed)
     # Updates follow the project across versions: read them by lineage.
     updates = ProgressUpdate.objects.filter(lineage__in=[p.lineage for p in projects]).order_by(
         "-happened_on", "-pk"
@@ -105,14 +109,9 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         (engagement, list(rows))
         for engagement, rows in groupby(projects, key=lambda project: project.choice.engagement)
     ]
-    follow_up_campaign = FollowUp.objects.current()
     missing = []
     if follow_up_campaign is not None:
-        missing = [
-            project
-            for project in projects
-            if not any(update.reports_for(follow_up_campaign) for update in project.journal)
-        ]
+        missing = [project for project in projects if not project.reported]
     return render(
         request,
         "workspace/follow_up.html",

@@ -9,7 +9,6 @@ their refusals into messages.
 
 from typing import NamedTuple
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -20,11 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from commitments import cycles, editing, workflow
 from commitments.models import (
-    TEXT_MAX,
     Campaign,
     Choice,
     Engagement,
@@ -43,8 +41,10 @@ from .forms import (
     MoveForm,
     ProjectCreateForm,
     ProjectEditForm,
+    ReopeningRequestForm,
     StartForm,
     SubmitForm,
+    WithdrawForm,
 )
 
 # How many published projects of other cooperatives the choice page shows per engagement.
@@ -108,12 +108,7 @@ def dashboard(request, workspace):
     """Members of the cooperative: where the selection stands and what to do next."""
     selection = workspace.selection
     context = {"workspace": workspace, "today": timezone.localdate()}
-    published = (
-        Selection.objects.published()
-        .filter(cooperative=workspace.cooperative)
-        .select_related("campaign")
-        .first()
-    )
+    published = Selection.objects.published_of(workspace.cooperative)
     context["published"] = published
     if selection is None:
         context["resumable"] = (
@@ -165,28 +160,6 @@ def _reopening_context(selection, form=None):
     }
 
 
-class WithdrawForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Message pour la fédération"),
-        help_text=gettext_lazy("Facultatif. Par exemple ce que vous voulez encore compléter."),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class ReopeningRequestForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Ce que vous souhaitez faire évoluer"),
-        help_text=gettext_lazy("Obligatoire : la fédération lit ce message pour décider."),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": gettext_lazy("Dites à la fédération ce que vous souhaitez faire évoluer.")
-        },
-    )
-
-
 @workspace_view(move="withdraw")
 def withdraw(request, workspace):
     """Référents of the cooperative (403 for contributeurs): take a submission back.
@@ -194,12 +167,6 @@ def withdraw(request, workspace):
     GET asks for confirmation; POST moves the selection back to draft.
     """
     selection = workspace.selection
-    if selection is None or selection.status not in workflow.MOVES["withdraw"].sources:
-        return refused(
-            request,
-            workspace,
-            _("Seule une sélection soumise et pas encore décidée peut être retirée."),
-        )
     form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,12 +195,6 @@ def ask_reopening(request, workspace):
     GET shows the form on its own page; POST sends the request.
     """
     selection = workspace.selection
-    if selection is None or selection.status != Status.VALIDATED:
-        return refused(
-            request,
-            workspace,
-            _("Seule la sélection validée et publiée de la coopérative peut être rouverte."),
-        )
     form = ReopeningRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:

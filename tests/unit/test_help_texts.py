@@ -41,7 +41,7 @@ from qualicoop.federation.forms import (
     ReviewForm,
 )
 from qualicoop.federation.progress import QuietForm, UpdateDecisionForm
-from qualicoop.public.search import ProjectFilterForm
+from qualicoop.public.project_filters import ProjectFilterForm
 from qualicoop.workspace import spreadsheet as workspace_spreadsheet
 from qualicoop.workspace.carry import CarryForm, DropForm
 from qualicoop.workspace.forms import (
@@ -52,11 +52,12 @@ from qualicoop.workspace.forms import (
     ProgressUpdateForm,
     ProjectCreateForm,
     ProjectEditForm,
+    ReopeningRequestForm,
     StartForm,
     SubmitForm,
+    WithdrawForm,
 )
 from qualicoop.workspace.team import InviteForm, RoleForm
-from qualicoop.workspace.views import ReopeningRequestForm, WithdrawForm
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,8 @@ def test_an_indicator_reads_as_one_sentence():
 
     with translation.override("fr"):
         assert indicators.describe(indicator) == (
-            "Logements livrés : de 0 logements (1er janvier 2025) à 120 logements (31 décembre 2027)"
+            "Logements livrés : de 0 logements (1er janvier 2025) "
+            "à 120 logements (31 décembre 2027)"
         )
 
 

@@ -31,6 +31,7 @@ INFRASTRUCTURE = {
 ALLOWED_BETWEEN_AUDIENCES = {
     ("api", "qualicoop.public.opendata"),
     ("api", "qualicoop.public.search"),
+    ("api", "qualicoop.public.project_filters"),
     ("documents", "qualicoop.workspace.access"),
     ("documents", "qualicoop.federation.access"),
     ("documents", "qualicoop.federation.forms"),

@@ -11,7 +11,7 @@ import pytest
 from commitments import workflow
 from commitments.models import CatalogueIndicator, Project, ProjectStatus
 from qualicoop.lib import spreadsheets
-from qualicoop.public import opendata
+from qualicoop.public import opendata, statistics_figures
 from tests import factories
 from tests.opendata_support import make_indicator, post_update
 
@@ -99,7 +99,7 @@ def test_it_leaves_unpublished_projects_out(reference, reviewer):
 
 def test_it_counts_the_seed_figures(seed, django_assert_num_queries):
     with django_assert_num_queries(5):
-        stats = opendata.statistics()
+        stats = statistics_figures.statistics()
 
     assert stats.cooperative_count == 8
     assert stats.project_count == 67
@@ -119,7 +119,7 @@ def test_it_counts_published_selections_only(reference, reviewer):
     factories.make_published(factories.make_coop("Coop Publiée"), campaign, reviewer)
     factories.make_selection(factories.make_coop("Coop Brouillon"), campaign, numbers=range(1, 13))
 
-    stats = opendata.statistics()
+    stats = statistics_figures.statistics()
 
     assert [cooperative.name for cooperative in stats.cooperatives] == ["Coop Publiée"]
     assert stats.project_count == 8

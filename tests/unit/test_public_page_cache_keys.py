@@ -180,7 +180,7 @@ def test_a_plain_or_filtered_list_is_still_cached(
 @pytest.mark.django_db
 def test_a_typed_cooperative_is_not_stored(client, seed, page_cache, monkeypatch):
     # Past this many cooperatives the filter is typed, free text like the search.
-    monkeypatch.setattr("qualicoop.public.search.COOPERATIVE_SELECT_MAX", 0)
+    monkeypatch.setattr("qualicoop.public.project_filters.COOPERATIVE_SELECT_MAX", 0)
 
     for number in range(5):
         assert client.get("/projets/", {"cooperative": f"coop {number}"}).status_code == 200

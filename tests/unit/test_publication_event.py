@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import progress, publication, workflow
+from commitments import bulk_load, progress, publication
 from commitments.models import Choice, Engagement, Indicator, Measurement, Project, Selection
 from qualicoop.documents.models import CooperativeDocument
 from qualicoop.lib import file_store
@@ -142,7 +142,7 @@ def test_the_bulk_loader_fires_it_once(
         factories.make_selection(coop, campaign, numbers=range(1, 9)) for coop in (coop_a, coop_b)
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.load_in_bulk(drafts, validated=True, submitted_on=timezone.localdate())
+        bulk_load.load_in_bulk(drafts, validated=True, submitted_on=timezone.localdate())
 
     assert events == [(set(), True)]
 

@@ -1,4 +1,4 @@
-"""workflow.load_in_bulk: the data-loading move writes what the moves one by one write."""
+"""bulk_load.load_in_bulk: the data-loading move writes what the moves one by one write."""
 
 import datetime
 
@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from commitments import workflow
+from commitments import bulk_load, workflow
 from commitments.models import Project, Selection, Status, Transition
 from qualicoop.lib.public_cache import public_version
 from tests import factories
@@ -44,7 +44,7 @@ def test_a_loaded_validation_writes_the_rows_of_a_submission_and_a_validation(
     sent = len(mail.outbox)
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.load_in_bulk([loaded], validated=True, submitted_on=TODAY)
+        bulk_load.load_in_bulk([loaded], validated=True, submitted_on=TODAY)
 
     one_by_one.refresh_from_db()
     loaded.refresh_from_db()
@@ -63,7 +63,7 @@ def test_a_loaded_validation_writes_the_rows_of_a_submission_and_a_validation(
 def test_a_loaded_submission_waits_for_review(campaign, coop_a):
     draft = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
 
-    workflow.load_in_bulk([draft], validated=False, submitted_on=TODAY)
+    bulk_load.load_in_bulk([draft], validated=False, submitted_on=TODAY)
 
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED and not draft.is_published
@@ -79,7 +79,7 @@ def test_a_loaded_validation_replaces_the_cooperatives_public_selection(campaign
     later_campaign = factories.make_campaign("Campagne suivante")
     draft = factories.make_selection(coop_a, later_campaign, numbers=range(1, 9))
 
-    workflow.load_in_bulk([draft], validated=True, submitted_on=TODAY)
+    bulk_load.load_in_bulk([draft], validated=True, submitted_on=TODAY)
 
     assert list(Selection.objects.published().filter(cooperative=coop_a)) == [draft]
     earlier.refresh_from_db()
@@ -94,7 +94,7 @@ def test_one_incomplete_selection_loads_nothing(campaign, coop_a, coop_b):
     with pytest.raises(
         workflow.WorkflowError, match=f"incomplètes, rien n'est chargé : {short.pk}"
     ):
-        workflow.load_in_bulk([complete, short], validated=True, submitted_on=TODAY)
+        bulk_load.load_in_bulk([complete, short], validated=True, submitted_on=TODAY)
 
     assert {s.status for s in Selection.objects.filter(pk__in=[complete.pk, short.pk])} == {
         Status.DRAFT
@@ -110,7 +110,7 @@ def test_a_project_without_description_makes_the_selection_incomplete(campaign, 
     )
 
     with pytest.raises(workflow.WorkflowError, match="incomplètes"):
-        workflow.load_in_bulk([draft], validated=False, submitted_on=TODAY)
+        bulk_load.load_in_bulk([draft], validated=False, submitted_on=TODAY)
 
 
 @pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_only_drafts_are_loaded(campaign, coop_a, reviewer):
     published = factories.make_published(coop_a, campaign, reviewer)
 
     with pytest.raises(workflow.WorkflowError, match="brouillon"):
-        workflow.load_in_bulk([published], validated=True, submitted_on=TODAY)
+        bulk_load.load_in_bulk([published], validated=True, submitted_on=TODAY)
 
 
 @pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_date_outside_the_campaign_is_refused(campaign, coop_a):
     draft = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
 
     with pytest.raises(workflow.WorkflowError, match="hors de la campagne"):
-        workflow.load_in_bulk(
+        bulk_load.load_in_bulk(
             [draft], validated=True, submitted_on=campaign.closes_on + datetime.timedelta(days=1)
         )
     draft.refresh_from_db()

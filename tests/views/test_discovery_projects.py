@@ -194,11 +194,11 @@ def test_it_runs_a_bounded_number_of_queries(client, seed, django_assert_max_num
 def test_a_search_found_in_too_many_projects_stops_at_the_limit_and_says_so(
     client, seed, monkeypatch
 ):
-    from qualicoop.public import discovery
+    from qualicoop.public import search_page
 
     everywhere = found_ids(client.get(URL, {"q": "coopérateurs"}))
     assert len(everywhere) > 4
-    monkeypatch.setattr(discovery, "SEARCH_LIMIT", 4)
+    monkeypatch.setattr(search_page, "SEARCH_LIMIT", 4)
 
     response = client.get(URL, {"q": "coopérateurs"})
 
@@ -215,10 +215,10 @@ def test_a_search_found_in_too_many_projects_stops_at_the_limit_and_says_so(
 
 
 def test_a_search_under_the_limit_counts_exactly(client, seed, monkeypatch):
-    from qualicoop.public import discovery
+    from qualicoop.public import search_page
 
     everywhere = found_ids(client.get(URL, {"q": "coopérateurs"}))
-    monkeypatch.setattr(discovery, "SEARCH_LIMIT", len(everywhere) + 1)
+    monkeypatch.setattr(search_page, "SEARCH_LIMIT", len(everywhere) + 1)
 
     response = client.get(URL, {"q": "coopérateurs"})
 
@@ -228,11 +228,11 @@ def test_a_search_under_the_limit_counts_exactly(client, seed, monkeypatch):
 
 
 def test_past_a_few_hundred_cooperatives_the_filter_is_typed(client, seed, monkeypatch):
-    from qualicoop.public import search
+    from qualicoop.public import project_filters
 
     listed = client.get(URL).content.decode()
     assert '<select name="cooperative"' in listed
-    monkeypatch.setattr(search, "COOPERATIVE_SELECT_MAX", 2)
+    monkeypatch.setattr(project_filters, "COOPERATIVE_SELECT_MAX", 2)
 
     response = client.get(URL, {"cooperative": "delta"})
 

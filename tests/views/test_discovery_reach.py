@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Project
-from qualicoop.public import discovery
+from qualicoop.public import sitemaps
 from tests import factories
 from tests.opendata_support import post_update
 
@@ -93,7 +93,7 @@ def test_it_lists_every_published_project_page(client, reference, reviewer):
 def test_the_index_pages_the_projects_by_the_protocols_limit(
     client, reference, reviewer, monkeypatch
 ):
-    monkeypatch.setattr(discovery.ProjectSitemap, "limit", 3)
+    monkeypatch.setattr(sitemaps.ProjectSitemap, "limit", 3)
     factories.make_published(factories.make_coop("Coop A"), factories.make_campaign(), reviewer)
 
     index = locations(client.get(reverse("discovery:sitemap_index")))

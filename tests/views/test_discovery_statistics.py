@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from qualicoop.public import opendata
+from qualicoop.public import statistics_figures
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_it_runs_a_constant_number_of_queries(client, seed, django_assert_max_nu
 
 
 def test_it_pages_the_coverage_matrix(client, reference, reviewer, monkeypatch):
-    monkeypatch.setattr(opendata, "MATRIX_PER_PAGE", 3)
+    monkeypatch.setattr(statistics_figures, "MATRIX_PER_PAGE", 3)
     campaign = factories.make_campaign()
     for index in range(7):
         factories.make_published(factories.make_coop(f"Coop {index}"), campaign, reviewer)

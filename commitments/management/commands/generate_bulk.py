@@ -1,8 +1,8 @@
 """Synthetic cooperatives at scale, for benchmarks and query-bound tests.
 
 Deterministic for a given --seed. Rows are bulk-inserted; every status move
-still goes through ``commitments.workflow`` (its data-loading move,
-``load_in_bulk``) so that the data obeys the same invariants as real data
+still goes through the moves' rows (``commitments.bulk_load.load_in_bulk``, the
+data-loading move) so that the data obeys the same invariants as real data
 (published selection, transitions, snapshots).
 """
 
@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from commitments import workflow
+from commitments import bulk_load
 from commitments.campaigns import open_campaign
 from commitments.models import Campaign, Choice, Engagement, Project, Selection, Transition
 from coops.models import Cooperative
@@ -88,8 +88,8 @@ class Command(BaseCommand):
         working = self._selections(working_coops, current, engagements, rng)
         # Through the state machine's data-loading move: the rows of a
         # submission and a validation, without 20,000 notifications.
-        workflow.load_in_bulk(published, validated=True, submitted_on=history.closes_on)
-        workflow.load_in_bulk(
+        bulk_load.load_in_bulk(published, validated=True, submitted_on=history.closes_on)
+        bulk_load.load_in_bulk(
             working[: int(len(working) * 0.38)],
             validated=False,
             submitted_on=max(current.opens_on, min(datetime.date.today(), current.closes_on)),

@@ -1,0 +1,166 @@
+"""The open-data page and its downloads: the files written ahead, or the projects a filter
+keeps, written for the request; the DCAT catalogue.
+
+Open to anyone, anonymous included, and to any web page (CORS): published
+content only (``opendata``).
+"""
+
+import json
+
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from qualicoop.lib.public_cache import public_page
+
+from . import opendata, opendata_files
+from .opendata_catalogue import distributions, schema_org_datasets
+from .project_filters import ProjectFilterForm
+
+# Inside <script>, a value holding "</script>" or "<!--" would end or change the
+# block: JSON may spell those characters as escapes instead.
+_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def json_ld(data):
+    """``data`` as the JSON of a ``<script type="application/ld+json">`` block.
+
+    A data block is never run, so the policy that forbids inline scripts does
+    not apply to it: it needs no nonce (which a cached page could not renew).
+    """
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_IN_HTML))  # noqa: S308
+
+
+@public_page()
+@require_safe
+def opendata_page(request):
+    """Anyone: what may be downloaded, under which licence, with which fields."""
+    return render(
+        request,
+        "discovery/opendata.html",
+        {
+            "fields": opendata.FIELDS,
+            "datasets": [
+                {
+                    "dataset": dataset,
+                    "downloads": distributions(dataset),
+                    "schema": reverse("discovery:opendata_schema", args=[dataset.slug]),
+                }
+                for dataset in opendata.DATASETS.values()
+            ],
+            "licence_name": opendata.LICENCE_NAME,
+            "licence_url": opendata.LICENCE_URL,
+            "licence_id": opendata.LICENCE_ID,
+            "structured_data": json_ld(schema_org_datasets()),
+        },
+    )
+
+
+def _open_to_all(response):
+    # Public, anonymous data: any web page may fetch it.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _filtered(request):
+    return any(request.GET.get(name) for name in ProjectFilterForm.base_fields)
+
+
+def _filtered_projects(request, kind):
+    """The projects a filter of the projects page keeps, written now (a file per query
+    would be one file per search)."""
+    form = ProjectFilterForm(request.GET)
+    if not form.is_valid():
+        if kind == "json":
+            return _open_to_all(
+                JsonResponse(
+                    {"detail": form.error_summary()},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            )
+        return HttpResponseBadRequest(
+            form.error_summary(), content_type="text/plain; charset=utf-8"
+        )
+    projects = form.apply(opendata.published_projects())
+    if kind == "json":
+        response = StreamingHttpResponse(
+            opendata.json_chunks(projects), content_type="application/json; charset=utf-8"
+        )
+    else:
+        separator = opendata.COMMA_SEPARATOR if kind == "csv-virgule" else opendata.FRENCH_SEPARATOR
+        response = StreamingHttpResponse(
+            opendata.csv_lines(projects, separator=separator),
+            content_type="text/csv; charset=utf-8",
+        )
+        name = opendata_files.file_name(opendata.PROJECTS.slug, kind)
+        response["Content-Disposition"] = f'attachment; filename="qualicoop-{name}"'
+    return _open_to_all(response)
+
+
+def _download(request, slug, kind):
+    """One file of a dataset, as written ahead (``opendata_files``).
+
+    The projects' CSV and JSON take the filters of the projects page too: with
+    one, the file is made for the request.
+    """
+    if slug == opendata.PROJECTS.slug and kind != "schema" and _filtered(request):
+        return _filtered_projects(request, kind)
+    name = opendata_files.file_name(slug, kind)
+    form = opendata_files.KINDS[kind]
+    return opendata_files.serve(
+        request,
+        slug,
+        name,
+        content_type=form.content_type,
+        download_as=f"qualicoop-{name}" if form.attachment else None,
+    )
+
+
+@require_safe
+def opendata_csv(request):
+    """Anyone: the published projects as CSV (French convention), with the page's filters."""
+    return _download(request, opendata.PROJECTS.slug, "csv")
+
+
+@require_safe
+def opendata_json(request):
+    """Anyone: the published projects as JSON, with the filters of the projects page."""
+    return _download(request, opendata.PROJECTS.slug, "json")
+
+
+@require_safe
+def opendata_dataset_csv(request, dataset):
+    """Anyone: a dataset as CSV, in the French convention (";", UTF-8 with a BOM)."""
+    return _download(request, dataset, "csv")
+
+
+@require_safe
+def opendata_dataset_csv_comma(request, dataset):
+    """Anyone: a dataset as CSV with commas (UTF-8, no BOM)."""
+    return _download(request, dataset, "csv-virgule")
+
+
+@require_safe
+def opendata_dataset_json(request, dataset):
+    """Anyone: a dataset as JSON, with its licence."""
+    return _download(request, dataset, "json")
+
+
+@require_safe
+def opendata_schema(request, dataset):
+    """Anyone: the Table Schema of a dataset's CSV files."""
+    return _download(request, dataset, "schema")
+
+
+@require_safe
+def opendata_catalogue(request):
+    """Anyone (data portals): the DCAT catalogue of every dataset, in JSON-LD."""
+    return opendata_files.serve(
+        request,
+        opendata_files.CATALOGUE,
+        opendata_files.CATALOGUE_FILE,
+        content_type=opendata_files.CATALOGUE_TYPE,
+    )
