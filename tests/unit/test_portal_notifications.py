@@ -159,7 +159,10 @@ def test_a_deadline_reminder_tells_each_member_with_the_dashboard(
     )
 
 
-def test_a_follow_up_reminder_tells_each_member_with_the_follow_up_page(project, campaign, coop_a):
+def test_a_follow_up_reminder_tells_the_owner_and_the_referents_with_the_follow_up_page(
+    project, campaign, coop_a, contributor_a
+):
+    Project.objects.filter(pk=project.pk).update(owner=contributor_a)
     FollowUp.objects.create(
         campaign=campaign,
         name="Suivi 2026",
