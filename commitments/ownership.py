@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from coops.models import Cooperative, Membership
+from coops.people import display_name
 
 from .models import Project
 from .workflow import WorkflowError
@@ -84,7 +85,7 @@ def check(owners: Owners, cooperative: Cooperative) -> None:
         if person is not None and person.pk not in members_among:
             raise OwnershipError(
                 _("%(name)s n'est pas membre de la coopérative %(cooperative)s.")
-                % {"name": person.get_full_name() or person.username, "cooperative": cooperative},
+                % {"name": display_name(person), "cooperative": cooperative},
                 name,
             )
 
