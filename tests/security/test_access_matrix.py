@@ -1106,6 +1106,22 @@ def test_it_serves_public_urls_to_every_role(as_role, world, url, method, role):
     assert not location.startswith((reverse("accounts:login"), reverse("admin:login")))
 
 
+FEEDS = ("public:feed", "public:cooperative_feed", "public:engagement_feed")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "url",
+    [pytest.param(url, id=key) for key, url, _method in PUBLIC_VISITS if key in FEEDS],
+)
+def test_it_serves_the_feeds_to_every_role(as_role, world, url, role):
+    """A feed reader is nobody in particular: the same feed for every role."""
+    response = as_role(role).get(url(world))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+
+
 # --- Cases the matrix cannot express: objects reached through someone else's URL -----
 
 
