@@ -315,6 +315,8 @@ def send_follow_up_reminders(*, days, today=None):
 
     For the current follow-up: each cooperative with a published selection of
     its campaign and a project with no update sent since the follow-up opened.
+    The projects' owners are reminded first, each of the projects they carry,
+    then the référents, of the cooperative's count.
     """
     today = today or timezone.localdate()
     follow_up = FollowUp.objects.current(today)
@@ -326,14 +328,14 @@ def send_follow_up_reminders(*, days, today=None):
         .order_by("choice__engagement__number", "position", "pk")
         .values_list("choice__selection__cooperative", "title", "owner", "co_owner")
     )
-    counts = Counter(cooperative for cooperative, *_rest in missing)
+    counts = Counter(cooperative_id for cooperative_id, *_rest in missing)
     # A project's owners are who can give its news: each is reminded of the
     # projects they carry. The référents answer for the cooperative, projects
     # without an owner included. Other members are not reminded of what others carry.
     carried: dict[tuple[int, int], list[str]] = {}
-    for cooperative, title, *owners in missing:
+    for cooperative_id, title, *owners in missing:
         for owner in {owner for owner in owners if owner is not None}:
-            carried.setdefault((cooperative, owner), []).append(title)
+            carried.setdefault((cooperative_id, owner), []).append(title)
     owners_first = Case(
         When(user__in={owner for _cooperative, owner in carried}, then=Value(0)), default=Value(1)
     )

@@ -50,7 +50,7 @@ class RoleForm(forms.Form):
 class LimitForm(forms.Form):
     # Unticked, a checkbox sends nothing: an absent value lifts the limit.
     own_projects_only = forms.BooleanField(
-        label=gettext_lazy("Limiter à ses projets"), required=False
+        label=gettext_lazy("Limiter aux projets qu'il ou elle porte"), required=False
     )
 
 
