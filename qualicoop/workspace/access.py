@@ -88,6 +88,11 @@ OWN_PROJECTS_ONLY = gettext_lazy(
 )
 
 
+def may_edit(workspace: Workspace, project: Project) -> bool:
+    """Whether this member may change ``project``: pages offer no action it would refuse."""
+    return ownership.may_edit(workspace.membership, project)
+
+
 def check_may_edit(workspace: Workspace, project: Project) -> None:
     """A 403 for a contributor limited to their own projects, on anyone else's.
 
@@ -95,7 +100,7 @@ def check_may_edit(workspace: Workspace, project: Project) -> None:
     evidence, progress updates) asks this, through ``project_or_404`` or on the
     project of the object it changes: the rule is ``ownership.may_edit``'s.
     """
-    if not ownership.may_edit(workspace.membership, project):
+    if not may_edit(workspace, project):
         raise PermissionDenied(OWN_PROJECTS_ONLY)
 
 
@@ -107,7 +112,7 @@ def project_or_404(workspace: Workspace, pk: int) -> Project:
     if workspace.selection is None:
         raise Http404
     project = get_object_or_404(
-        Project.objects.select_related("choice__engagement__pillar"),
+        Project.objects.select_related("choice__engagement__pillar", "owner", "co_owner"),
         pk=pk,
         choice__selection=workspace.selection,
     )

@@ -20,7 +20,7 @@ from commitments import evidence as evidence_service
 from commitments.models import TEXT_MAX, TITLE_MAX, Evidence, Measurement, Project
 from qualicoop.lib import file_store, file_types
 
-from .access import Workspace, check_may_edit, posted, workspace_view
+from .access import Workspace, check_may_edit, may_edit, posted, workspace_view
 
 PROJECT = "projet"
 
@@ -131,7 +131,7 @@ def project_evidence(request, workspace, pk):
             "project": project,
             "engagement": project.choice.engagement,
             "evidence_list": evidence_of(project),
-            "may_attach": bool(form.targets),
+            "may_attach": bool(form.targets) and may_edit(workspace, project),
             "form": form,
         },
         status=status,

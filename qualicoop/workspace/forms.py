@@ -145,6 +145,10 @@ class ProjectForm(forms.ModelForm):
         # The members read once for both lists (a model choice field reads them
         # at each rendering), and kept to hand the people chosen to the service.
         self.people = {str(person.pk): person for person in ownership.members(cooperative)}
+        # An owner who has left the team stays shown as the project's, until changed.
+        for person in (self.instance.owner, self.instance.co_owner):
+            if person is not None:
+                self.people.setdefault(str(person.pk), person)
         choices = [(pk, display_name(person)) for pk, person in self.people.items()]
         empty = {"owner": _("Personne pour l'instant"), "co_owner": _("Aucun")}
         for name in self.OWNER_FIELDS:

@@ -9,10 +9,9 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest
 
-from commitments import ownership
 from commitments.models import Project, ProjectQuerySet
 
-from .access import Workspace
+from .access import Workspace, may_edit
 
 MINE = "mes-projets"
 
@@ -31,4 +30,4 @@ def narrowed(projects: ProjectQuerySet, request: HttpRequest) -> ProjectQuerySet
 def mark_editable(projects: Iterable[Project], workspace: Workspace) -> None:
     """Each project says whether this member may edit it: the page offers no refused action."""
     for project in projects:
-        project.may_edit = ownership.may_edit(workspace.membership, project)  # type: ignore[attr-defined]
+        project.may_edit = may_edit(workspace, project)  # type: ignore[attr-defined]

@@ -300,3 +300,37 @@ def test_a_referent_cannot_be_limited(client, coop_a, staff_a):
     assert "Seul un contributeur peut être limité" in response.content.decode()
     membership.refresh_from_db()
     assert not membership.own_projects_only
+
+
+def test_a_project_whose_owner_left_the_team_stays_editable(
+    client, projects, coop_a, staff_a, contributor_a
+):
+    leaver = factories.make_user("lea", coop=coop_a, first_name="Léa")
+    Project.objects.filter(pk=projects[1].pk).update(owner=leaver)
+    Membership.objects.filter(user=leaver).delete()
+    client.force_login(contributor_a)
+    data = _form_data(client.get(_edit(projects[1])))
+
+    response = client.post(_edit(projects[1]), {**data, "title": "Repris par l'équipe"})
+
+    assert response.status_code == 302
+    saved = Project.objects.get(pk=projects[1].pk)
+    assert (saved.title, saved.owner) == ("Repris par l'équipe", leaver)
+
+
+def test_a_referent_is_told_when_the_owner_kept_has_left_the_team(
+    client, projects, coop_a, staff_a
+):
+    leaver = factories.make_user("lea", coop=coop_a, first_name="Léa")
+    Project.objects.filter(pk=projects[1].pk).update(owner=leaver, co_owner=staff_a)
+    Membership.objects.filter(user=leaver).delete()
+    client.force_login(staff_a)
+    data = _form_data(client.get(_edit(projects[1])))
+
+    response = client.post(_edit(projects[1]), {**data, "co_owner": ""})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "owner": ["Léa n'est pas membre de la coopérative Coopérative Alpha."]
+    }
+    assert Project.objects.get(pk=projects[1].pk).co_owner == staff_a
