@@ -11,6 +11,7 @@ for each method the view accepts, the outcome for each role:
 * anonymous → the login page, with ``next`` bringing them back;
 * staff of another cooperative → 404 (A's existence is not even revealed);
 * a member whose role lacks the right (a contributeur submitting) → 403;
+* a contributeur limited to the projects she carries, on another's project → 403;
 * federation pages for anyone but reviewers → 404;
 * the admin for anyone but administrators → the admin's login page.
 
