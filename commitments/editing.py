@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import cycles
+from coops.models import Membership
+
+from . import cycles, ownership
 from .models import (
     Campaign,
     Carry,
@@ -196,12 +198,17 @@ def check_room_for_project(choice: Choice) -> None:
 
 
 def create_project(
-    choice: Choice, data: Mapping[str, Any], *, key: uuid.UUID | None = None
+    choice: Choice,
+    data: Mapping[str, Any],
+    *,
+    key: uuid.UUID | None = None,
+    owners: tuple[ownership.Owners, Membership] | None = None,
 ) -> tuple[Project, bool]:
     """Add a project at the end of ``choice``'s list; ``(project, created)``.
 
     ``key`` identifies the form that asks: asked again with the same key, the
-    project it already created is returned instead of a twin.
+    project it already created is returned instead of a twin. ``owners``: who
+    carries it, and the membership of whoever names them.
     """
     with transaction.atomic():
         # The selection's lock orders two posts of the same form one after the other.
@@ -227,15 +234,24 @@ def create_project(
             **{name: data[name] for name in Project.EDITABLE_FIELDS},
         )
         project.save()
+        if owners is not None:
+            ownership.set_owners(project, owners[0], by=owners[1], new=True)
         _touch(choice.selection_id, now)
     return project, True
 
 
-def update_project(project: Project, data: Mapping[str, Any], expected_version: int) -> Project:
+def update_project(
+    project: Project,
+    data: Mapping[str, Any],
+    expected_version: int,
+    *,
+    owners: tuple[ownership.Owners, Membership] | None = None,
+) -> Project:
     """Save ``data`` over the project if nobody saved it since ``expected_version``.
 
     Raises ``StaleEdit`` carrying the current project otherwise: a concurrent
-    edit is shown to the user, never silently overwritten.
+    edit is shown to the user, never silently overwritten. ``owners`` as for
+    ``create_project``.
     """
     with transaction.atomic():
         _lock_editable(project.choice.selection_id)
@@ -260,6 +276,8 @@ def update_project(project: Project, data: Mapping[str, Any], expected_version: 
         if changed and not saved.carry and _is_carried(saved):
             saved.carry = Carry.MODIFIED
         saved.save()
+        if owners is not None:
+            ownership.set_owners(saved, owners[0], by=owners[1])
         _touch(project.choice.selection_id, now)
     return saved
 

@@ -465,6 +465,10 @@ class ProjectQuerySet(PublicIdentityQuerySet["Project"]):
             reported=models.Count("pk", filter=models.Q(_has_reported(follow_up))),
         )
 
+    def owned_by(self, user: Any) -> "ProjectQuerySet":
+        """The projects ``user`` carries, as owner or co-owner ("Mes projets")."""
+        return self.filter(models.Q(owner=user) | models.Q(co_owner=user))
+
     def with_stage(self) -> "ProjectQuerySet":
         """Each project annotated with its stage (``stage_key``), in SQL.
 
@@ -547,6 +551,10 @@ class Project(models.Model):
     carry = models.CharField(_("reconduction"), max_length=20, choices=Carry.choices, blank=True)
     # Set by reviewers, like the federation's yearly trophies; not staff's to edit.
     is_exemplary = models.BooleanField(_("projet exemplaire"), default=False)
+    # Who carries the project in the cooperative (``commitments.ownership``): part
+    # of its identity, not of the content reviewed, so copied to every version.
+    owner = someone(_("porteur"))
+    co_owner = someone(_("co-porteur"))
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), default=timezone.now)
 

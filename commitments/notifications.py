@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,16 @@ SUBJECT_PREFIX = "[Quali'Coop] "
 def reviewers():
     """Reviewers to notify: those with an email address."""
     return access.reviewers().exclude(email="").order_by("pk")
+
+
+def _reachable(people):
+    """The active people among ``people`` with an email address, each once, in order."""
+    seen, reachable = set(), []
+    for person in people:
+        if person is not None and person.is_active and person.email and person.pk not in seen:
+            seen.add(person.pk)
+            reachable.append(person)
+    return reachable
 
 
 def members(cooperative):
@@ -181,16 +191,18 @@ def _notify_update(template, update_id):
         update = ProgressUpdate.objects.select_related(
             "project__choice__selection__cooperative",
             "project__choice__engagement",
+            "project__owner",
+            "project__co_owner",
             "author",
             "reviewer",
         ).get(pk=update_id)
         cooperative = update.project.choice.selection.cooperative
-        author = update.author
-        # The author acts on the answer; if they have left, the whole team hears of it.
-        if author is not None and author.is_active and author.email:
-            recipients = [author]
-        else:
-            recipients = list(members(cooperative))
+        # The author acts on the answer, and the project's owners carry the project
+        # it is about: they hear of it first. Without any of them (all gone), the
+        # whole team does.
+        recipients = _reachable(
+            [update.author, update.project.owner, update.project.co_owner]
+        ) or list(members(cooperative))
         reviewer = update.reviewer
         update_path = reverse("workspace:update_edit", args=[cooperative.slug, update.pk])
         context = {
@@ -306,31 +318,48 @@ def send_follow_up_reminders(*, days, today=None):
 
     For the current follow-up: each cooperative with a published selection of
     its campaign and a project with no update sent since the follow-up opened.
+    The projects' owners are reminded first, each of the projects they carry,
+    then the référents, of the cooperative's count.
     """
     today = today or timezone.localdate()
     follow_up = FollowUp.objects.current(today)
     if follow_up is None or not 0 <= (follow_up.due_on - today).days <= days:
         return ReminderRun(None, 0, _("Aucune campagne de suivi proche de sa date limite."))
-    missing = (
+    missing = list(
         Project.objects.followed_by(follow_up)
         .without_report_for(follow_up)
-        .values_list("choice__selection__cooperative", flat=True)
+        .order_by("choice__engagement__number", "position", "pk")
+        .values_list("choice__selection__cooperative", "title", "owner", "co_owner")
     )
-    counts = Counter(missing)
+    counts = Counter(cooperative_id for cooperative_id, *_rest in missing)
+    # A project's owners are who can give its news: each is reminded of the
+    # projects they carry. The référents answer for the cooperative, projects
+    # without an owner included. Other members are not reminded of what others carry.
+    carried: dict[tuple[int, int], list[str]] = {}
+    for cooperative_id, title, *owners in missing:
+        for owner in {owner for owner in owners if owner is not None}:
+            carried.setdefault((cooperative_id, owner), []).append(title)
+    owners_first = Case(
+        When(user__in={owner for _cooperative, owner in carried}, then=Value(0)), default=Value(1)
+    )
     memberships = (
         Membership.objects.filter(cooperative__in=counts.keys(), user__is_active=True)
         .exclude(user__email="")
         .select_related("user", "cooperative")
-        .order_by("cooperative__name", "user__pk")
+        .order_by(owners_first, "cooperative__name", "user__pk")
     )
     messages = []
     for membership in memberships:
         cooperative = membership.cooperative
+        own = carried.get((cooperative.pk, membership.user_id), [])
+        if not own and membership.role != Membership.Role.REFERENT:
+            continue
         follow_up_path = reverse("workspace:follow_up", args=[cooperative.slug])
         context = {
             "cooperative": cooperative,
             "follow_up": follow_up,
             "missing": counts[cooperative.pk],
+            "own": own,
             "follow_up_url": absolute_url(follow_up_path),
         }
         messages += _messages("follow_up_reminder", context, [membership.user], link=follow_up_path)

@@ -670,6 +670,8 @@ def _copy(
             public_id=project.public_id,
             is_exemplary=project.is_exemplary,
             carry=project.carry,
+            owner_id=project.owner_id,
+            co_owner_id=project.co_owner_id,
             **{name: getattr(project, name) for name in Project.EDITABLE_FIELDS},
         )
         for project in source_projects

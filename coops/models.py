@@ -81,6 +81,9 @@ class Membership(models.Model):
     role = models.CharField(
         _("rôle"), max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR
     )
+    # Set by a référent on the team page: this contributor edits only the
+    # projects they carry (``commitments.ownership.may_edit``).
+    own_projects_only = models.BooleanField(_("limité à ses projets"), default=False)
 
     class Meta:
         verbose_name = _("membre")
@@ -235,6 +238,8 @@ class TeamEvent(models.Model):
         ADDED = "added", _("Ajout à l'équipe")
         ROLE_CHANGED = "role_changed", _("Rôle modifié")
         REMOVED = "removed", _("Retrait de l'équipe")
+        LIMITED = "limited", _("Limité à ses projets")
+        UNLIMITED = "unlimited", _("Limitation aux projets levée")
 
     cooperative = models.ForeignKey(
         Cooperative,
@@ -302,6 +307,10 @@ _EVENT_SENTENCES = {
         "%(actor)s a fait passer %(subject)s de %(previous)s à %(role)s."
     ),
     TeamEvent.Kind.REMOVED: _("%(actor)s a retiré %(subject)s de l'équipe."),
+    TeamEvent.Kind.LIMITED: _("%(actor)s a limité %(subject)s aux projets qu'il ou elle porte."),
+    TeamEvent.Kind.UNLIMITED: _(
+        "%(actor)s a permis à %(subject)s de modifier tous les projets de la coopérative."
+    ),
 }
 
 

@@ -147,7 +147,10 @@ def change_role(*, membership: Membership, role: str, by: User | None) -> Member
             _refuse_losing_the_last_referent(current)
         previous = current.role
         current.role = role
-        current.save(update_fields=["role"])
+        # A référent works on every project: a limit set on the contributor goes.
+        if role == Membership.Role.REFERENT:
+            current.own_projects_only = False
+        current.save(update_fields=["role", "own_projects_only"])
         record(
             TeamEvent.Kind.ROLE_CHANGED,
             cooperative=cooperative,
@@ -193,3 +196,22 @@ def remove_member(*, membership: Membership, by: User | None) -> None:
                     user.email,
                 )
             )
+
+
+def limit_to_own_projects(*, membership: Membership, limited: bool, by: User | None) -> Membership:
+    """Let a contributor edit only the projects they carry (``limited``), or every project again.
+
+    Référents always work on every project: only a contributor is limited.
+    """
+    with transaction.atomic():
+        cooperative = _lock(membership.cooperative_id)
+        current = _current(membership)
+        if current.role != Membership.Role.CONTRIBUTOR:
+            raise TeamError(_("Seul un contributeur peut être limité aux projets qu'il porte."))
+        if current.own_projects_only == limited:
+            return current
+        current.own_projects_only = limited
+        current.save(update_fields=["own_projects_only"])
+        kind = TeamEvent.Kind.LIMITED if limited else TeamEvent.Kind.UNLIMITED
+        record(kind, cooperative=cooperative, by=by, member=current.user, role=current.role)
+    return current

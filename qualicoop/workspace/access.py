@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from commitments import editing, workflow
+from commitments import editing, ownership, workflow
 from commitments.models import Campaign, Project, Selection
 from coops import access
 from coops.models import Cooperative, Membership
@@ -84,15 +84,42 @@ def posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
+OWN_PROJECTS_ONLY = gettext_lazy(
+    "Un référent de la coopérative vous a limité aux projets que vous portez : "
+    "celui-ci est porté par quelqu'un d'autre."
+)
+
+
+def may_edit(workspace: Workspace, project: Project) -> bool:
+    """Whether this member may change ``project``: pages offer no action it would refuse."""
+    return ownership.may_edit(workspace.membership, project)
+
+
+def check_may_edit(workspace: Workspace, project: Project) -> None:
+    """A 403 for a contributor limited to their own projects, on anyone else's.
+
+    Every view that changes a project or what hangs on it (indicators, values,
+    evidence, progress updates) asks this, through ``project_or_404`` or on the
+    project of the object it changes: the rule is ``ownership.may_edit``'s.
+    """
+    if not may_edit(workspace, project):
+        raise PermissionDenied(OWN_PROJECTS_ONLY)
+
+
 def project_or_404(workspace: Workspace, pk: int) -> Project:
-    """A project of the working selection; any other project id is a 404."""
+    """A project of the working selection, to change; any other project id is a 404.
+
+    A contributor limited to their own projects gets a 403 on another's.
+    """
     if workspace.selection is None:
         raise Http404
-    return get_object_or_404(
-        Project.objects.select_related("choice__engagement__pillar"),
+    project = get_object_or_404(
+        Project.objects.select_related("choice__engagement__pillar", "owner", "co_owner"),
         pk=pk,
         choice__selection=workspace.selection,
     )
+    check_may_edit(workspace, project)
+    return project
 
 
 def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> HttpResponse:

@@ -20,7 +20,7 @@ from commitments import evidence as evidence_service
 from commitments.models import TEXT_MAX, TITLE_MAX, Evidence, Measurement, Project
 from qualicoop.lib import file_store, file_types
 
-from .access import Workspace, posted, workspace_view
+from .access import Workspace, check_may_edit, may_edit, posted, workspace_view
 
 PROJECT = "projet"
 
@@ -101,6 +101,8 @@ def project_evidence(request, workspace, pk):
     form = EvidenceForm(posted(request), request.FILES or None, project=project)
     status = 200
     if request.method == "POST":
+        # Every member reads a project's evidence; adding to it is changing the project.
+        check_may_edit(workspace, project)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -129,7 +131,7 @@ def project_evidence(request, workspace, pk):
             "project": project,
             "engagement": project.choice.engagement,
             "evidence_list": evidence_of(project),
-            "may_attach": bool(form.targets),
+            "may_attach": bool(form.targets) and may_edit(workspace, project),
             "form": form,
         },
         status=status,
@@ -150,6 +152,7 @@ def evidence_delete(request, workspace, pk):
     """Members of the cooperative: remove a file from a version not yet sent, once confirmed."""
     evidence = _evidence_or_404(workspace, pk)
     project = evidence_service.project_of(evidence_service.target_of(evidence))
+    check_may_edit(workspace, project)
     if request.method == "POST":
         try:
             evidence_service.remove(evidence=evidence)

@@ -6,6 +6,7 @@ No business rule lives here: whether a selection may change is
 
 import uuid
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from commitments import indicators, progress
+from commitments import indicators, ownership, progress
 from commitments.editing import DOWN, UP
 from commitments.models import (
     STATUSES_WITH_REASON,
@@ -27,6 +28,7 @@ from commitments.models import (
     Project,
     ProjectStatus,
 )
+from coops.people import display_name
 
 
 class EngagementNumbersField(forms.ModelMultipleChoiceField):
@@ -119,10 +121,50 @@ class ProjectForm(forms.ModelForm):
             "target_date": {"invalid": _("Saisissez une date valide, par exemple 31/12/2025.")},
         }
 
-    def __init__(self, *args, **kwargs):
+    # Who carries the project: the cooperative's members only (``commitments.ownership``).
+    OWNER_FIELDS = ("owner", "co_owner")
+    owner = forms.ChoiceField(
+        label=_("Porteur du projet"),
+        required=False,
+        help_text=_(
+            "Facultatif. Le membre de l'équipe qui porte le projet : les rappels le concernant "
+            "lui sont adressés en premier."
+        ),
+        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
+    )
+    co_owner = forms.ChoiceField(
+        label=_("Co-porteur"),
+        required=False,
+        help_text=_("Facultatif. Un second membre de l'équipe qui porte le projet avec lui."),
+        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
+    )
+
+    def __init__(self, *args, cooperative, may_set_owners, **kwargs):
         super().__init__(*args, **kwargs)
         # Accept the date as browsers send it and as people type it in French.
         self.fields["target_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        # The members read once for both lists (a model choice field reads them
+        # at each rendering), and kept to hand the people chosen to the service.
+        self.people = {str(person.pk): person for person in ownership.members(cooperative)}
+        # An owner who has left the team stays shown as the project's, until changed.
+        for person in (self.instance.owner, self.instance.co_owner):
+            if person is not None:
+                self.people.setdefault(str(person.pk), person)
+        choices = [(pk, display_name(person)) for pk, person in self.people.items()]
+        empty = {"owner": _("Personne pour l'instant"), "co_owner": _("Aucun")}
+        for name in self.OWNER_FIELDS:
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = [("", empty[name]), *choices]
+            # Whoever may not name the owners sees them; what they post is ignored.
+            field.disabled = not may_set_owners
+            if self.instance.pk is not None:
+                self.initial.setdefault(name, str(getattr(self.instance, f"{name}_id") or ""))
+
+    def owners(self) -> ownership.Owners:
+        return ownership.Owners(
+            self.people.get(self.cleaned_data["owner"]),
+            self.people.get(self.cleaned_data["co_owner"]),
+        )
 
 
 class ProjectCreateForm(ProjectForm):

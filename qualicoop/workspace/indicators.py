@@ -13,18 +13,27 @@ from django.utils.translation import gettext as _
 from commitments import editing, workflow
 from commitments.models import Indicator, Project
 
-from .access import Workspace, posted, project_or_404, refused, workspace_view
+from .access import (
+    Workspace,
+    check_may_edit,
+    posted,
+    project_or_404,
+    refused,
+    workspace_view,
+)
 from .forms import IndicatorForm, MeasurementForm
 
 
 def _indicator_or_404(workspace: Workspace, pk: int) -> Indicator:
     if workspace.selection is None:
         raise Http404
-    return get_object_or_404(
+    indicator = get_object_or_404(
         Indicator.objects.select_related("project__choice__engagement__pillar"),
         pk=pk,
         project__choice__selection=workspace.selection,
     )
+    check_may_edit(workspace, indicator.project)
+    return indicator
 
 
 def _back_to(workspace: Workspace, project: Project) -> str:

@@ -17,28 +17,33 @@ from django.utils.translation import gettext as _
 from commitments import progress, workflow
 from commitments.models import FollowUp, Indicator, ProgressUpdate, Project, UpdateState
 
-from .access import Workspace, posted, workspace_view
+from . import owners
+from .access import Workspace, check_may_edit, posted, workspace_view
 from .forms import ProgressUpdateForm
 
 
 def _followed_project_or_404(workspace: Workspace, pk: int) -> Project:
-    return get_object_or_404(
+    project = get_object_or_404(
         progress.followed_projects(workspace.cooperative).select_related(
             "choice__engagement__pillar", "choice__selection__campaign"
         ),
         pk=pk,
     )
+    check_may_edit(workspace, project)
+    return project
 
 
 def _update_or_404(workspace: Workspace, pk: int) -> ProgressUpdate:
     """An update of this cooperative's projects; anyone else's is a 404."""
-    return get_object_or_404(
+    update = get_object_or_404(
         ProgressUpdate.objects.select_related(
             "project__choice__engagement__pillar", "project__choice__selection__campaign"
         ).prefetch_related("measurements"),
         pk=pk,
         project__choice__selection__cooperative=workspace.cooperative,
     )
+    check_may_edit(workspace, update.project)
+    return update
 
 
 def _indicators(project: Project) -> list[Indicator]:
@@ -88,7 +93,7 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members: the validated projects, each with its updates, drafts included."""
     follow_up_campaign = FollowUp.objects.current()
     followed = (
-        progress.followed_projects(workspace.cooperative)
+        owners.narrowed(progress.followed_projects(workspace.cooperative), request)
         .with_stage()
         .select_related("choice__engagement__pillar", "choice__selection__campaign")
         .order_by("choice__engagement__number", "position", "pk")
@@ -96,6 +101,7 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     if follow_up_campaign is not None:
         followed = followed.with_report_for(follow_up_campaign)
     projects = list(followed)
+    owners.mark_editable(projects, workspace)
     # Updates follow the project across versions: read them by lineage.
     updates = ProgressUpdate.objects.filter(lineage__in=[p.lineage for p in projects]).order_by(
         "-happened_on", "-pk"
@@ -119,6 +125,7 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             "workspace": workspace,
             "engagements": engagements,
             "project_count": len(projects),
+            "mine_only": owners.mine_only(request),
             "follow_up": follow_up_campaign,
             "missing": missing,
         },

@@ -47,6 +47,13 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("Rôle"), choices=Membership.Role.choices)
 
 
+class LimitForm(forms.Form):
+    # Unticked, a checkbox sends nothing: an absent value lifts the limit.
+    own_projects_only = forms.BooleanField(
+        label=gettext_lazy("Limiter aux projets qu'il ou elle porte"), required=False
+    )
+
+
 def _require_manager(workspace: Workspace) -> None:
     if not access.may_manage_team(workspace.membership):
         raise PermissionDenied(REFERENTS_ONLY)
@@ -199,6 +206,27 @@ def change_role(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResp
             _("%(person)s est désormais %(role)s.")
             % {"person": team.person(changed.user), "role": changed.get_role_display().lower()},
         )
+    return redirect("workspace:team", workspace.slug)
+
+
+@workspace_view(post_only=True)
+def limit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    """Référents: limit a contributor to the projects they carry, or lift the limit."""
+    _require_manager(workspace)
+    membership = _member_or_404(workspace, pk)
+    form = LimitForm(request.POST)
+    limited = form.is_valid() and form.cleaned_data["own_projects_only"]
+    try:
+        team.limit_to_own_projects(membership=membership, limited=limited, by=request.user)
+    except team.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        done = (
+            _("%(person)s ne modifie plus que les projets qu'il ou elle porte.")
+            if limited
+            else _("%(person)s modifie de nouveau tous les projets de la coopérative.")
+        )
+        messages.success(request, done % {"person": team.person(membership.user)})
     return redirect("workspace:team", workspace.slug)
 
 

@@ -95,5 +95,6 @@ urlpatterns = [
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),
     path("<slug:slug>/equipe/invitations/<int:pk>/revoquer/", team.revoke, name="team_revoke"),
     path("<slug:slug>/equipe/membres/<int:pk>/role/", team.change_role, name="team_role"),
+    path("<slug:slug>/equipe/membres/<int:pk>/projets/", team.limit, name="team_limit"),
     path("<slug:slug>/equipe/membres/<int:pk>/retirer/", team.remove, name="team_remove"),
 ]

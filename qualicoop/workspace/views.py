@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commitments import cycles, editing, workflow
+from commitments import cycles, editing, ownership, workflow
 from commitments.models import (
     Campaign,
     Choice,
@@ -35,6 +35,7 @@ from coops import access
 from qualicoop.lib import french
 from qualicoop.lib.public_cache import public_version
 
+from . import owners
 from .access import NO_CAMPAIGN, posted, project_or_404, refused, workspace_view
 from .forms import (
     EngagementsForm,
@@ -405,8 +406,11 @@ def engagement(request, workspace, number):
     if open_request is not None:
         remarks = [r for r in open_request.remarks.all() if r.engagement_id == choice.engagement_id]
     projects = list(
-        choice.projects.order_by("position", "pk").prefetch_related("indicator_set__measurements")
+        owners.narrowed(choice.projects.all(), request)
+        .order_by("position", "pk")
+        .prefetch_related("indicator_set__measurements")
     )
+    owners.mark_editable(projects, workspace)
     # Projects carried from the previous cycle get their "Reconduit / Modifié /
     # Abandonner…" controls.
     carried = cycles.carried_lineages(workspace.selection)
@@ -421,6 +425,7 @@ def engagement(request, workspace, number):
             "choice": choice,
             "engagement": choice.engagement,
             "projects": projects,
+            "mine_only": owners.mine_only(request),
             "open_request": open_request,
             "remarks": remarks,
             # Only a selection that carries projects can have dropped some.
@@ -437,15 +442,26 @@ def engagement(request, workspace, number):
 def project_create(request, workspace, number):
     """Members of the cooperative, while the selection is editable: add a project."""
     choice = _chosen_or_404(workspace, number)
-    form = ProjectCreateForm(posted(request))
+    form = ProjectCreateForm(
+        posted(request),
+        cooperative=workspace.cooperative,
+        may_set_owners=True,
+        # Whoever adds a project carries it, unless they name someone else.
+        initial={"owner": str(request.user.pk)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             project, created = editing.create_project(
-                choice, form.cleaned_data, key=form.cleaned_data["creation_key"]
+                choice,
+                form.cleaned_data,
+                key=form.cleaned_data["creation_key"],
+                owners=(form.owners(), workspace.membership),
             )
         except editing.TooManyProjects as error:
             # Said on the form, which keeps what was typed.
             form.add_error(None, str(error))
+        except ownership.OwnershipError as error:
+            form.add_error(error.field, str(error))
         except workflow.WorkflowError as error:
             return refused(request, workspace, error)
         else:
@@ -498,14 +514,25 @@ def project_edit(request, workspace, pk):
     between, both versions are shown and nothing is overwritten.
     """
     project = project_or_404(workspace, pk)
-    form = ProjectEditForm(posted(request), instance=project)
+    owners_settable = ownership.may_set_owners(workspace.membership, project)
+    form = ProjectEditForm(
+        posted(request),
+        instance=project,
+        cooperative=workspace.cooperative,
+        may_set_owners=owners_settable,
+    )
     fields = [(form[name], None) for name in form.Meta.fields]
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = editing.update_project(
-                project, form.cleaned_data, expected_version=form.cleaned_data["version"]
+                project,
+                form.cleaned_data,
+                expected_version=form.cleaned_data["version"],
+                owners=(form.owners(), workspace.membership),
             )
+        except ownership.OwnershipError as error:
+            form.add_error(error.field, str(error))
         except editing.StaleEdit as stale:
             conflict = stale.current
             # Keep what the user typed, but against the version now saved: saving
@@ -513,7 +540,12 @@ def project_edit(request, workspace, pk):
             data = request.POST.copy()
             data["version"] = str(conflict.version)
             typed = form.cleaned_data
-            form = ProjectEditForm(data, instance=project)
+            form = ProjectEditForm(
+                data,
+                instance=project,
+                cooperative=workspace.cooperative,
+                may_set_owners=owners_settable,
+            )
             fields = _conflict_rows(form, typed, conflict)
         except workflow.WorkflowError as error:
             return refused(request, workspace, error)

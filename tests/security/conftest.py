@@ -128,6 +128,9 @@ def build_world():
             "arthur", coop=coop_a, role=factories.Membership.Role.CONTRIBUTOR, first_name="Arthur"
         ),
         "referent_a": referent_a,
+        "contributor_a_own": factories.make_user(
+            "agathe", coop=coop_a, role=factories.Membership.Role.CONTRIBUTOR, first_name="Agathe"
+        ),
         "staff_b": factories.make_user("bob", coop=coop_b, first_name="Bob"),
         "reviewer": factories.make_reviewer(),
         "admin": User.objects.create_superuser(
@@ -135,6 +138,7 @@ def build_world():
         ),
     }
     reviewer = users["reviewer"]
+    Membership.objects.filter(user=users["contributor_a_own"]).update(own_projects_only=True)
     older = factories.make_campaign("Campagne 2022", open_=False, minimum=1)
     earlier = factories.make_campaign("Campagne 2023", open_=False, minimum=1)
     current = factories.make_campaign("Campagne en cours", minimum=2)

@@ -4,8 +4,18 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.apps import apps
 
-# The people of the matrices, in the order of their columns.
-ROLES = ("anonymous", "contributor_a", "referent_a", "staff_b", "reviewer", "admin")
+# The people of the matrices, in the order of their columns. "contributor_a_own" is
+# a contributeur of A whom a référent limited to the projects she carries: she
+# carries none of the world's.
+ROLES = (
+    "anonymous",
+    "contributor_a",
+    "referent_a",
+    "staff_b",
+    "reviewer",
+    "admin",
+    "contributor_a_own",
+)
 
 # Rows that change on their own when someone merely logs in or browses.
 VOLATILE_MODELS = {"sessions.session"}

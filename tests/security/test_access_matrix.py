@@ -11,6 +11,7 @@ for each method the view accepts, the outcome for each role:
 * anonymous → the login page, with ``next`` bringing them back;
 * staff of another cooperative → 404 (A's existence is not even revealed);
 * a member whose role lacks the right (a contributeur submitting) → 403;
+* a contributeur limited to the projects she carries, on another's project → 403;
 * federation pages for anyone but reviewers → 404;
 * the admin for anyone but administrators → the admin's login page.
 
@@ -44,9 +45,19 @@ OK, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
 REFUSALS = {LOGIN, ADMIN_LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
 
 
-def outcomes(*by_role):
-    """One outcome per role, in the order of ``ROLES``."""
-    return dict(zip(ROLES, by_role, strict=True))
+LIMITED = "contributor_a_own"
+# The columns written out; the limited contributor's follows Arthur's unless said.
+COLUMNS = tuple(role for role in ROLES if role != LIMITED)
+
+
+def outcomes(*by_role, own_projects_only=None):
+    """One outcome per role of ``COLUMNS``; ``own_projects_only``: the limited contributor's.
+
+    She gets what Arthur gets, except on another's project (``own_projects_only``).
+    """
+    table = dict(zip(COLUMNS, by_role, strict=True))
+    table[LIMITED] = table["contributor_a"] if own_projects_only is None else own_projects_only
+    return table
 
 
 # Columns: anonymous, contributor_a, referent_a, staff_b, reviewer, admin.
@@ -72,11 +83,15 @@ FEDERATION_ADMINS_POST_ONLY = outcomes(
 SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+# Changing a project or what hangs on it: members, but a contributor limited to the
+# projects she carries gets a 403 on another's (the world's projects are not hers).
+PROJECT_EDITORS = {**MEMBERS, LIMITED: FORBIDDEN}
+PROJECT_EDITORS_DONE = {**MEMBERS_DONE, LIMITED: FORBIDDEN}
 
 
 def administrators(outcome):
     """Admin pages: the administrator gets ``outcome``, everyone else the admin's login."""
-    return outcomes(*[ADMIN_LOGIN] * (len(ROLES) - 1), outcome)
+    return outcomes(*[ADMIN_LOGIN] * (len(COLUMNS) - 1), outcome)
 
 
 @dataclass(frozen=True)
@@ -248,32 +263,32 @@ PORTAL_CASES = [
         ENGAGEMENT_1,
         data=lambda world: PROJECT_DATA,
     ),
-    _case("workspace:project_edit", GET, MEMBERS, A, PROJECT),
+    _case("workspace:project_edit", GET, PROJECT_EDITORS, A, PROJECT),
     _case(
         "workspace:project_edit",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         PROJECT,
         data=lambda world: {**PROJECT_DATA, "version": str(world.project.version)},
     ),
-    _case("workspace:project_delete", GET, MEMBERS, A, PROJECT),
-    _case("workspace:project_delete", POST, MEMBERS_DONE, A, PROJECT),
+    _case("workspace:project_delete", GET, PROJECT_EDITORS, A, PROJECT),
+    _case("workspace:project_delete", POST, PROJECT_EDITORS_DONE, A, PROJECT),
     # Carry-forward: A's project carried from its previous cycle.
     _case("workspace:project_carry", GET, POST_ONLY, A, CARRIED),
     _case(
         "workspace:project_carry",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         CARRIED,
         data=lambda world: {"carry": "renewed"},
     ),
-    _case("workspace:project_drop", GET, MEMBERS, A, CARRIED),
+    _case("workspace:project_drop", GET, PROJECT_EDITORS, A, CARRIED),
     _case(
         "workspace:project_drop",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         CARRIED,
         data=lambda world: {"reason": "Plus de terrain disponible."},
@@ -282,37 +297,37 @@ PORTAL_CASES = [
     _case(
         "workspace:project_move",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         PROJECT,
         data=lambda world: {"direction": "down"},
     ),
     # The indicators of A's project and their measured values.
-    _case("workspace:indicator_create", GET, MEMBERS, A, PROJECT),
+    _case("workspace:indicator_create", GET, PROJECT_EDITORS, A, PROJECT),
     _case(
         "workspace:indicator_create",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         PROJECT,
         data=lambda world: {"name": "Familles accompagnées", "target_value": "1 250,5"},
     ),
-    _case("workspace:indicator_edit", GET, MEMBERS, A, INDICATOR),
+    _case("workspace:indicator_edit", GET, PROJECT_EDITORS, A, INDICATOR),
     _case(
         "workspace:indicator_edit",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         INDICATOR,
         data=lambda world: {"name": "Logements livrés", "target_value": "150"},
     ),
-    _case("workspace:indicator_delete", GET, MEMBERS, A, INDICATOR),
-    _case("workspace:indicator_delete", POST, MEMBERS_DONE, A, INDICATOR),
-    _case("workspace:measurement_create", GET, MEMBERS, A, INDICATOR),
+    _case("workspace:indicator_delete", GET, PROJECT_EDITORS, A, INDICATOR),
+    _case("workspace:indicator_delete", POST, PROJECT_EDITORS_DONE, A, INDICATOR),
+    _case("workspace:measurement_create", GET, PROJECT_EDITORS, A, INDICATOR),
     _case(
         "workspace:measurement_create",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         INDICATOR,
         data=lambda world: {"value": "12", "measured_on": "2025-06-30"},
@@ -369,32 +384,41 @@ PORTAL_CASES = [
         CONTRIBUTOR_MEMBERSHIP,
         data=lambda world: {"role": "referent"},
     ),
+    _case("workspace:team_limit", GET, POST_ONLY, A, CONTRIBUTOR_MEMBERSHIP),
+    _case(
+        "workspace:team_limit",
+        POST,
+        REFERENTS_DONE,
+        A,
+        CONTRIBUTOR_MEMBERSHIP,
+        data=lambda world: {"own_projects_only": "on"},
+    ),
     _case("workspace:team_remove", GET, REFERENTS, A, CONTRIBUTOR_MEMBERSHIP),
     _case("workspace:team_remove", POST, REFERENTS_DONE, A, CONTRIBUTOR_MEMBERSHIP),
     # The progress journal of A's validated project.
     _case("workspace:follow_up", GET, MEMBERS, A),
-    _case("workspace:update_create", GET, MEMBERS, A, FOLLOWED),
+    _case("workspace:update_create", GET, PROJECT_EDITORS, A, FOLLOWED),
     _case(
         "workspace:update_create",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         FOLLOWED,
         data=lambda world: {**UPDATE_DATA, "send": ""},
     ),
-    _case("workspace:update_edit", GET, MEMBERS, A, DRAFT_UPDATE),
+    _case("workspace:update_edit", GET, PROJECT_EDITORS, A, DRAFT_UPDATE),
     _case(
         "workspace:update_edit",
         POST,
-        MEMBERS_DONE,
+        PROJECT_EDITORS_DONE,
         A,
         DRAFT_UPDATE,
         data=lambda world: {**UPDATE_DATA, "save": ""},
     ),
     _case("workspace:update_submit", GET, POST_ONLY, A, DRAFT_UPDATE),
-    _case("workspace:update_submit", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
-    _case("workspace:update_delete", GET, MEMBERS, A, DRAFT_UPDATE),
-    _case("workspace:update_delete", POST, MEMBERS_DONE, A, DRAFT_UPDATE),
+    _case("workspace:update_submit", POST, PROJECT_EDITORS_DONE, A, DRAFT_UPDATE),
+    _case("workspace:update_delete", GET, PROJECT_EDITORS, A, DRAFT_UPDATE),
+    _case("workspace:update_delete", POST, PROJECT_EDITORS_DONE, A, DRAFT_UPDATE),
     # A's working selection in a spreadsheet: download, send back, follow the worker's
     # dry run, import. A file sent is its sender's: Arthur does not see Alice's.
     _case("workspace:spreadsheet", GET, MEMBERS, A),
@@ -413,10 +437,12 @@ PORTAL_CASES = [
     _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
     # A's evidence: a project's files, one downloaded, one removed from the draft.
     _case("workspace:project_evidence", GET, MEMBERS, A, PROJECT),
-    _case("workspace:project_evidence", POST, MEMBERS_DONE, A, PROJECT, data=_evidence_upload),
+    _case(
+        "workspace:project_evidence", POST, PROJECT_EDITORS_DONE, A, PROJECT, data=_evidence_upload
+    ),
     _case("workspace:evidence_file", GET, MEMBERS, A, EVIDENCE),
-    _case("workspace:evidence_delete", GET, MEMBERS, A, EVIDENCE),
-    _case("workspace:evidence_delete", POST, MEMBERS_DONE, A, EVIDENCE),
+    _case("workspace:evidence_delete", GET, PROJECT_EDITORS, A, EVIDENCE),
+    _case("workspace:evidence_delete", POST, PROJECT_EDITORS_DONE, A, EVIDENCE),
     # A's PDFs in its workspace: the published one, and the working document (asked
     # for, followed, downloaded once the worker made it).
     _case("documents:workspace:pdf", GET, MEMBERS, A),
@@ -745,8 +771,8 @@ ADMIN_CASES = [
     ),
     # Whoever is not an administrator is sent back to the admin's index, logged in or
     # not; the administrator is logged out and sent to the home page.
-    _case("admin:logout", GET, outcomes(*[REDIRECT] * (len(ROLES) - 1), NOT_ALLOWED)),
-    _case("admin:logout", POST, outcomes(*[REDIRECT] * len(ROLES))),
+    _case("admin:logout", GET, outcomes(*[REDIRECT] * (len(COLUMNS) - 1), NOT_ALLOWED)),
+    _case("admin:logout", POST, outcomes(*[REDIRECT] * len(COLUMNS))),
     # Any other address under /admin/: the login page first, so that nothing is revealed.
     Case(
         id="admin:catch_all-GET",
@@ -819,6 +845,9 @@ PUBLIC = {
     "public:cooperative": _PUBLISHED,
     "public:cooperative_cycle": _PUBLISHED + " (a past or current cycle: validated, once public)",
     "public:project": _PUBLISHED,
+    "public:feed": _PUBLISHED + " (the Atom feed of published progress updates)",
+    "public:cooperative_feed": _PUBLISHED + " (a cooperative's Atom feed)",
+    "public:engagement_feed": _PUBLISHED + " (an engagement's Atom feed)",
     "documents:cooperative_pdf": _PUBLISHED + " (the PDF of the published selection)",
     "public:project_evidence": _PUBLISHED + " (a file its cooperative marked public; "
     "private files and unpublished versions are a 404, tested in test_public_evidence)",
@@ -888,6 +917,9 @@ PUBLIC_VISITS = [
         GET,
     ),
     ("public:project", named("public:project", _published_project), GET),
+    ("public:feed", named("public:feed"), GET),
+    ("public:cooperative_feed", named("public:cooperative_feed", A), GET),
+    ("public:engagement_feed", named("public:engagement_feed", ENGAGEMENT_1), GET),
     ("documents:cooperative_pdf", named("documents:cooperative_pdf", A), GET),
     (
         "public:project_evidence",
@@ -1073,6 +1105,22 @@ def test_it_serves_public_urls_to_every_role(as_role, world, url, method, role):
     # Open to all: nobody is asked to log in first.
     location = response.get("Location", "")
     assert not location.startswith((reverse("accounts:login"), reverse("admin:login")))
+
+
+FEEDS = ("public:feed", "public:cooperative_feed", "public:engagement_feed")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "url",
+    [pytest.param(url, id=key) for key, url, _method in PUBLIC_VISITS if key in FEEDS],
+)
+def test_it_serves_the_feeds_to_every_role(as_role, world, url, role):
+    """A feed reader is nobody in particular: the same feed for every role."""
+    response = as_role(role).get(url(world))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
 
 
 # --- Cases the matrix cannot express: objects reached through someone else's URL -----

@@ -24,6 +24,7 @@ from commitments.models import (
     ProjectStatus,
 )
 from coops.admin import InvitationForm, MembershipForm
+from coops.models import Cooperative
 from qualicoop.accounts.forms import EmailChangeForm, LoginForm, NameForm
 from qualicoop.accounts.invitations import AccountForm
 from qualicoop.accounts.password_reset import PasswordResetForm
@@ -78,8 +79,12 @@ def _engagement():
 FORMS = {
     # The cooperative's workspace.
     "EngagementsForm": EngagementsForm,
-    "ProjectCreateForm": ProjectCreateForm,
-    "ProjectEditForm": lambda: ProjectEditForm(instance=Project(version=1)),
+    "ProjectCreateForm": lambda: ProjectCreateForm(
+        cooperative=Cooperative(pk=1), may_set_owners=True
+    ),
+    "ProjectEditForm": lambda: ProjectEditForm(
+        instance=Project(version=1), cooperative=Cooperative(pk=1), may_set_owners=True
+    ),
     "MoveForm": MoveForm,
     "StartForm": StartForm,
     "SubmitForm": SubmitForm,

@@ -140,6 +140,22 @@ def test_an_answer_on_an_update_tells_its_author_with_its_page(
     assert _notified() == [("alice", f"{text} : {project.title}", edit)]
 
 
+def test_an_update_sent_back_tells_its_author_and_the_projects_owners_once_each(
+    project, coop_a, staff_a, contributor_a, reviewer, django_capture_on_commit_callbacks
+):
+    # Alice wrote the update and co-carries the project; Arthur carries it.
+    Project.objects.filter(pk=project.pk).update(owner=contributor_a, co_owner=staff_a)
+    update = _submitted_update(project, staff_a)
+    Notification.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        progress.send_back_update(update=update, by=reviewer, remark="Chiffrez.")
+
+    edit = reverse("workspace:update_edit", args=[coop_a.slug, update.pk])
+    text = f"Point d'étape à reprendre : {project.title}"
+    assert _notified() == [("alice", text, edit), ("arthur", text, edit)]
+
+
 def test_a_deadline_reminder_tells_each_member_with_the_dashboard(
     reference, coop_a, staff_a, contributor_a
 ):
@@ -160,7 +176,10 @@ def test_a_deadline_reminder_tells_each_member_with_the_dashboard(
     )
 
 
-def test_a_follow_up_reminder_tells_each_member_with_the_follow_up_page(project, campaign, coop_a):
+def test_a_follow_up_reminder_tells_the_owner_and_the_referents_with_the_follow_up_page(
+    project, campaign, coop_a, contributor_a
+):
+    Project.objects.filter(pk=project.pk).update(owner=contributor_a)
     FollowUp.objects.create(
         campaign=campaign,
         name="Suivi 2026",

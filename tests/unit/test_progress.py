@@ -330,7 +330,7 @@ def test_the_exemplary_mark_goes_on_every_version(project, published, reviewer):
     assert not Project.objects.filter(is_exemplary=True).exists()
 
 
-def test_follow_up_reminders_name_the_projects_still_without_news(
+def test_follow_up_reminders_go_to_the_owners_first_then_to_the_referents(
     published, project, campaign, staff_a, contributor_a
 ):
     FollowUp.objects.create(
@@ -340,6 +340,10 @@ def test_follow_up_reminders_name_the_projects_still_without_news(
         due_on=TODAY + datetime.timedelta(days=5),
     )
     _update(project, state=UpdateState.SUBMITTED)
+    hers = Project.objects.filter(choice__selection=published).exclude(pk=project.pk).first()
+    Project.objects.filter(pk=hers.pk).update(owner=contributor_a)
+    # Reported already: not among her projects to give news of.
+    Project.objects.filter(pk=project.pk).update(co_owner=contributor_a)
     mail.outbox.clear()
 
     far = send_follow_up_reminders(days=3)
@@ -347,6 +351,30 @@ def test_follow_up_reminders_name_the_projects_still_without_news(
 
     assert far.sent == 0
     assert run.sent == 2
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([staff_a.email, contributor_a.email])
-    assert "7 projets validés de Coopérative Alpha attendent encore" in mail.outbox[0].body
-    assert "/espace/cooperative-alpha/suivi/" in mail.outbox[0].body
+    owner_mail, referent_mail = mail.outbox
+    assert (owner_mail.to, referent_mail.to) == ([contributor_a.email], [staff_a.email])
+    for message in mail.outbox:
+        assert "7 projets validés de Coopérative Alpha attendent encore" in message.body
+        assert "/espace/cooperative-alpha/suivi/" in message.body
+    assert f"Vous portez ce projet, qui attend son point d'étape :\n- {hers.title}\n" in (
+        owner_mail.body
+    )
+    assert project.title not in owner_mail.body
+    assert "Vous portez" not in referent_mail.body
+
+
+def test_follow_up_reminders_spare_members_who_carry_nothing_missing(
+    published, project, campaign, staff_a, contributor_a
+):
+    FollowUp.objects.create(
+        campaign=campaign,
+        name="Suivi 2026",
+        opens_on=TODAY - datetime.timedelta(days=30),
+        due_on=TODAY + datetime.timedelta(days=5),
+    )
+    mail.outbox.clear()
+
+    run = send_follow_up_reminders(days=7)
+
+    assert run.sent == 1
+    assert mail.outbox[0].to == [staff_a.email]

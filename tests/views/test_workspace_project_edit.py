@@ -168,7 +168,7 @@ def test_the_editor_runs_the_same_queries_at_ten_times_the_data(
     )
 
     # Session user (with the header's reviewer test and unread count), membership,
-    # campaign, selection, the project (with its engagement).
-    with django_assert_max_num_queries(5):
+    # campaign, selection, the project (with its engagement), the team (its owners).
+    with django_assert_max_num_queries(6):
         many = _count_queries(client, _url(project))
     assert many == few

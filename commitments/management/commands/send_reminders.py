@@ -19,7 +19,8 @@ class Command(BaseCommand):
         "par coopérative en retard). Les rappels partent par la file des tâches : le worker "
         "(« manage.py db_worker ») les envoie, réessaie en cas d'échec et journalise ceux "
         "qu'il n'a pas pu remettre. La même commande rappelle aussi, avant la date limite "
-        "de la campagne de suivi en cours, les projets validés encore sans point d'étape, "
+        "de la campagne de suivi en cours, les projets validés encore sans point d'étape "
+        "(à leurs porteurs et aux référents), "
         "et les coopératives dont la sélection validée est « à renouveler »."
     )
 
