@@ -36,6 +36,7 @@ from commitments.models import (
 )
 from qualicoop.documents.models import SynthesisJob
 from tests.browser.demo import demo_draft, load_demo
+from tests.browser.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -236,21 +237,13 @@ def campaign_under_way(transactional_db):
     }
 
 
-def _log_in(page, base):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", "federation")
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def _measure(page, where):
     return [f"{where}: {problem}" for problem in page.evaluate(MEASURE)]
 
 
 def test_every_federation_page_is_usable_on_a_phone(phone, live_server, campaign_under_way):
     base = live_server.url
-    _log_in(phone, base)
+    log_in(phone, base, "federation")
     problems = []
     for path in campaign_under_way["paths"]:
         response = phone.goto(base + path)
@@ -276,10 +269,7 @@ def test_every_federation_page_is_usable_on_a_phone(phone, live_server, campaign
 
 def test_a_reviewer_validates_a_selection_by_tapping(phone, live_server, campaign_under_way):
     base = live_server.url
-    phone.goto(f"{base}/compte/connexion/")
-    phone.fill("#id_username", "federation")
-    phone.fill("#id_password", "qualicoop-demo")
-    phone.locator("main form button[type=submit]").tap()
+    log_in(phone, base, "federation", tap=True)
 
     # The menu is folded on a phone: open it, then the federation's area.
     phone.get_by_role("button", name="Ouvrir le menu").tap()

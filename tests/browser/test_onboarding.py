@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from coops.models import Cooperative, Membership
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in
 
 PASSWORD = "Un-mot-de-passe-solide-42"
 SPREADSHEET = (
@@ -53,10 +54,7 @@ def test_it_brings_a_cooperative_in_and_its_team_together(page, live_server, set
     spreadsheet = tmp_path / "cooperatives.csv"
     spreadsheet.write_text(SPREADSHEET, encoding="utf-8")
 
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", "sophie")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url, "sophie", PASSWORD)
     page.goto(f"{live_server.url}/federation/")
     page.get_by_role("link", name="Importer des coopératives").click()
 

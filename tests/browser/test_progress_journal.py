@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from commitments.models import Indicator, Project
 from tests import factories
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in
 
 TEXT = "Les douze premiers logements sont livrés aux familles."
 
@@ -38,13 +39,6 @@ def validated(transactional_db):
     return project
 
 
-def _log_in(page, base, username):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-
-
 def test_a_published_update_reaches_the_project_page_and_the_roll_up(
     page, new_page, live_server, validated
 ):
@@ -53,7 +47,7 @@ def test_a_published_update_reaches_the_project_page_and_the_roll_up(
     public_url = f"{base}/projets/{project.pk}/"
 
     # The référente reports: a new value and the project under way.
-    _log_in(page, base, "helene")
+    log_in(page, base, "helene", factories.PASSWORD)
     page.goto(f"{base}/espace/coop-horizon/suivi/")
     page.get_by_role("link", name=f"Nouveau point d'étape sur « {project.title} »").click()
     page.get_by_label("En cours").check()
@@ -72,7 +66,7 @@ def test_a_published_update_reaches_the_project_page_and_the_roll_up(
 
     # The reviewer publishes it.
     reviewer = new_page()
-    _log_in(reviewer, base, "rita")
+    log_in(reviewer, base, "rita", factories.PASSWORD)
     reviewer.goto(f"{base}/federation/points-etape/")
     reviewer.get_by_role("link", name=project.title).click()
     expect(reviewer.get_by_text(TEXT)).to_be_visible()
