@@ -27,14 +27,13 @@ from playwright.sync_api import expect
 from commitments import progress, workflow
 from commitments.models import (
     Engagement,
-    FollowUp,
-    Indicator,
     Project,
     ProjectStatus,
     Selection,
     Status,
 )
 from qualicoop.documents.models import SynthesisJob
+from tests import factories
 from tests.browser.demo import demo_draft, load_demo
 from tests.browser.support import log_in
 
@@ -179,9 +178,7 @@ def campaign_under_way(transactional_db):
 
     # A progress update waiting, with a measured value; a late project; a follow-up.
     followed = Project.objects.published().order_by("pk")
-    indicator = Indicator.objects.create(
-        project=followed[0], name="Logements livrés", unit="logements", target_value=40
-    )
+    indicator = factories.make_indicator(followed[0], target=40)
     today = timezone.localdate()
     update = progress.create_update(
         project=followed[0],
@@ -198,22 +195,14 @@ def campaign_under_way(transactional_db):
     Project.objects.filter(pk=followed[1].pk).update(
         target_date=today - datetime.timedelta(days=90)
     )
-    FollowUp.objects.create(
-        campaign=validated.campaign,
-        name="Suivi annuel",
-        opens_on=today - datetime.timedelta(days=30),
-        due_on=today + datetime.timedelta(days=60),
+    factories.make_follow_up(
+        validated.campaign, name="Suivi annuel", today=today, opened_days_ago=30, due_in_days=60
     )
 
-    SynthesisJob.objects.create(
-        campaign=validated.campaign,
-        requested_by=reviewer,
-        state=SynthesisJob.State.READY,
-        progress=100,
+    factories.make_synthesis_job(
+        validated.campaign, reviewer, state=SynthesisJob.State.READY, progress=100
     )
-    SynthesisJob.objects.create(
-        campaign=validated.campaign, requested_by=reviewer, state=SynthesisJob.State.FAILED
-    )
+    factories.make_synthesis_job(validated.campaign, reviewer, state=SynthesisJob.State.FAILED)
     campaign = validated.campaign.slug
     return {
         "selection": selection,

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from commitments.models import Indicator, Project
+from commitments.models import Project
 from tests import factories
 from tests.browser.screenshots import screenshot_path
 from tests.browser.support import log_in
@@ -29,12 +29,8 @@ def validated(transactional_db):
     project = Project.objects.filter(
         choice__selection=selection, choice__engagement__number=1
     ).get()
-    Indicator.objects.create(
-        project=project,
-        name="Logements livrés",
-        unit="logements",
-        baseline_value=0,
-        target_value=40,
+    factories.make_indicator(
+        project, name="Logements livrés", unit="logements", baseline_value=0, target=40
     )
     return project
 
