@@ -1,7 +1,7 @@
 """Two Quali'Coop cycles of one cooperative, built through the real services."""
 
 from commitments import editing, progress, workflow
-from commitments.models import Carry, Choice, Indicator, Project, ProjectStatus, Selection
+from commitments.models import Carry, Choice, Project, ProjectStatus, Selection
 from tests import factories
 
 
@@ -24,7 +24,7 @@ def build(*, validate_second=True):
     first_selection = submit_and_validate(first_selection, first, reviewer)
     # A follow-up update, published, with a measured value.
     followed = Project.objects.filter(choice__selection=first_selection).order_by("pk").first()
-    indicator = Indicator.objects.create(project=followed, name="Ménages", target_value=40)
+    indicator = factories.make_indicator(followed, name="Ménages", target=40, unit="")
     update = progress.create_update(
         project=followed,
         data={

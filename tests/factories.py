@@ -1,18 +1,39 @@
 """Test data built in code, with named people.
 
 Published selections go through the real workflow, so that tests never rely
-on a status written by hand.
+on a status written by hand; so do progress updates, invitations, reopening
+requests, review drafts and internal notes, each through its service. The
+other models (indicators and their measurements, follow-ups, notifications,
+document jobs) have no service that creates them outside a form: their
+factories write the row, with the fields every test would otherwise repeat.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 from django.utils.text import slugify
 
-from commitments import workflow
-from commitments.models import Campaign, Choice, Engagement, Project
-from coops.models import Cooperative, Membership
+from commitments import progress, workflow
+from commitments.models import (
+    Campaign,
+    Choice,
+    Engagement,
+    FollowUp,
+    Indicator,
+    InternalNote,
+    Measurement,
+    Notification,
+    ProgressUpdate,
+    Project,
+    ProjectStatus,
+    ReopeningRequest,
+    ReviewDraft,
+)
+from coops import invitations
+from coops.models import Cooperative, Invitation, Membership
+from qualicoop.documents.models import SynthesisJob
 
 PASSWORD = "motdepasse-de-test"
 
@@ -74,3 +95,102 @@ def make_published(coop, campaign, reviewer, *, numbers=range(1, 9), projects_pe
     # The moves hand the saved row back to ``selection``.
     workflow.validate_selection(selection=selection, by=reviewer)
     return selection
+
+
+# --- What a project is measured by, and what it reports ---------------------------
+
+
+def make_indicator(project, *, name="Logements livrés", unit="logements", target=120, **fields):
+    """An indicator of ``project``: ``fields`` are the model's (baseline_value, catalogue…)."""
+    return Indicator.objects.create(
+        project=project, name=name, unit=unit, target_value=target, **fields
+    )
+
+
+def make_measurement(indicator, value, measured_on, **fields):
+    """A value of ``indicator`` given with the selection (``update=`` for one of an update)."""
+    return Measurement.objects.create(
+        indicator=indicator, value=value, measured_on=measured_on, **fields
+    )
+
+
+def make_progress_update(
+    project,
+    *,
+    text="Le chantier a commencé.",
+    status=ProjectStatus.IN_PROGRESS,
+    reason="",
+    happened_on=datetime.date(2025, 6, 30),
+    values=(),
+    by=None,
+    submit=True,
+    reviewer=None,
+) -> ProgressUpdate:
+    """An update on ``project`` through ``commitments.progress``: a draft, sent, or published.
+
+    ``values``: (indicator, value, date) measured with the update; with
+    ``reviewer``, the update is published by them.
+    """
+    update = progress.create_update(
+        project=project,
+        data={"status": status, "reason": reason, "text": text, "happened_on": happened_on},
+        values=[
+            progress.Value(indicator=indicator, value=Decimal(value), measured_on=measured_on)
+            for indicator, value, measured_on in values
+        ],
+        by=by,
+        submit=submit,
+    )
+    if reviewer is not None:
+        update = progress.publish_update(update=update, by=reviewer)
+    return update
+
+
+def make_follow_up(
+    campaign, *, name="Suivi 2026", today=None, opened_days_ago=10, due_in_days=20
+) -> FollowUp:
+    """An annual follow-up of ``campaign``, open on ``today`` (the portal's today by default)."""
+    today = today or timezone.localdate()
+    return FollowUp.objects.create(
+        campaign=campaign,
+        name=name,
+        opens_on=today - datetime.timedelta(days=opened_days_ago),
+        due_on=today + datetime.timedelta(days=due_in_days),
+    )
+
+
+# --- People: invitations and notifications -----------------------------------------
+
+
+def make_invitation(cooperative, email, *, role=Invitation.Role.REFERENT, by=None):
+    """An invitation sent through ``coops.invitations`` (its e-mail leaves on commit)."""
+    return invitations.invite(cooperative=cooperative, email=email, role=role, by=by)
+
+
+def make_notification(user, text="Votre sélection a été validée.", **fields):
+    return Notification.objects.create(user=user, text=text, **fields)
+
+
+# --- The federation's review ------------------------------------------------------
+
+
+def make_reopening_request(selection, *, by=None, message="Un projet de plus.") -> ReopeningRequest:
+    return workflow.request_reopening(selection=selection, by=by, message=message)
+
+
+def make_review_draft(selection, reviewer, *, decision="", message="", remarks=None) -> ReviewDraft:
+    return workflow.save_review_draft(
+        selection=selection, by=reviewer, decision=decision, message=message, remarks=remarks or {}
+    )
+
+
+def make_internal_note(selection, *, by=None, text="À relire avec le bureau.") -> InternalNote:
+    return workflow.add_internal_note(selection=selection, by=by, text=text)
+
+
+# --- Documents ------------------------------------------------------------------------
+
+
+def make_synthesis_job(campaign, requested_by, **fields) -> SynthesisJob:
+    """A campaign's synthesis as asked by ``requested_by``: pending unless ``state`` says."""
+    return SynthesisJob.objects.create(campaign=campaign, requested_by=requested_by, **fields)

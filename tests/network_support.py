@@ -15,8 +15,6 @@ from commitments.models import (
     Aggregation,
     CatalogueIndicator,
     Engagement,
-    Indicator,
-    Measurement,
     Project,
     ProjectStatus,
 )
@@ -53,12 +51,10 @@ def build_network(campaign, reviewer, *, size=12):
     hidden = factories.make_coop("Coopérative non publiée")
     selection = factories.make_selection(hidden, campaign, numbers=[9])
     project = Project.objects.get(choice__selection=selection)
-    unpublished = Indicator.objects.create(
-        project=project, name="Ménages", target_value=1, catalogue=network.households
+    unpublished = factories.make_indicator(
+        project, name="Ménages", target=1, catalogue=network.households, unit=""
     )
-    Measurement.objects.create(
-        indicator=unpublished, value=7777, measured_on=datetime.date(YEARS[0], 6, 30)
-    )
+    factories.make_measurement(unpublished, 7777, measured_on=datetime.date(YEARS[0], 6, 30))
     return network
 
 
@@ -77,26 +73,20 @@ def add_cooperatives(network, campaign, reviewer, indexes):
                 "choice__engagement__pillar"
             )
         }
-        households = Indicator.objects.create(
-            project=projects[9], name="Ménages", target_value=50, catalogue=network.households
+        households = factories.make_indicator(
+            projects[9], name="Ménages", target=50, catalogue=network.households, unit=""
         )
-        energy = Indicator.objects.create(
-            project=projects[11], name="Parc A–C", target_value=80, catalogue=network.energy
+        energy = factories.make_indicator(
+            projects[11], name="Parc A–C", target=80, catalogue=network.energy, unit=""
         )
         for year in YEARS:
             # Two values in a year: the latest one counts.
             first = Decimal(10 + index)
             latest = Decimal(20 + index + (year - 2024) * 5)
-            Measurement.objects.create(
-                indicator=households, value=first, measured_on=datetime.date(year, 3, 31)
-            )
-            Measurement.objects.create(
-                indicator=households, value=latest, measured_on=datetime.date(year, 11, 30)
-            )
+            factories.make_measurement(households, first, measured_on=datetime.date(year, 3, 31))
+            factories.make_measurement(households, latest, measured_on=datetime.date(year, 11, 30))
             share = Decimal(30 + 3 * index + (year - 2024))
-            Measurement.objects.create(
-                indicator=energy, value=share, measured_on=datetime.date(year, 12, 31)
-            )
+            factories.make_measurement(energy, share, measured_on=datetime.date(year, 12, 31))
             for catalogue, value, number in (
                 (network.households, latest, 9),
                 (network.energy, share, 11),
@@ -114,10 +104,8 @@ def add_cooperatives(network, campaign, reviewer, indexes):
                     )
                 )
         # A free indicator of the same cooperative: never in the totals.
-        free = Indicator.objects.create(project=projects[9], name="Familles", target_value=9)
-        Measurement.objects.create(
-            indicator=free, value=1000, measured_on=datetime.date(YEARS[0], 6, 30)
-        )
+        free = factories.make_indicator(projects[9], name="Familles", target=9, unit="")
+        factories.make_measurement(free, 1000, measured_on=datetime.date(YEARS[0], 6, 30))
         # A value given with an update awaiting review: not public, not counted.
         progress.create_update(
             project=projects[9],

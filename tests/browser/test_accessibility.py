@@ -23,6 +23,7 @@ from commitments.models import (
     Status,
 )
 from coops.models import Cooperative, Membership
+from tests.browser.support import log_in, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,13 +84,6 @@ def _why(node):
     return f" — {checks[0]['message']}" if checks else ""
 
 
-def _log_in(page, base, username, button="Se connecter"):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "qualicoop-demo")
-    page.get_by_role("button", name=button).click()
-
-
 def _public_pages():
     profile = Cooperative.objects.filter(selections__is_published=True).order_by("name").first()
     return [
@@ -134,9 +128,7 @@ def test_it_finds_no_serious_violation_on_public_pages(page, live_server, demo, 
 
     # A failed sign-in shows its error next to the form.
     page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "not-the-password")
-    page.locator("main form button[type=submit]").click()
+    sign_in(page, "demo", "not-the-password")
     expect(page.locator("main .alert-danger, main .invalid-feedback").first).to_be_visible()
     audit.check()
 
@@ -146,7 +138,7 @@ def test_it_finds_no_serious_violation_on_public_pages(page, live_server, demo, 
 def test_it_finds_no_serious_violation_in_the_workspace(page, live_server, demo):
     base = live_server.url
     audit = Audit(page, base)
-    _log_in(page, base, "demo")
+    log_in(page, base, "demo")
     expect(page.get_by_role("heading", level=1)).to_have_text("Coopérative de démonstration")
     audit.check()
 
@@ -232,7 +224,7 @@ def test_it_finds_no_serious_violation_in_the_federation_pages(page, live_server
     workflow.submit_selection(selection=submitted, by=None)
     validated = Selection.objects.filter(status=Status.VALIDATED).order_by("pk").first()
     audit = Audit(page, base)
-    _log_in(page, base, "federation")
+    log_in(page, base, "federation")
     audit.check()
 
     audit.visit("/federation/")
@@ -266,7 +258,7 @@ def test_it_finds_no_serious_violation_in_english_for_signed_in_people(page, liv
     validated = Selection.objects.filter(status=Status.VALIDATED).order_by("pk").first()
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     audit = Audit(page, base, "en")
-    _log_in(page, base, "demo", button="Sign in")
+    log_in(page, base, "demo", button="Sign in")
     audit.check()
     audit.visit(f"/espace/{SLUG}/engagements/")
     audit.visit(f"/espace/{SLUG}/engagements/1/")
@@ -279,7 +271,7 @@ def test_it_finds_no_serious_violation_in_english_for_signed_in_people(page, liv
     audit.check()
     page.get_by_role("button", name="Sign out").click()
 
-    _log_in(page, base, "federation", button="Sign in")
+    log_in(page, base, "federation", button="Sign in")
     audit.visit("/federation/")
     audit.visit(f"/federation/selections/{validated.pk}/")
     audit.visit("/federation/tableau-de-bord/")
@@ -336,14 +328,12 @@ def test_it_finds_no_serious_violation_on_error_pages_and_empty_states(page, liv
     # An expired form, anonymous: the CSRF failure page.
     page.goto(f"{base}/compte/connexion/")
     page.context.clear_cookies(name="csrftoken")
-    page.fill("#id_username", "camille")
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
+    sign_in(page, "camille")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cette page avait expiré")
     audit.check()
 
     # A contributor may not submit (403); another cooperative's page is not found (404).
-    _log_in(page, base, "camille")
+    log_in(page, base, "camille")
     audit.visit(f"/espace/{SLUG}/soumettre/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Action non autorisée")
     audit.visit("/espace/grand-delta-habitat/")
@@ -354,7 +344,7 @@ def test_it_finds_no_serious_violation_on_error_pages_and_empty_states(page, liv
     page.get_by_role("button", name="Se déconnecter").click()
 
     # The federation's queue with a search that finds nobody.
-    _log_in(page, base, "federation")
+    log_in(page, base, "federation")
     audit.visit("/federation/?q=aucunecooperative")
     expect(
         page.get_by_text("Aucune coopérative ne correspond à la recherche.").first

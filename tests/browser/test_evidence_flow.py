@@ -11,9 +11,11 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from commitments.models import Evidence, Indicator, Measurement, Project
+from commitments.models import Evidence, Measurement, Project
+from tests import factories
 from tests.browser.demo import SLUG, demo_draft, load_demo
-from tests.browser.test_review_flow import _log_in, _submit
+from tests.browser.support import log_in
+from tests.browser.test_review_flow import _submit
 from tests.evidence_support import ALLOWED
 from tests.unit.test_documents import flat, pdf_text
 
@@ -25,8 +27,8 @@ def demo(transactional_db):
     load_demo()
     selection = demo_draft(description="Des ateliers avec les locataires.")
     measured = Project.objects.get(choice__selection=selection, choice__engagement__number=2)
-    indicator = Indicator.objects.create(project=measured, name="Ménages", target_value=40)
-    Measurement.objects.create(indicator=indicator, value=12, measured_on="2026-01-15")
+    indicator = factories.make_indicator(measured, name="Ménages", target=40, unit="")
+    factories.make_measurement(indicator, 12, measured_on="2026-01-15")
     return selection
 
 
@@ -49,8 +51,8 @@ def test_evidence_goes_from_upload_to_the_public_page_and_the_dossier(
 ):
     base = live_server.url
     staff, reviewer = page, new_page()
-    _log_in(staff, base, "demo")
-    _log_in(reviewer, base, "federation")
+    log_in(staff, base, "demo")
+    log_in(reviewer, base, "federation")
     first = Project.objects.get(choice__selection=demo, choice__engagement__number=1)
     measured = Project.objects.get(choice__selection=demo, choice__engagement__number=2)
     measurement = Measurement.objects.get(indicator__project=measured)

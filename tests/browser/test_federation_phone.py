@@ -27,15 +27,15 @@ from playwright.sync_api import expect
 from commitments import progress, workflow
 from commitments.models import (
     Engagement,
-    FollowUp,
-    Indicator,
     Project,
     ProjectStatus,
     Selection,
     Status,
 )
 from qualicoop.documents.models import SynthesisJob
+from tests import factories
 from tests.browser.demo import demo_draft, load_demo
+from tests.browser.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -178,9 +178,7 @@ def campaign_under_way(transactional_db):
 
     # A progress update waiting, with a measured value; a late project; a follow-up.
     followed = Project.objects.published().order_by("pk")
-    indicator = Indicator.objects.create(
-        project=followed[0], name="Logements livrés", unit="logements", target_value=40
-    )
+    indicator = factories.make_indicator(followed[0], target=40)
     today = timezone.localdate()
     update = progress.create_update(
         project=followed[0],
@@ -197,22 +195,14 @@ def campaign_under_way(transactional_db):
     Project.objects.filter(pk=followed[1].pk).update(
         target_date=today - datetime.timedelta(days=90)
     )
-    FollowUp.objects.create(
-        campaign=validated.campaign,
-        name="Suivi annuel",
-        opens_on=today - datetime.timedelta(days=30),
-        due_on=today + datetime.timedelta(days=60),
+    factories.make_follow_up(
+        validated.campaign, name="Suivi annuel", today=today, opened_days_ago=30, due_in_days=60
     )
 
-    SynthesisJob.objects.create(
-        campaign=validated.campaign,
-        requested_by=reviewer,
-        state=SynthesisJob.State.READY,
-        progress=100,
+    factories.make_synthesis_job(
+        validated.campaign, reviewer, state=SynthesisJob.State.READY, progress=100
     )
-    SynthesisJob.objects.create(
-        campaign=validated.campaign, requested_by=reviewer, state=SynthesisJob.State.FAILED
-    )
+    factories.make_synthesis_job(validated.campaign, reviewer, state=SynthesisJob.State.FAILED)
     campaign = validated.campaign.slug
     return {
         "selection": selection,
@@ -236,21 +226,13 @@ def campaign_under_way(transactional_db):
     }
 
 
-def _log_in(page, base):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", "federation")
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def _measure(page, where):
     return [f"{where}: {problem}" for problem in page.evaluate(MEASURE)]
 
 
 def test_every_federation_page_is_usable_on_a_phone(phone, live_server, campaign_under_way):
     base = live_server.url
-    _log_in(phone, base)
+    log_in(phone, base, "federation")
     problems = []
     for path in campaign_under_way["paths"]:
         response = phone.goto(base + path)
@@ -276,10 +258,7 @@ def test_every_federation_page_is_usable_on_a_phone(phone, live_server, campaign
 
 def test_a_reviewer_validates_a_selection_by_tapping(phone, live_server, campaign_under_way):
     base = live_server.url
-    phone.goto(f"{base}/compte/connexion/")
-    phone.fill("#id_username", "federation")
-    phone.fill("#id_password", "qualicoop-demo")
-    phone.locator("main form button[type=submit]").tap()
+    log_in(phone, base, "federation", tap=True)
 
     # The menu is folded on a phone: open it, then the federation's area.
     phone.get_by_role("button", name="Ouvrir le menu").tap()

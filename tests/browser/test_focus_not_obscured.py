@@ -8,6 +8,8 @@ stop the focused element must be in view and clear of the bar.
 import pytest
 from django.core.management import call_command
 
+from tests.browser.support import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLUG = "cooperative-de-demonstration"
@@ -70,10 +72,7 @@ def test_tabbing_through_the_picker_never_hides_the_focus(
     page, live_server, demo, width, height, record_property
 ):
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
+    log_in(page, live_server.url, "demo")
     page.goto(f"{live_server.url}/espace/{SLUG}/engagements/")
     page.wait_for_load_state()
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from commitments.models import Project
 from tests import factories
+from tests.browser.support import sign_in
 
 TYPED = "Un texte long, écrit pendant que la session expirait, et qui ne doit pas se perdre."
 
@@ -22,23 +23,13 @@ def editing(transactional_db):
     return {"user": user, "project": Project.objects.get(choice__selection=selection)}
 
 
-def _sign_in(page, url, username):
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    # Until the page reached after signing in has loaded, its deferred scripts
-    # (keep-typing.js, which listens to what is typed) may not be running yet:
-    # text filled in before then is never kept, on a slow machine.
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Se connecter").click()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_text_typed_when_the_session_expired_comes_back(page, live_server, editing):
     project = editing["project"]
     edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
     page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, "alice", factories.PASSWORD)
     page.fill("#id_description", TYPED)
 
     # The session ends while the text is being typed (every session, database and cache).
@@ -48,7 +39,7 @@ def test_the_text_typed_when_the_session_expired_comes_back(page, live_server, e
 
     # Sent to sign in again, then back to the form: the text is there, and says so.
     expect(page.locator("#id_username")).to_be_visible()
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, "alice", factories.PASSWORD)
     expect(page.locator("#id_description")).to_have_value(TYPED)
     expect(page.locator(".draft-restored")).to_contain_text("a été restaurée")
     project.refresh_from_db()
@@ -70,7 +61,7 @@ def test_the_saved_version_can_be_taken_back(page, live_server, editing):
     project = editing["project"]
     edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
     page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, "alice", factories.PASSWORD)
     page.fill("#id_description", TYPED)
     page.goto(f"{live_server.url}{edit_path}")
 
@@ -88,7 +79,7 @@ def test_a_notice_comes_before_the_session_ends_and_keeps_it_alive(
     # A session a little longer than the notice's lead: the notice shows at once.
     settings.SESSION_COOKIE_AGE = 5 * 60 + 3
     page.goto(f"{live_server.url}/compte/connexion/?next=/espace/")
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, "alice", factories.PASSWORD)
     warning = page.locator("#session-warning")
     expect(warning).to_be_visible(timeout=10_000)
     expires_before = int(page.locator("#session-info").get_attribute("data-expires-at"))
@@ -107,7 +98,7 @@ def test_long_fields_count_their_characters_live(page, live_server, editing):
     project = editing["project"]
     edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
     page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, "alice", factories.PASSWORD)
     counter = page.locator("#id_description-longueur")
     described = page.locator("#id_description").get_attribute("aria-describedby")
 

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from coops.models import Cooperative, Membership
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in, sign_out
 
 PASSWORD = "Un-mot-de-passe-solide-42"
 SPREADSHEET = (
@@ -27,11 +28,6 @@ SPREADSHEET = (
 def _link_sent_to(address):
     (message,) = [message for message in mail.outbox if message.to == [address]]
     return re.search(r"https?://\S+/compte/invitation/\S+/", message.body).group(0)
-
-
-def _sign_out(page):
-    page.locator("#menu-compte").click()
-    page.get_by_role("button", name="Se déconnecter").click()
 
 
 def _accept(page, link, first_name, last_name):
@@ -54,10 +50,7 @@ def test_it_brings_a_cooperative_in_and_its_team_together(page, live_server, set
     spreadsheet = tmp_path / "cooperatives.csv"
     spreadsheet.write_text(SPREADSHEET, encoding="utf-8")
 
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", "sophie")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url, "sophie", PASSWORD)
     page.goto(f"{live_server.url}/federation/")
     page.get_by_role("link", name="Importer des coopératives").click()
 
@@ -80,7 +73,7 @@ def test_it_brings_a_cooperative_in_and_its_team_together(page, live_server, set
         "delphine@delta.coop",
         "gilles@gamma.coop",
     ]
-    _sign_out(page)
+    sign_out(page)
 
     # The référent follows the link, chooses a password and lands in the workspace.
     _accept(page, _link_sent_to("gilles@gamma.coop"), "Gilles", "Lemoine")
@@ -100,7 +93,7 @@ def test_it_brings_a_cooperative_in_and_its_team_together(page, live_server, set
         page.get_by_text("Gilles Lemoine a invité claire@gamma.coop comme contributeur.")
     ).to_be_visible()
     page.screenshot(path=screenshot_path("team.png"), full_page=True)
-    _sign_out(page)
+    sign_out(page)
 
     # The colleague accepts, sees the team and nothing to change it with.
     _accept(page, _link_sent_to("claire@gamma.coop"), "Claire", "Vasseur")

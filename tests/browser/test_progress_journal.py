@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from commitments.models import Indicator, Project
+from commitments.models import Project
 from tests import factories
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in
 
 TEXT = "Les douze premiers logements sont livrés aux familles."
 
@@ -28,21 +29,10 @@ def validated(transactional_db):
     project = Project.objects.filter(
         choice__selection=selection, choice__engagement__number=1
     ).get()
-    Indicator.objects.create(
-        project=project,
-        name="Logements livrés",
-        unit="logements",
-        baseline_value=0,
-        target_value=40,
+    factories.make_indicator(
+        project, name="Logements livrés", unit="logements", baseline_value=0, target=40
     )
     return project
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_a_published_update_reaches_the_project_page_and_the_roll_up(
@@ -53,7 +43,7 @@ def test_a_published_update_reaches_the_project_page_and_the_roll_up(
     public_url = f"{base}/projets/{project.pk}/"
 
     # The référente reports: a new value and the project under way.
-    _log_in(page, base, "helene")
+    log_in(page, base, "helene", factories.PASSWORD)
     page.goto(f"{base}/espace/coop-horizon/suivi/")
     page.get_by_role("link", name=f"Nouveau point d'étape sur « {project.title} »").click()
     page.get_by_label("En cours").check()
@@ -72,7 +62,7 @@ def test_a_published_update_reaches_the_project_page_and_the_roll_up(
 
     # The reviewer publishes it.
     reviewer = new_page()
-    _log_in(reviewer, base, "rita")
+    log_in(reviewer, base, "rita", factories.PASSWORD)
     reviewer.goto(f"{base}/federation/points-etape/")
     reviewer.get_by_role("link", name=project.title).click()
     expect(reviewer.get_by_text(TEXT)).to_be_visible()

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from commitments.models import Selection, Status
 from coops.models import Cooperative
+from tests.browser.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +38,6 @@ def demo(transactional_db):
     call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
     # Tests run with DEBUG off, where the command wants to be told twice.
     call_command("create_demo_accounts", force=True, verbosity=0)
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _check(page, base, paths, width, problems):
@@ -81,13 +74,13 @@ def test_no_page_scrolls_sideways_at_320_pixels(page, live_server, demo):
         problems,
     )
 
-    _log_in(page, base, "demo")
+    log_in(page, base, "demo")
     _check(
         page, base, [f"/espace/{SLUG}/", f"/espace/{SLUG}/engagements/", "/compte/"], 320, problems
     )
     page.context.clear_cookies()
 
-    _log_in(page, base, "federation")
+    log_in(page, base, "federation")
     federation = [
         f"/federation/?campagne={CAMPAIGN}",
         f"/federation/tableau-de-bord/?campagne={CAMPAIGN}",

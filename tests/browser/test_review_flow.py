@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from coops.models import Cooperative
 from tests.browser.demo import SLUG, demo_draft, load_demo
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in
 
 REMARK = "Combien de ménages ont participé ? Ajoutez un indicateur chiffré."
 FIRST = "Des ateliers mensuels avec les locataires du quartier."
@@ -23,13 +24,6 @@ SECOND = "Des ateliers mensuels avec 45 ménages locataires du quartier, suivis 
 def demo(transactional_db):
     load_demo()
     return demo_draft(description=FIRST)
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "qualicoop-demo")
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def _submit(page, base, message):
@@ -46,8 +40,8 @@ def test_it_reviews_a_selection_from_submission_to_publication(page, new_page, l
     base = live_server.url
     staff = page
     reviewer = new_page()
-    _log_in(staff, base, "demo")
-    _log_in(reviewer, base, "federation")
+    log_in(staff, base, "demo")
+    log_in(reviewer, base, "federation")
 
     # 1. The cooperative submits; the reviewer finds it at the top of the queue.
     _submit(staff, base, "Notre première sélection.")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from commitments import editing, workflow
 from commitments.models import Indicator, Project
 from tests.browser.demo import demo_draft, load_demo
-from tests.browser.test_review_flow import _log_in
+from tests.browser.support import log_in
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def reopened(transactional_db):
 @pytest.mark.django_db(transaction=True)
 def test_the_reviewer_sees_the_indicators_and_the_changed_target(page, live_server, reopened):
     base = live_server.url
-    _log_in(page, base, "federation")
+    log_in(page, base, "federation")
 
     page.goto(f"{base}/federation/selections/{reopened.pk}/")
 

@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 from commitments import workflow
 from commitments.models import ReopeningRequest, Selection, Status
 from tests.browser.demo import SLUG, demo_draft, load_demo
+from tests.browser.support import log_in
 from tests.browser.test_accessibility import Audit
-from tests.browser.test_review_flow import _log_in, _submit
+from tests.browser.test_review_flow import _submit
 
 
 @pytest.fixture
@@ -28,8 +29,8 @@ def test_staff_withdraw_then_ask_for_a_reopening(page, new_page, live_server, de
     base = live_server.url
     staff = page
     reviewer = new_page()
-    _log_in(staff, base, "demo")
-    _log_in(reviewer, base, "federation")
+    log_in(staff, base, "demo")
+    log_in(reviewer, base, "federation")
 
     # 1. Submitted, then withdrawn after a confirmation.
     audit = Audit(staff, base)

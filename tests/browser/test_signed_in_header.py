@@ -10,6 +10,8 @@ the account menu is open. The workspace's navigation leads to the team page.
 import pytest
 from django.core.management import call_command
 
+from tests.browser.support import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLUG = "cooperative-de-demonstration"
@@ -49,14 +51,6 @@ def demo(transactional_db):
     call_command("create_demo_accounts", force=True, verbosity=0)
 
 
-def _log_in(page, base, username):
-    page.goto(f"{base}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "qualicoop-demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-
-
 def _sign_out_on_screen(page, width):
     """Open what hides the account's links, then say whether signing out is on screen."""
     toggler = page.locator(".navbar-toggler")
@@ -74,7 +68,7 @@ def test_the_header_fits_for_every_role(page, live_server, demo, spacing):
     problems = []
     for username, path in ROLES.items():
         page.context.clear_cookies()
-        _log_in(page, live_server.url, username)
+        log_in(page, live_server.url, username)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             page.goto(live_server.url + path)
@@ -92,7 +86,7 @@ def test_the_header_fits_for_every_role(page, live_server, demo, spacing):
 
 
 def test_the_team_page_is_in_the_workspace_navigation(page, live_server, demo):
-    _log_in(page, live_server.url, "demo")
+    log_in(page, live_server.url, "demo")
     page.goto(f"{live_server.url}/espace/{SLUG}/")
     page.get_by_role("navigation", name="Espace de la coopérative").get_by_role(
         "link", name="Équipe"

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.screenshots import screenshot_path
+from tests.browser.support import log_in
 
 PROJECTS = {
     1: ("Prêt social location-accession", "Des logements en PSLA pour des ménages modestes."),
@@ -35,10 +36,7 @@ def _choose(page, numbers):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_prepares_and_submits_a_selection(page, live_server, demo):
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "qualicoop-demo")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url, "demo")
     expect(page.get_by_role("heading", level=1)).to_have_text("Coopérative de démonstration")
 
     # The counter follows the ticks as they happen.

@@ -36,13 +36,11 @@ from commitments.models import (
     Evidence,
     FollowUp,
     Indicator,
-    InternalNote,
     Measurement,
     Notification,
     Project,
     ProjectStatus,
     ReopeningRequest,
-    ReviewDraft,
     Selection,
     SpreadsheetImport,
     SustainableDevelopmentGoal,
@@ -227,11 +225,11 @@ def build_world():
         "commitments.reopeningrequest": ReopeningRequest.objects.create(
             selection=validated, message="Nous voulons ajouter un projet.", requested_by=referent_a
         ),
-        "commitments.reviewdraft": ReviewDraft.objects.create(
-            selection=submitted, reviewer=reviewer, message="Brouillon d'examen."
+        "commitments.reviewdraft": factories.make_review_draft(
+            submitted, reviewer, message="Brouillon d'examen."
         ),
-        "commitments.internalnote": InternalNote.objects.create(
-            selection=submitted, author=reviewer, text="Note interne de la fédération."
+        "commitments.internalnote": factories.make_internal_note(
+            submitted, by=reviewer, text="Note interne de la fédération."
         ),
         # The PDF of A's published selection, and a campaign's synthesis, as kept
         # once made (their content is not what the matrix looks at).

@@ -10,7 +10,6 @@ from commitments import catalogue
 from commitments.models import (
     CatalogueIndicator,
     Engagement,
-    Indicator,
     IndicatorMapping,
     Project,
     SustainableDevelopmentGoal,
@@ -74,9 +73,7 @@ def test_the_admin_edits_the_catalogue_with_its_history(admin_client, reference)
 def free_indicator(campaign, coop_a):
     selection = factories.make_selection(coop_a, campaign, numbers=[11])
     project = Project.objects.get(choice__selection=selection)
-    return Indicator.objects.create(
-        project=project, name="Consommation", unit="MWh", target_value=120
-    )
+    return factories.make_indicator(project, name="Consommation", unit="MWh", target=120)
 
 
 def _catalogue_indicator(**fields):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import checks, progress
-from commitments.models import CatalogueIndicator, Indicator, Measurement, Project, ProjectStatus
+from commitments.models import CatalogueIndicator, Project, ProjectStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -31,31 +31,23 @@ def indicator(project):
         plausible_min=Decimal(0),
         plausible_max=Decimal(100),
     )
-    return Indicator.objects.create(
-        project=project, name="Part A–C", unit="%", target_value=80, catalogue=common
-    )
+    return factories.make_indicator(project, name="Part A–C", unit="%", target=80, catalogue=common)
 
 
 def _flags(indicator, value, measured_on, *, today=TODAY):
-    measurement = Measurement.objects.create(
-        indicator=indicator, value=Decimal(value), measured_on=measured_on
-    )
+    measurement = factories.make_measurement(indicator, Decimal(value), measured_on=measured_on)
     return checks.flags_of([measurement], today=today)[measurement.pk]
 
 
 def test_a_plain_value_raises_no_flag(indicator):
-    Measurement.objects.create(
-        indicator=indicator, value=30, measured_on=datetime.date(2024, 12, 31)
-    )
+    factories.make_measurement(indicator, 30, measured_on=datetime.date(2024, 12, 31))
 
     assert _flags(indicator, 40, datetime.date(2025, 3, 31)) == []
 
 
 @pytest.mark.parametrize("value", ["91", "9"])
 def test_a_jump_of_more_than_three_times_the_previous_value(indicator, value):
-    Measurement.objects.create(
-        indicator=indicator, value=30, measured_on=datetime.date(2024, 12, 31)
-    )
+    factories.make_measurement(indicator, 30, measured_on=datetime.date(2024, 12, 31))
 
     [flag] = _flags(indicator, value, datetime.date(2025, 3, 31))
 
@@ -107,9 +99,7 @@ def test_a_value_of_another_year_than_its_update_is_flagged_on_the_review_page(
 
 
 def test_a_free_indicator_starting_at_its_target(project):
-    free = Indicator.objects.create(
-        project=project, name="Ménages", baseline_value=5, target_value=5
-    )
+    free = factories.make_indicator(project, name="Ménages", baseline_value=5, target=5, unit="")
 
     assert checks.indicator_flags(free) == ["Cible déjà atteinte à la valeur de départ."]
     free.target_value = 8
@@ -123,10 +113,8 @@ def test_the_review_page_flags_an_indicator_without_blocking_the_decision(
 
     selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
     project = Project.objects.filter(choice__selection=selection).first()
-    flagged = Indicator.objects.create(
-        project=project, name="Ménages", baseline_value=5, target_value=5
-    )
-    Measurement.objects.create(indicator=flagged, value=6, measured_on=datetime.date(2024, 1, 1))
+    flagged = factories.make_indicator(project, name="Ménages", baseline_value=5, target=5, unit="")
+    factories.make_measurement(flagged, 6, measured_on=datetime.date(2024, 1, 1))
     workflow.submit_selection(selection=selection, by=staff_a)
     client.force_login(reviewer)
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commitments import progress, publication, workflow
-from commitments.models import Indicator, Measurement, ProgressUpdate, Project, Selection
+from commitments.models import Measurement, ProgressUpdate, Project, Selection
 from qualicoop.documents import cooperative, palette
 from qualicoop.documents.models import CooperativeDocument
 from qualicoop.lib import file_store
@@ -70,16 +70,10 @@ def published(campaign, coop_a, reviewer):
     Project.objects.filter(pk=project.pk).update(
         objectives="Loger cent familles avant l'hiver.", indicators="Familles relogées par an."
     )
-    indicator = Indicator.objects.create(
-        project=project,
-        name="Familles relogées",
-        unit="familles",
-        baseline_value=0,
-        target_value=100,
+    indicator = factories.make_indicator(
+        project, name="Familles relogées", unit="familles", baseline_value=0, target=100
     )
-    Measurement.objects.create(
-        indicator=indicator, value=120, measured_on=datetime.date(2025, 6, 30)
-    )
+    factories.make_measurement(indicator, 120, measured_on=datetime.date(2025, 6, 30))
     return Selection.objects.get(pk=selection.pk)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from commitments import evidence, workflow
-from commitments.models import Evidence, Indicator, Measurement, Project
+from commitments.models import Evidence, Project
 from tests import factories
 from tests.evidence_support import ALLOWED
 
@@ -18,8 +18,8 @@ def validated(coop_a, reviewer, reference):
     campaign = factories.make_campaign(minimum=1)
     selection = factories.make_selection(coop_a, campaign, numbers=[1])
     project = Project.objects.get(choice__selection=selection)
-    indicator = Indicator.objects.create(project=project, name="Logements", target_value=10)
-    measurement = Measurement.objects.create(indicator=indicator, value=4, measured_on="2026-01-01")
+    indicator = factories.make_indicator(project, name="Logements", target=10, unit="")
+    measurement = factories.make_measurement(indicator, 4, measured_on="2026-01-01")
     evidence.attach(target=project, upload=evidence.Upload("a.pdf", PDF), title="A", by=None)
     evidence.attach(
         target=measurement,

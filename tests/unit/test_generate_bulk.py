@@ -45,6 +45,6 @@ def test_it_is_deterministic_for_a_seed(reference):
 
 
 @pytest.mark.django_db
-def test_it_needs_the_reference_data():
+def test_it_needs_the_reference_data(no_reference_data):
     with pytest.raises(CommandError, match="référence"):
         call_command("generate_bulk", cooperatives=1)

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from commitments import indicators, workflow
 from commitments.diff import since_decision_diff
-from commitments.models import Indicator, Measurement, Project, Selection
+from commitments.models import Indicator, Project, Selection
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def selection(reference, campaign, coop_a):
 
 def test_a_submission_freezes_the_indicators_and_the_review_shows_their_change(selection, reviewer):
     project = Project.objects.filter(choice__selection=selection).first()
-    indicator = Indicator.objects.create(project=project, name="Familles", target_value=50)
+    indicator = factories.make_indicator(project, name="Familles", target=50, unit="")
     workflow.submit_selection(selection=selection, by=None)
     workflow.request_changes(selection=selection, by=reviewer, message="Visez plus haut.")
     indicator.target_value = 80
@@ -91,9 +91,9 @@ def test_a_new_version_carries_the_indicators_and_their_measured_history(
 ):
     published = factories.make_published(coop_a, campaign, reviewer)
     project = Project.objects.filter(choice__selection=published).first()
-    indicator = Indicator.objects.create(project=project, name="Logements", target_value=120)
-    Measurement.objects.create(
-        indicator=indicator, value=30, measured_on=datetime.date(2025, 6, 30), comment="Bilan"
+    indicator = factories.make_indicator(project, name="Logements", target=120, unit="")
+    factories.make_measurement(
+        indicator, 30, measured_on=datetime.date(2025, 6, 30), comment="Bilan"
     )
 
     draft = workflow.reopen_selection(selection=published, by=reviewer)

@@ -10,8 +10,6 @@ from commitments.models import (
     Aggregation,
     CatalogueIndicator,
     Engagement,
-    Indicator,
-    Measurement,
     Project,
 )
 from tests import factories
@@ -44,11 +42,11 @@ def member(common, campaign, reviewer):
             project = Project.objects.get(
                 choice__selection__cooperative=coop, choice__engagement__number=9
             )
-            indicator = Indicator.objects.create(
-                project=project, name="Ménages", target_value=1, catalogue=common
+            indicator = factories.make_indicator(
+                project, name="Ménages", target=1, catalogue=common, unit=""
             )
-            Measurement.objects.create(
-                indicator=indicator, value=Decimal(value), measured_on=datetime.date(YEAR, 6, 30)
+            factories.make_measurement(
+                indicator, Decimal(value), measured_on=datetime.date(YEAR, 6, 30)
             )
         made.append(coop)
         return coop

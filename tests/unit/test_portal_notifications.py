@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from commitments import progress, workflow
-from commitments.models import FollowUp, Notification, Project, ProjectStatus
+from commitments.models import Notification, Project, ProjectStatus
 from commitments.notifications import send_deadline_reminders, send_follow_up_reminders
 from coops import invitations
 from coops.models import Membership
@@ -180,12 +180,7 @@ def test_a_follow_up_reminder_tells_the_owner_and_the_referents_with_the_follow_
     project, campaign, coop_a, contributor_a
 ):
     Project.objects.filter(pk=project.pk).update(owner=contributor_a)
-    FollowUp.objects.create(
-        campaign=campaign,
-        name="Suivi 2026",
-        opens_on=TODAY - datetime.timedelta(days=30),
-        due_on=TODAY + datetime.timedelta(days=5),
-    )
+    factories.make_follow_up(campaign, today=TODAY, opened_days_ago=30, due_in_days=5)
     Notification.objects.all().delete()
 
     run = send_follow_up_reminders(days=7)
@@ -240,14 +235,14 @@ def test_the_retention_warning_notifies_nobody(staff_a, django_capture_on_commit
 
 def test_the_daily_purge_deletes_notifications_read_more_than_a_year_ago(staff_a):
     now = timezone.now()
-    old_read = Notification.objects.create(
-        user=staff_a, text="Ancienne, lue", read_at=now - datetime.timedelta(days=366)
+    old_read = factories.make_notification(
+        staff_a, text="Ancienne, lue", read_at=now - datetime.timedelta(days=366)
     )
-    Notification.objects.create(
-        user=staff_a, text="Récente, lue", read_at=now - datetime.timedelta(days=300)
+    factories.make_notification(
+        staff_a, text="Récente, lue", read_at=now - datetime.timedelta(days=300)
     )
-    Notification.objects.create(
-        user=staff_a, text="Ancienne, jamais lue", created_at=now - datetime.timedelta(days=800)
+    factories.make_notification(
+        staff_a, text="Ancienne, jamais lue", created_at=now - datetime.timedelta(days=800)
     )
 
     run = purge_inactive_accounts(now=now)

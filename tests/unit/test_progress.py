@@ -1,6 +1,5 @@
 """The progress journal's state machine (commitments.progress): every edge, every role."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,8 +8,6 @@ from django.utils import timezone
 
 from commitments import progress, workflow
 from commitments.models import (
-    FollowUp,
-    Indicator,
     Measurement,
     ProgressUpdate,
     Project,
@@ -47,8 +44,8 @@ def project(published):
 
 @pytest.fixture
 def indicator(project):
-    return Indicator.objects.create(
-        project=project, name="Logements livrés", baseline_value=0, target_value=120
+    return factories.make_indicator(
+        project, name="Logements livrés", baseline_value=0, target=120, unit=""
     )
 
 
@@ -246,7 +243,7 @@ def test_updates_go_on_validated_projects_only(reference, campaign, coop_b, staf
 
 def test_values_go_on_the_projects_own_indicators_only(project, published, staff_a):
     other = Project.objects.filter(choice__selection=published).exclude(pk=project.pk).first()
-    foreign = Indicator.objects.create(project=other, name="Autre", target_value=1)
+    foreign = factories.make_indicator(other, name="Autre", target=1, unit="")
 
     with pytest.raises(workflow.WorkflowError, match="n'appartient pas"):
         progress.create_update(
@@ -259,10 +256,10 @@ def test_values_go_on_the_projects_own_indicators_only(project, published, staff
 
 
 def test_only_published_updates_and_their_values_are_public(project, indicator, reviewer):
-    Measurement.objects.create(indicator=indicator, value=10, measured_on=TODAY)
+    factories.make_measurement(indicator, 10, measured_on=TODAY)
     for state in UpdateState.values:
         update = _update(project, state=state, reviewer=reviewer)
-        Measurement.objects.create(indicator=indicator, value=20, measured_on=TODAY, update=update)
+        factories.make_measurement(indicator, 20, measured_on=TODAY, update=update)
 
     assert list(ProgressUpdate.objects.published().values_list("state", flat=True)) == [
         UpdateState.PUBLISHED
@@ -333,12 +330,7 @@ def test_the_exemplary_mark_goes_on_every_version(project, published, reviewer):
 def test_follow_up_reminders_go_to_the_owners_first_then_to_the_referents(
     published, project, campaign, staff_a, contributor_a
 ):
-    FollowUp.objects.create(
-        campaign=campaign,
-        name="Suivi 2026",
-        opens_on=TODAY - datetime.timedelta(days=30),
-        due_on=TODAY + datetime.timedelta(days=5),
-    )
+    factories.make_follow_up(campaign, today=TODAY, opened_days_ago=30, due_in_days=5)
     _update(project, state=UpdateState.SUBMITTED)
     hers = Project.objects.filter(choice__selection=published).exclude(pk=project.pk).first()
     Project.objects.filter(pk=hers.pk).update(owner=contributor_a)
@@ -366,12 +358,7 @@ def test_follow_up_reminders_go_to_the_owners_first_then_to_the_referents(
 def test_follow_up_reminders_spare_members_who_carry_nothing_missing(
     published, project, campaign, staff_a, contributor_a
 ):
-    FollowUp.objects.create(
-        campaign=campaign,
-        name="Suivi 2026",
-        opens_on=TODAY - datetime.timedelta(days=30),
-        due_on=TODAY + datetime.timedelta(days=5),
-    )
+    factories.make_follow_up(campaign, today=TODAY, opened_days_ago=30, due_in_days=5)
     mail.outbox.clear()
 
     run = send_follow_up_reminders(days=7)

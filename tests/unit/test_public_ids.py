@@ -16,7 +16,7 @@ def test_a_first_version_takes_its_own_pk_made_one_by_one_or_in_bulk(campaign, c
     many = Project.objects.bulk_create(
         Project(choice=choice, title=f"Lot {n}", description="…") for n in range(3)
     )
-    indicator = Indicator.objects.create(project=one, name="Logements", target_value=1)
+    indicator = factories.make_indicator(one, name="Logements", target=1, unit="")
 
     for project in [one, *many]:
         assert project.public_id == project.pk
@@ -27,7 +27,7 @@ def test_a_first_version_takes_its_own_pk_made_one_by_one_or_in_bulk(campaign, c
 def test_a_copy_keeps_the_identity_and_its_row_id_leads_to_it(campaign, coop_a, reviewer):
     published = factories.make_published(coop_a, campaign, reviewer)
     first = Project.objects.filter(choice__selection=published).order_by("pk").first()
-    Indicator.objects.create(project=first, name="Logements", target_value=1)
+    factories.make_indicator(first, name="Logements", target=1, unit="")
     draft = workflow.reopen_selection(selection=published, by=reviewer)
     copy = Project.objects.get(choice__selection=draft, lineage=first.lineage)
 

@@ -44,7 +44,7 @@ def test_each_lineage_takes_its_first_rows_id_and_indicators_follow_by_name(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_rows_made_before_it_their_lineages_first_id():
+def test_the_migration_gives_rows_made_before_it_their_lineages_first_id(no_reference_data):
     """Rows built in the schema before public ids, then the migration run for real."""
     executor = MigrationExecutor(connection)
     # The cooperatives' table as it was then too (before their profile facts).

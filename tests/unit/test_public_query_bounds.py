@@ -6,14 +6,14 @@ move, and must stay small. The larger world is built once for the module.
 """
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
+from tests.module_world import module_world
 from tests.network_support import add_cooperatives, build_network
 
 pytestmark = pytest.mark.django_db
@@ -68,27 +68,13 @@ def tenfold(django_db_setup, django_db_blocker, tmp_path_factory):
     """Each page's count on the seed, then ten times the content: built once for the module.
 
     The world lives in a transaction of the module's own, rolled back after
-    its last test; each test runs in a savepoint inside it, as usual.
+    its last test; each test runs in a savepoint inside it, as usual
+    (tests/module_world.py).
     """
-    with (
-        django_db_blocker.unblock(),
-        # What tests/conftest.py sets for each test, for the module's world.
-        override_settings(
-            PUBLIC_PAGE_CACHE=False,
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            STORAGES={
-                "default": {
-                    "BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path_factory.mktemp("files"))},
-                },
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-            },
-        ),
-        transaction.atomic(),
-    ):
-        call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
+    with module_world(django_db_blocker, tmp_path_factory):
+        # The reference data is there already (tests/conftest.py, django_db_setup).
+        call_command("loaddata", "cooperatives", "campaign_2024", verbosity=0)
         campaign = factories.make_campaign()
-        cache.clear()
         client = Client()
         on_the_seed = {}
         for name, url in PAGES.items():
@@ -102,7 +88,6 @@ def tenfold(django_db_setup, django_db_blocker, tmp_path_factory):
         add_tenfold_content(campaign, reviewer)
         add_cooperatives(network, campaign, reviewer, range(2, 20))
         yield on_the_seed
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments import bulk_load, progress, publication
-from commitments.models import Choice, Engagement, Indicator, Measurement, Project, Selection
+from commitments.models import Choice, Engagement, Project, Selection
 from qualicoop.documents.models import CooperativeDocument
 from qualicoop.lib import file_store
 from qualicoop.lib.public_cache import public_version
@@ -38,12 +38,10 @@ def world(campaign, coop_a, staff_a, reviewer):
     """Alpha's published selection, with an indicator, a value and a published update."""
     selection = factories.make_published(coop_a, campaign, reviewer)
     project = Project.objects.filter(choice__selection=selection).order_by("pk").first()
-    indicator = Indicator.objects.create(
-        project=project, name="Familles relogées", unit="familles", target_value=100
+    indicator = factories.make_indicator(
+        project, name="Familles relogées", unit="familles", target=100
     )
-    measurement = Measurement.objects.create(
-        indicator=indicator, value=12, measured_on=timezone.localdate()
-    )
+    measurement = factories.make_measurement(indicator, 12, measured_on=timezone.localdate())
     update = progress.create_update(
         project=project,
         data={

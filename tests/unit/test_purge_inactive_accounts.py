@@ -115,7 +115,7 @@ def test_it_erases_two_years_on_and_the_history_says_ancien_membre(
         http_accept="*/*",
         path_info="/compte/connexion/",
     )
-    Notification.objects.create(user=staff_a, text="Sélection validée", url="/espace/")
+    factories.make_notification(staff_a, text="Sélection validée", url="/espace/")
     device = Client()
     device.force_login(staff_a)
     _last_seen(staff_a, WARN_AT + timedelta(days=1))

@@ -83,7 +83,7 @@ def test_it_withdraws_only_a_submission(complete, staff_a, reviewer, mailoutbox,
     moves_before = selection.transitions.count()
 
     if start == Status.SUBMITTED:
-        ReviewDraft.objects.create(selection=selection, reviewer=reviewer, message="En cours")
+        factories.make_review_draft(selection, reviewer, message="En cours")
         entry = workflow.withdraw_selection(selection=selection, by=staff_a, message="Un oubli.")
         selection.refresh_from_db()
         assert selection.status == Status.DRAFT

@@ -9,8 +9,6 @@ from openpyxl import load_workbook
 
 from commitments.models import (
     Campaign,
-    Indicator,
-    Measurement,
     ProgressUpdate,
     Project,
     Selection,
@@ -29,13 +27,11 @@ def campaign_2024(seed):
     campaign = Campaign.objects.get(slug="qualicoop-2024")
     projects = list(Project.objects.published().order_by("pk"))
     Project.objects.filter(pk__in=[projects[0].pk, projects[5].pk]).update(is_exemplary=True)
-    reached = Indicator.objects.create(
-        project=projects[1], name="Logements livrés", target_value=10
-    )
-    Measurement.objects.create(indicator=reached, value=12, measured_on=datetime.date(2025, 3, 1))
-    missed = Indicator.objects.create(project=projects[2], name="Familles aidées", target_value=50)
-    Measurement.objects.create(indicator=missed, value=20, measured_on=datetime.date(2025, 3, 1))
-    Indicator.objects.create(project=projects[3], name="Pas encore mesuré", target_value=5)
+    reached = factories.make_indicator(projects[1], name="Logements livrés", target=10, unit="")
+    factories.make_measurement(reached, 12, measured_on=datetime.date(2025, 3, 1))
+    missed = factories.make_indicator(projects[2], name="Familles aidées", target=50, unit="")
+    factories.make_measurement(missed, 20, measured_on=datetime.date(2025, 3, 1))
+    factories.make_indicator(projects[3], name="Pas encore mesuré", target=5, unit="")
     today = timezone.localdate()
     for project, happened_on, state in (
         (projects[1], today - datetime.timedelta(days=30), UpdateState.PUBLISHED),
@@ -115,7 +111,7 @@ def test_it_makes_a_pdf_and_a_spreadsheet_with_one_sheet_per_table(campaign_2024
 
 
 def test_a_job_runs_once_and_keeps_its_files(campaign_2024, reviewer):
-    job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
+    job = factories.make_synthesis_job(campaign_2024, reviewer)
 
     make_synthesis.enqueue(job_id=job.pk)
 
@@ -129,7 +125,7 @@ def test_a_job_runs_once_and_keeps_its_files(campaign_2024, reviewer):
 
 
 def test_a_failed_job_says_so(campaign_2024, reviewer, monkeypatch):
-    job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
+    job = factories.make_synthesis_job(campaign_2024, reviewer)
 
     def broken(figures):
         raise RuntimeError("plus de place")
@@ -146,7 +142,7 @@ def test_a_failed_job_says_so(campaign_2024, reviewer, monkeypatch):
 
 def test_a_synthesis_past_the_page_limit_fails_in_french(campaign_2024, reviewer, settings):
     settings.PDF_MAX_PAGES = 1
-    job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
+    job = factories.make_synthesis_job(campaign_2024, reviewer)
 
     assert synthesis.run_job(job.pk) == SynthesisJob.State.FAILED
 
@@ -156,7 +152,7 @@ def test_a_synthesis_past_the_page_limit_fails_in_french(campaign_2024, reviewer
 
 
 def test_a_job_whose_worker_was_lost_no_longer_blocks(campaign_2024, reviewer):
-    job = SynthesisJob.objects.create(campaign=campaign_2024, requested_by=reviewer)
+    job = factories.make_synthesis_job(campaign_2024, reviewer)
     assert synthesis.under_way(campaign_2024) == job
 
     later = timezone.now() + synthesis.STALE_AFTER + datetime.timedelta(minutes=1)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import workflow
-from commitments.models import Notification, Project
+from commitments.models import Project
 from qualicoop.accounts.models import AccountNotice
 from tests import factories
 
@@ -64,8 +64,8 @@ def test_it_holds_the_moves_edits_sign_ins_and_notice_of_the_person_only(
         path_info="/compte/connexion/",
     )
     AccountNotice.objects.create(user=staff_a, warned_at=timezone.now())
-    Notification.objects.create(user=staff_a, text="Votre sélection est soumise", url="/espace/")
-    Notification.objects.create(user=contributor_a, text="Pour Arthur", url="/espace/")
+    factories.make_notification(staff_a, text="Votre sélection est soumise", url="/espace/")
+    factories.make_notification(contributor_a, text="Pour Arthur", url="/espace/")
     client.force_login(staff_a)
 
     _response, data = _download(client)

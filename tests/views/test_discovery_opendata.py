@@ -246,29 +246,3 @@ def test_it_serves_the_table_schema_of_each_csv(client, db, slug):
     assert response.status_code == 200
     assert schema == opendata.table_schema(opendata.DATASETS[slug])
     assert schema["licenses"][0]["name"] == "etalab-2.0"
-
-
-# The network's totals have a row per group, not per project: measured on
-# their own network (tests/unit/test_network_opendata.py).
-@pytest.mark.parametrize(
-    "slug", [slug for slug in opendata.DATASETS if slug != "reseau-en-chiffres"]
-)
-@pytest.mark.parametrize("size", [1, 10])
-def test_each_dataset_is_written_in_a_constant_number_of_queries(
-    client, reference, reviewer, django_assert_max_num_queries, slug, size
-):
-    campaign = factories.make_campaign()
-    for index in range(size):
-        published = factories.make_published(
-            factories.make_coop(f"Coop {index}"), campaign, reviewer, numbers=range(1, 9)
-        )
-        for project in Project.objects.filter(choice__selection=published):
-            indicator = make_indicator(project, values=[(datetime.date(2025, 3, 1), "30")])
-            post_update(
-                project, values=[(indicator, "40", datetime.date(2025, 4, 1))], reviewer=reviewer
-            )
-
-    with django_assert_max_num_queries(2):
-        response = client.get(dataset_url("opendata_dataset_json", slug))
-
-    assert len(read_json(response)) >= size * 2

@@ -371,7 +371,7 @@ def test_an_unknown_campaign_is_refused_calmly(client, reviewer):
 
 
 def test_a_synthesis_not_ready_is_not_served(client, published, reviewer):
-    job = SynthesisJob.objects.create(campaign=published.campaign, requested_by=reviewer)
+    job = factories.make_synthesis_job(published.campaign, reviewer)
     client.force_login(reviewer)
 
     assert (

@@ -54,10 +54,8 @@ def test_the_documents_pages_are_valid_html(
     # Asked, not yet made (its task waits for a commit that never comes here).
     staff.post(working)
     files["working-under-way"] = staff.get(working).content
-    SynthesisJob.objects.create(campaign=campaign, requested_by=reviewer)
-    SynthesisJob.objects.create(
-        campaign=campaign, requested_by=reviewer, state=SynthesisJob.State.READY, progress=100
-    )
+    factories.make_synthesis_job(campaign, reviewer)
+    factories.make_synthesis_job(campaign, reviewer, state=SynthesisJob.State.READY, progress=100)
     files["synthesis-under-way"] = federation.get(reverse("documents:federation:synthesis")).content
     files["pdf-cooperative"] = _rendered(
         published, draft=False, today=campaign.opens_on

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from commitments.models import Notification
 from qualicoop.accounts.notifications import PER_PAGE
+from tests import factories
 
 URL = reverse("accounts:notifications")
 READ_ALL = reverse("accounts:notifications_read")
@@ -71,7 +72,7 @@ def test_it_shows_no_link_to_anonymous_visitors(client, db):
 def test_it_lists_ones_own_newest_first_marks_the_unread_then_reads_them(client, staff_a, staff_b):
     _notify(staff_a, 1, read=True)
     unread = _notify(staff_a, 2)
-    Notification.objects.create(user=staff_b, text="Pour Bob seulement")
+    factories.make_notification(staff_b, text="Pour Bob seulement")
     client.force_login(staff_a)
 
     response = client.get(URL)
@@ -123,7 +124,7 @@ def test_it_pages_by_twenty_and_reads_only_the_page_shown(client, staff_a):
 
 def test_it_marks_everything_read(client, staff_a, staff_b):
     _notify(staff_a, PER_PAGE + 5)
-    bobs = Notification.objects.create(user=staff_b, text="Pour Bob")
+    bobs = factories.make_notification(staff_b, text="Pour Bob")
     client.force_login(staff_a)
 
     response = client.post(READ_ALL, follow=True)

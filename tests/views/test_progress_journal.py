@@ -9,9 +9,6 @@ from django.utils import timezone
 
 from commitments import progress
 from commitments.models import (
-    FollowUp,
-    Indicator,
-    Measurement,
     ProgressUpdate,
     Project,
     ProjectStatus,
@@ -43,9 +40,7 @@ def project(published):
 
 @pytest.fixture
 def indicator(project):
-    return Indicator.objects.create(
-        project=project, name="Logements livrés", unit="logements", target_value=120
-    )
+    return factories.make_indicator(project, target=120)
 
 
 def _update(project, *, state, reviewer=None, text="Point publié", by=None):
@@ -207,12 +202,7 @@ def test_another_cooperatives_update_is_not_found(client, staff_b, coop_b, proje
 def test_the_follow_up_campaign_names_the_projects_without_news(
     client, staff_a, coop_a, published, project, campaign
 ):
-    FollowUp.objects.create(
-        campaign=campaign,
-        name="Suivi 2026",
-        opens_on=TODAY - datetime.timedelta(days=10),
-        due_on=TODAY + datetime.timedelta(days=20),
-    )
+    factories.make_follow_up(campaign, today=TODAY)
     _update(project, state=UpdateState.SUBMITTED)
     client.force_login(staff_a)
 
@@ -285,12 +275,7 @@ def test_the_follow_up_dashboard_names_the_quiet_and_the_late(
 def test_the_follow_up_dashboard_counts_the_projects_that_reported(
     client, reviewer, published, project, campaign
 ):
-    FollowUp.objects.create(
-        campaign=campaign,
-        name="Suivi 2026",
-        opens_on=TODAY - datetime.timedelta(days=10),
-        due_on=TODAY + datetime.timedelta(days=20),
-    )
+    factories.make_follow_up(campaign, today=TODAY)
     # Sent (reviewed or not) within the follow-up: a report; a draft is not one.
     _update(project, state=UpdateState.SUBMITTED)
     other = Project.objects.filter(choice__selection=published).exclude(pk=project.pk).first()
@@ -329,8 +314,8 @@ def test_only_published_updates_and_their_values_reach_the_public_page(
 ):
     draft = _update(project, state=UpdateState.DRAFT, text="Texte du brouillon secret")
     waiting = _update(project, state=UpdateState.SUBMITTED, text="Texte en relecture secret")
-    Measurement.objects.create(indicator=indicator, value=77, measured_on=TODAY, update=draft)
-    Measurement.objects.create(indicator=indicator, value=88, measured_on=TODAY, update=waiting)
+    factories.make_measurement(indicator, 77, measured_on=TODAY, update=draft)
+    factories.make_measurement(indicator, 88, measured_on=TODAY, update=waiting)
     url = reverse("public:project", args=[project.pk])
 
     html = client.get(url).content.decode()
@@ -341,7 +326,7 @@ def test_only_published_updates_and_their_values_reach_the_public_page(
     published = _update(
         project, state=UpdateState.PUBLISHED, reviewer=reviewer, text="Chantier ouvert"
     )
-    Measurement.objects.create(indicator=indicator, value=30, measured_on=TODAY, update=published)
+    factories.make_measurement(indicator, 30, measured_on=TODAY, update=published)
     html = client.get(url).content.decode()
     assert "Chantier ouvert" in html
     assert "<td>30 logements</td>" in html
@@ -377,9 +362,7 @@ def test_the_project_page_reads_its_journal_in_constant_queries(
         update = _update(
             project, state=UpdateState.PUBLISHED, reviewer=reviewer, text=f"Point {index}"
         )
-        Measurement.objects.create(
-            indicator=indicator, value=index, measured_on=TODAY, update=update
-        )
+        factories.make_measurement(indicator, index, measured_on=TODAY, update=update)
 
     # The project, its indicators, their values, its journal, its public evidence.
     with django_assert_max_num_queries(5):

@@ -20,16 +20,6 @@ def listed_slugs(response):
     )
 
 
-@pytest.fixture
-def thirty_published(reference, campaign):
-    """Thirty cooperatives with a published selection: two pages of the directory."""
-    reviewer = factories.make_reviewer()
-    for index in range(30):
-        factories.make_published(
-            factories.make_coop(f"Coopérative {index:02d}"), campaign, reviewer, numbers=range(1, 9)
-        )
-
-
 def test_it_lists_the_seed_cooperatives_alphabetically(client, seed):
     response = client.get(reverse("public:cooperatives"))
 
@@ -77,29 +67,6 @@ def test_it_counts_only_the_published_selection_of_a_reopened_cooperative(
 
     row = html.split('href="/cooperatives/coop-rouverte/"', 1)[1].split("</tr>")[0]
     assert re.findall(r'<td class="text-end counter">(\d+)</td>', row) == ["8", "8"]
-
-
-def test_it_paginates_by_25(client, thirty_published):
-    first = client.get(reverse("public:cooperatives"))
-    second = client.get(reverse("public:cooperatives"), {"page": 2})
-
-    assert len(listed_slugs(first)) == 25
-    assert len(listed_slugs(second)) == 5
-    assert set(listed_slugs(first)).isdisjoint(listed_slugs(second))
-    assert 'href="?page=2" rel="next"' in first.content.decode()
-    assert 'href="?page=1" rel="prev"' in second.content.decode()
-
-
-@pytest.mark.parametrize(
-    "page, shown",
-    [("abc", 1), ("", 1), ("1.5", 1), ("9999", 2), ("0", 2), ("-3", 2)],
-)
-def test_it_never_fails_on_a_bad_page_number(client, thirty_published, page, shown):
-    response = client.get(reverse("public:cooperatives"), {"page": page})
-
-    assert response.status_code == 200
-    assert f'href="?page={shown}" aria-current="page"' in response.content.decode()
-    assert len(listed_slugs(response)) == (25 if shown == 1 else 5)
 
 
 def test_it_has_an_empty_state(client, reference):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from commitments import workflow
-from commitments.models import Indicator, Measurement, Project
+from commitments.models import Project
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +18,16 @@ def published(reference, campaign, coop_a, reviewer):
 
 
 def _with_indicator(project, measurements=((datetime.date(2025, 6, 30), 30),)):
-    indicator = Indicator.objects.create(
-        project=project,
+    indicator = factories.make_indicator(
+        project,
         name="Logements livrés",
         unit="logements",
         baseline_value=0,
         baseline_date=datetime.date(2025, 1, 1),
-        target_value=120,
+        target=120,
     )
     for measured_on, value in measurements:
-        Measurement.objects.create(
-            indicator=indicator, value=value, measured_on=measured_on, comment="Bilan"
-        )
+        factories.make_measurement(indicator, value, measured_on=measured_on, comment="Bilan")
     return indicator
 
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments import evidence, progress, workflow
-from commitments.models import Evidence, Indicator, Measurement, Project
+from commitments.models import Evidence, Project
 from tests import factories
 from tests.clamd_support import EICAR, clamd_socket  # noqa: F401 - fixture
 from tests.evidence_support import ALLOWED, ELF, MACRO_DOCX, PE
@@ -166,8 +166,8 @@ def test_a_scanner_that_does_not_answer_refuses_the_file(
 
 
 def test_it_attaches_a_file_to_a_measured_value(client, coop_a, staff_a, project):
-    indicator = Indicator.objects.create(project=project, name="Logements", target_value=10)
-    measurement = Measurement.objects.create(indicator=indicator, value=4, measured_on="2026-01-01")
+    indicator = factories.make_indicator(project, name="Logements", target=10, unit="")
+    measurement = factories.make_measurement(indicator, 4, measured_on="2026-01-01")
     client.force_login(staff_a)
 
     response = _post(

@@ -22,9 +22,7 @@ def project(campaign, coop_a):
 
 @pytest.fixture
 def indicator(project):
-    return Indicator.objects.create(
-        project=project, name="Logements livrés", unit="logements", target_value=120
-    )
+    return factories.make_indicator(project, target=120)
 
 
 def _create(coop, project):
@@ -96,9 +94,7 @@ def test_the_target_date_comes_after_the_baseline(client, coop_a, project, staff
 def test_the_engagement_page_lists_indicators_with_their_latest_value(
     client, coop_a, indicator, staff_a
 ):
-    Measurement.objects.create(
-        indicator=indicator, value=Decimal("1250.5"), measured_on=datetime.date(2025, 6, 30)
-    )
+    factories.make_measurement(indicator, Decimal("1250.5"), measured_on=datetime.date(2025, 6, 30))
     client.force_login(staff_a)
 
     content = client.get(reverse("workspace:engagement", args=[coop_a.slug, 1])).content.decode()

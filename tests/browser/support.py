@@ -1,0 +1,34 @@
+"""What the browser tests share: signing in through the portal's own form, as a person does."""
+
+# The demonstration accounts' password (create_demo_accounts, README); people
+# made by tests/factories.py have factories.PASSWORD.
+DEMO_PASSWORD = "qualicoop-demo"
+
+
+def sign_in(page, username, password=DEMO_PASSWORD, *, button="Se connecter", tap=False):
+    """Fill in the sign-in form the page shows, send it, and wait for the next page to load.
+
+    The button is found by its name, in the page's language (``button="Sign in"``
+    in English); ``tap`` taps it, on a phone. Until the next page has loaded,
+    its deferred scripts may not be running yet, so the wait is for ``load``.
+    """
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    submit = page.get_by_role("button", name=button)
+    with page.expect_navigation(wait_until="load"):
+        if tap:
+            submit.tap()
+        else:
+            submit.click()
+
+
+def log_in(page, base, username, password=DEMO_PASSWORD, **how):
+    """Open the sign-in page of the server at ``base`` and sign ``username`` in (see sign_in)."""
+    page.goto(f"{base}/compte/connexion/")
+    sign_in(page, username, password, **how)
+
+
+def sign_out(page, *, button="Se déconnecter"):
+    """Sign out through the account's menu in the header, where the button lives."""
+    page.locator("#menu-compte").click()
+    page.get_by_role("button", name=button).click()
