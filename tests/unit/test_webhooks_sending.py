@@ -1,4 +1,4 @@
-"""A delivery sent to a local receiver: signed, retried with back-off, refused on private addresses."""
+"""A delivery to a local receiver: signed, retried with back-off, refused on private addresses."""
 
 import datetime
 import hashlib
@@ -59,7 +59,9 @@ def _delivery(url):
         url=url,
         events=[Event.SELECTION_VALIDATED],
     )
-    return Delivery.objects.create(endpoint=endpoint, event=Event.SELECTION_VALIDATED, payload=PAYLOAD)
+    return Delivery.objects.create(
+        endpoint=endpoint, event=Event.SELECTION_VALIDATED, payload=PAYLOAD
+    )
 
 
 def _verifies(secret, headers, body):
@@ -224,7 +226,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(settings, monkeypatch)
         ("100.64.0.1", False),
         ("224.0.0.1", False),
         ("240.0.0.1", False),
-        ("0.0.0.0", False),
+        ("0.0.0.0", False),  # noqa: S104 - an address checked, nothing bound
         ("::1", False),
         ("fe80::1", False),
         ("fc00::1", False),
