@@ -58,7 +58,7 @@ def _on_commit(event: str, cooperative_id: int, data: dict[str, Any]) -> None:
     transaction.on_commit(partial(announce, event, cooperative_id, data))
 
 
-def _project(public_id: int) -> dict[str, Any]:
+def _project(public_id: int | None) -> dict[str, Any]:
     url = absolute_url(Project(public_id=public_id).get_absolute_url())
     return {"public_id": public_id, "url": url}
 
@@ -126,7 +126,9 @@ def update_saved(sender, instance: ProgressUpdate, raw: bool = False, **kwargs) 
         _on_commit(Event.VALUES_CHANGED, cooperative_id, {"project": project, "values": values})
 
 
-def _value(measurement: Measurement, indicator_public_id: int, deleted: bool = False) -> dict:
+def _value(
+    measurement: Measurement, indicator_public_id: int | None, deleted: bool = False
+) -> dict:
     return {
         "id": measurement.pk,
         "indicator_public_id": indicator_public_id,

@@ -91,7 +91,7 @@ def resolve(host: str, port: int) -> str:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise RefusedAddress(_("Le nom du serveur est introuvable.")) from error
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in found]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     if not settings.WEBHOOKS_ALLOW_PRIVATE and not all(map(_is_public, addresses)):
         raise RefusedAddress(PRIVATE_ADDRESS)
     return str(addresses[0])

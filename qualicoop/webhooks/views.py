@@ -85,8 +85,9 @@ def _list(request: HttpRequest, area: Area) -> HttpResponse:
     )
     for endpoint in endpoints:
         endpoint.page_url = area.url("detail", endpoint.pk)  # type: ignore[attr-defined]
+        last_state = endpoint.last_state
         endpoint.last_state_label = (  # type: ignore[attr-defined]
-            Delivery.State(endpoint.last_state).label if endpoint.last_state else None  # type: ignore[attr-defined]
+            Delivery.State(last_state).label if last_state else None
         )
     return render(
         request,
@@ -104,7 +105,8 @@ def _detail(request: HttpRequest, area: Area, pk: int) -> HttpResponse:
         messages.success(request, _("Webhook enregistré."))
         return redirect(area.url("detail", endpoint.pk))
     deliveries = Paginator(
-        endpoint.deliveries.prefetch_related(
+        # The bodies stay in the database: the page shows what happened to them.
+        endpoint.deliveries.defer("payload").prefetch_related(
             Prefetch("attempt_set", queryset=Attempt.objects.order_by("at", "pk"))
         ),
         DELIVERIES_PAGE_SIZE,
