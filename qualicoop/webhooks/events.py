@@ -55,7 +55,8 @@ def announce(event: str, cooperative_id: int, data: dict[str, Any]) -> None:
 
 
 def _on_commit(event: str, cooperative_id: int, data: dict[str, Any]) -> None:
-    transaction.on_commit(partial(announce, event, cooperative_id, data))
+    # Robust: the change is committed; a fault here is logged, it never fails the change.
+    transaction.on_commit(partial(announce, event, cooperative_id, data), robust=True)
 
 
 def _project(public_id: int | None) -> dict[str, Any]:

@@ -75,7 +75,11 @@ def _list(request: HttpRequest, area: Area) -> HttpResponse:
         endpoint.save()
         # The one page that shows the secret: it is not a redirect's target,
         # so it is never shown again.
-        return render(request, "webhooks/created.html", area.context(endpoint=endpoint))
+        return render(
+            request,
+            "webhooks/created.html",
+            area.context(heading=_("Webhook ajouté"), endpoint=endpoint),
+        )
     latest = Delivery.objects.filter(endpoint=OuterRef("pk")).order_by("-created_at", "-pk")
     endpoints = list(
         Endpoint.objects.of_owner(area.cooperative).annotate(
@@ -92,7 +96,7 @@ def _list(request: HttpRequest, area: Area) -> HttpResponse:
     return render(
         request,
         "webhooks/list.html",
-        area.context(endpoints=endpoints, form=form),
+        area.context(heading=_("Webhooks"), endpoints=endpoints, form=form),
         status=400 if form.errors else 200,
     )
 
@@ -115,6 +119,7 @@ def _detail(request: HttpRequest, area: Area, pk: int) -> HttpResponse:
         request,
         "webhooks/detail.html",
         area.context(
+            heading=_("Webhook"),
             endpoint=endpoint,
             form=form,
             page_obj=deliveries,
@@ -133,7 +138,11 @@ def _delete(request: HttpRequest, area: Area, pk: int) -> HttpResponse:
     return render(
         request,
         "webhooks/delete.html",
-        area.context(endpoint=endpoint, detail_url=area.url("detail", endpoint.pk)),
+        area.context(
+            heading=_("Supprimer le webhook"),
+            endpoint=endpoint,
+            detail_url=area.url("detail", endpoint.pk),
+        ),
     )
 
 
