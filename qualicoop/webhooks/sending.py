@@ -31,10 +31,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qualicoop.lib.time_limit import TimeLimitExceeded, time_limit
+
 from .models import EXCERPT_CHARS, Attempt, Delivery
 
 # Each attempt waits at most this long to connect, then for each read.
 TIMEOUT_SECONDS = 5
+# And this long in all: a receiver sending its answer a byte at a time holds the
+# worker no longer (the worker's alarm, qualicoop.lib.time_limit).
+ATTEMPT_SECONDS = 20
 # Waits before the second to the fifth attempt; the fifth failure gives up.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -154,22 +159,23 @@ def post(url: str, secret: str, body: bytes, headers: dict[str, str]) -> Answer:
     if parts.query:
         path = f"{path}?{parts.query}"
     try:
-        connection.request(
-            "POST",
-            path,
-            body=body,
-            headers={
-                **headers,
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                "X-QualiCoop-Timestamp": timestamp,
-                "X-QualiCoop-Signature": signature(secret, timestamp, body),
-            },
-        )
-        response = connection.getresponse()
-        excerpt = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
+        with time_limit(ATTEMPT_SECONDS):
+            connection.request(
+                "POST",
+                path,
+                body=body,
+                headers={
+                    **headers,
+                    "Content-Type": "application/json",
+                    "User-Agent": USER_AGENT,
+                    "X-QualiCoop-Timestamp": timestamp,
+                    "X-QualiCoop-Signature": signature(secret, timestamp, body),
+                },
+            )
+            response = connection.getresponse()
+            excerpt = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
         return Answer(status_code=response.status, excerpt=excerpt)
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, TimeLimitExceeded) as error:
         return Answer(error=repr(error)[:EXCERPT_CHARS])
     finally:
         connection.close()

@@ -8,6 +8,7 @@ import ipaddress
 import json
 import socket
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -22,7 +23,7 @@ PAYLOAD = {"event": "selection.validated", "data": {"selection": {"id": 7}}}
 
 
 @contextmanager
-def receiver(*statuses):
+def receiver(*statuses, pause=0.0):
     """An HTTP server on 127.0.0.1 answering ``statuses`` in turn; yields (url, requests)."""
     answers = list(statuses)
     received = []
@@ -31,6 +32,7 @@ def receiver(*statuses):
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((dict(self.headers), body))
+            time.sleep(pause)
             self.send_response(answers.pop(0))
             self.end_headers()
             self.wfile.write(b"x" * 2000)
@@ -151,6 +153,19 @@ def test_a_network_error_is_recorded_and_tried_again(loopback_allowed):
     attempt = Attempt.objects.get()
     assert attempt.status_code is None
     assert "Connection" in attempt.error
+
+
+@pytest.mark.django_db
+def test_a_slow_receiver_is_given_up_on_in_time(loopback_allowed, monkeypatch):
+    monkeypatch.setattr(sending, "ATTEMPT_SECONDS", 0.2)
+    with receiver(200, pause=1) as (url, _received):
+        delivery = _delivery(url)
+        started = time.monotonic()
+
+        assert sending.attempt(delivery.pk, now=timezone.now()) is not None
+
+        assert time.monotonic() - started < 1
+    assert Attempt.objects.get().error == "TimeLimitExceeded()"
 
 
 @pytest.mark.django_db
