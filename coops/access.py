@@ -149,6 +149,11 @@ def may_edit_profile(membership: Membership) -> bool:
     return membership.role == Membership.Role.REFERENT
 
 
+def may_manage_webhooks(membership: Membership) -> bool:
+    """Référents register the cooperative's webhooks (they hold a secret); contributeurs do not."""
+    return membership.role == Membership.Role.REFERENT
+
+
 def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:
     """The cooperatives a user works for, as a queryset."""
     if not user.is_authenticated:

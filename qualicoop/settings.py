@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "qualicoop.documents",
     # After commitments: follows what it publishes (the open-data files).
     "qualicoop.public",
+    # After commitments: tells partners' webhooks what it validates and publishes.
+    "qualicoop.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +268,12 @@ if PUBLIC_PAGE_CACHE and not SHARED_CACHE:
         "PUBLIC_PAGE_CACHE=true needs a cache shared by every app server: set REDIS_URL, "
         "or SINGLE_APP_SERVER=true if there is only one (and no in-process cache)."
     )
+
+# Webhooks go to the partners' own servers. Off (production): only HTTPS, and
+# only to public addresses (no private, loopback, link-local, multicast or
+# reserved one: the portal must not be made to call its own network). On, for
+# tests and development: http and a receiver on this machine are accepted.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

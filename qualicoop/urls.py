@@ -21,6 +21,7 @@ urlpatterns = [
     path("espace/", include("qualicoop.workspace.urls")),
     path("federation/", include("qualicoop.federation.urls")),
     path("", include("qualicoop.documents.urls")),
+    path("", include("qualicoop.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

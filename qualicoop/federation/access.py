@@ -2,7 +2,10 @@
 
 The rule itself is the domain's (``coops.access.require_reviewer``: the review
 permission); this is its decorator for views, used by the federation's own
-pages and by the documents declared in its area.
+pages and by the documents declared in its area. The federation's
+administrators (``coops.access.may_import``: superusers, or those given the
+right to add cooperatives) alone bring cooperatives in and register the
+network's webhooks (``importer_required``).
 """
 
 from collections.abc import Callable
@@ -10,9 +13,9 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 
-from coops.access import require_reviewer
+from coops.access import may_import, require_reviewer
 
 
 def reviewer_required(
@@ -23,6 +26,20 @@ def reviewer_required(
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         require_reviewer(request.user)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def importer_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Federation administrators only: anonymous, the sign-in page; anyone else, 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_import(request.user):
+            raise Http404
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)

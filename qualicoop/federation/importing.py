@@ -8,35 +8,24 @@ until the dry run's report, or the reason for a refusal, is there. The import
 is queued from that report, by the one who sent the file, and followed there.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 import qualicoop.lib.upload_jobs as upload_jobs
-from coops import access, import_jobs, importing
+from coops import import_jobs, importing
 from coops.models import CooperativeImport
+
+from .access import importer_required
 
 # Seconds between two refreshes of a job's page while the worker is on it.
 REFRESH_SECONDS = 2
-
-
-def importer_required(view: Callable) -> Callable:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not access.may_import(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 class UploadForm(forms.Form):

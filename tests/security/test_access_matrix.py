@@ -31,6 +31,7 @@ from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
 from coops.invitations import hash_token
 from coops.models import Invitation, Membership
+from qualicoop.webhooks.models import Endpoint
 from tests import factories
 
 from .support import ROLES, assert_login_redirect, database_snapshot
@@ -198,6 +199,20 @@ def DOSSIER(world):
 
 def SYNTHESIS_JOB(world):
     return world.admin_objects["documents.synthesisjob"].pk
+
+
+WEBHOOK_DATA = {"url": "https://example.org/crochet", "events": ["selection.validated"]}
+
+
+def ENDPOINT_A(world):
+    # Made in the test's own transaction: the session's world stays as it was.
+    return Endpoint.objects.get_or_create(cooperative=world.coop_a, url="https://example.org/a")[
+        0
+    ].pk
+
+
+def NETWORK_ENDPOINT(world):
+    return Endpoint.objects.get_or_create(cooperative=None, url="https://example.org/reseau")[0].pk
 
 
 def SUBMITTED(world):
@@ -456,6 +471,32 @@ PORTAL_CASES = [
     _case("documents:federation:dossier", GET, REVIEWERS, A),
     _case("documents:federation:dossier", POST, REVIEWERS_DONE, A),
     _case("documents:federation:dossier_zip", GET, REVIEWERS, DOSSIER),
+    # A's webhooks: its référents register them; the federation's administrators theirs.
+    _case("webhooks:workspace:list", GET, REFERENTS, A),
+    _case("webhooks:workspace:list", POST, REFERENTS, A, data=lambda world: WEBHOOK_DATA),
+    _case("webhooks:workspace:detail", GET, REFERENTS, A, ENDPOINT_A),
+    _case(
+        "webhooks:workspace:detail",
+        POST,
+        REFERENTS_DONE,
+        A,
+        ENDPOINT_A,
+        data=lambda world: WEBHOOK_DATA,
+    ),
+    _case("webhooks:workspace:delete", GET, REFERENTS, A, ENDPOINT_A),
+    _case("webhooks:workspace:delete", POST, REFERENTS_DONE, A, ENDPOINT_A),
+    _case("webhooks:federation:list", GET, FEDERATION_ADMINS),
+    _case("webhooks:federation:list", POST, FEDERATION_ADMINS, data=lambda world: WEBHOOK_DATA),
+    _case("webhooks:federation:detail", GET, FEDERATION_ADMINS, NETWORK_ENDPOINT),
+    _case(
+        "webhooks:federation:detail",
+        POST,
+        FEDERATION_ADMINS_DONE,
+        NETWORK_ENDPOINT,
+        data=lambda world: WEBHOOK_DATA,
+    ),
+    _case("webhooks:federation:delete", GET, FEDERATION_ADMINS, NETWORK_ENDPOINT),
+    _case("webhooks:federation:delete", POST, FEDERATION_ADMINS_DONE, NETWORK_ENDPOINT),
     # The federation's synthesis of a campaign.
     _case("documents:federation:synthesis", GET, REVIEWERS),
     _case("documents:federation:synthesis_request", GET, REVIEWERS_POST_ONLY),

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-AUDIENCES = ("accounts", "workspace", "federation", "public", "api", "documents")
+AUDIENCES = ("accounts", "workspace", "federation", "public", "api", "documents", "webhooks")
 # The site's infrastructure, which the domain may import: settings from the
 # environment, caches, mail, files, time limits. It is a folder, so that
 # a module joins the layer by where it lives, not by a hand-kept list.
@@ -27,7 +27,8 @@ INFRASTRUCTURE = {
 # the documents' downloads are declared with the workspace's and the
 # federation's own access decorators, so that who may download what is written
 # once (the synthesis page, in the federation's area, shares its campaign
-# filter); the API serves the public site's records and search.
+# filter), and so are the webhooks' pages; the API serves the public site's
+# records and search.
 ALLOWED_BETWEEN_AUDIENCES = {
     ("api", "qualicoop.public.opendata"),
     ("api", "qualicoop.public.search"),
@@ -35,6 +36,8 @@ ALLOWED_BETWEEN_AUDIENCES = {
     ("documents", "qualicoop.workspace.access"),
     ("documents", "qualicoop.federation.access"),
     ("documents", "qualicoop.federation.forms"),
+    ("webhooks", "qualicoop.workspace.access"),
+    ("webhooks", "qualicoop.federation.access"),
 }
 
 
