@@ -149,6 +149,11 @@ def may_edit_profile(membership: Membership) -> bool:
     return membership.role == Membership.Role.REFERENT
 
 
+def may_manage_api_keys(membership: Membership) -> bool:
+    """Référents create and revoke the cooperative's API keys; contributeurs do not see them."""
+    return membership.role == Membership.Role.REFERENT
+
+
 def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:
     """The cooperatives a user works for, as a queryset."""
     if not user.is_authenticated:
