@@ -98,7 +98,7 @@ def test_the_list_shows_each_key_and_its_state(client, coop_a, staff_a):
 def test_an_empty_list_says_so(client, coop_a, staff_a):
     client.force_login(staff_a)
 
-    assert "Aucune clé pour l’instant." in client.get(_url(coop_a)).text
+    assert "Aucune clé pour l'instant." in client.get(_url(coop_a)).text
 
 
 def test_the_list_is_paginated(client, coop_a, staff_a):
