@@ -16,9 +16,7 @@ urlpatterns = [
     path("api/projets/<int:pk>/", api.project, name="api_project"),
     path("api/reseau-en-chiffres/", api.network_totals, name="api_network"),
     # A cooperative's own figures, for its API keys (``keys.py``).
-    path(
-        "api/cooperatives/<slug:slug>/selection/", own_data.selection, name="api_own_selection"
-    ),
+    path("api/cooperatives/<slug:slug>/selection/", own_data.selection, name="api_own_selection"),
     path(
         "api/cooperatives/<slug:slug>/indicateurs/<int:pk>/valeurs/",
         own_data.measurement_create,

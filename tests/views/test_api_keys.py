@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from coops import api_keys
 from coops.models import ApiKey, Membership
 from qualicoop.api import keys
 from tests import factories
+from tests.views.test_api_openapi import assert_matches, response_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -405,3 +407,67 @@ def test_reading_with_post_or_writing_with_get_is_a_405(client, coop_a, staff_a,
 
     assert client.post(_selection_url(coop_a), **_auth(text)).status_code == 405
     assert client.get(_measurement_url(coop_a, indicator), **_auth(text)).status_code == 405
+
+
+def test_a_write_needs_no_csrf_token_the_key_is_the_credential(coop_a, staff_a, indicator):
+    key, text = _key(coop_a, staff_a)
+
+    response = Client(enforce_csrf_checks=True).post(
+        _measurement_url(coop_a, indicator),
+        {"value": "3", "measured_on": "2025-06-30"},
+        content_type="application/json",
+        **_auth(text),
+    )
+
+    assert response.status_code == 201
+
+
+# --- As documented --------------------------------------------------------------------------
+
+
+def test_the_answers_match_the_openapi_description(client, coop_a, staff_a, followed):
+    schema = client.get(reverse("discovery:openapi")).json()
+    indicator = followed.indicator_set.get()
+    key, text = _key(coop_a, staff_a)
+    own = "/api/cooperatives/{slug}"
+    answers = [
+        (f"{own}/selection/", "get", client.get(_selection_url(coop_a), **_auth(text))),
+        (f"{own}/selection/", "get", client.get(_selection_url(coop_a))),
+        (
+            f"{own}/projets/{{id}}/points-d-etape/",
+            "post",
+            client.post(
+                _update_url(coop_a, followed),
+                {"status": "in_progress", "text": "Fait.", "happened_on": "2026-01-15"},
+                content_type="application/json",
+                **_auth(text),
+            ),
+        ),
+        (
+            f"{own}/projets/{{id}}/points-d-etape/",
+            "post",
+            client.post(
+                _update_url(coop_a, followed),
+                {"status": "postponed", "text": "", "happened_on": "2026-01-15"},
+                content_type="application/json",
+                **_auth(text),
+            ),
+        ),
+        (
+            f"{own}/indicateurs/{{id}}/valeurs/",
+            "post",
+            client.post(
+                _measurement_url(coop_a, indicator),
+                {"value": "3", "measured_on": "2025-06-30"},
+                content_type="application/json",
+                **_auth(text),
+            ),
+        ),
+    ]
+
+    statuses = []
+    for path, method, response in answers:
+        status = str(response.status_code)
+        statuses.append(status)
+        assert_matches(response.json(), response_schema(schema, path, status, method))
+    assert statuses == ["200", "401", "201", "400", "409"]
