@@ -98,7 +98,7 @@ def usable_key(text: str) -> ApiKey | None:
     )
     if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
         return None
-    if not key.is_usable(timezone.localdate()) or not key.creator_is_referent:  # type: ignore[attr-defined]
+    if not key.is_usable(timezone.localdate()) or not key.creator_is_referent:
         return None
     return key
 

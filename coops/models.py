@@ -383,12 +383,11 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
 
+    # Each scope's field and how people call it.
+    SCOPES = {"may_read": _("lire"), "may_write": _("écrire les valeurs")}
+
     def scope_labels(self) -> list[str]:
-        return [
-            str(field.verbose_name)
-            for field in (self._meta.get_field("may_read"), self._meta.get_field("may_write"))
-            if getattr(self, field.name)
-        ]
+        return [str(label) for name, label in self.SCOPES.items() if getattr(self, name)]
 
     def is_usable(self, today) -> bool:
         return self.revoked_at is None and today <= self.expires_on

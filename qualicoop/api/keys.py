@@ -84,7 +84,7 @@ def key_view(*, scope: str, methods: tuple[str, ...] = ("GET", "HEAD")):
                     raise ApiError(
                         403,
                         _("Cette clé n'a pas la portée « %(scope)s ».")
-                        % {"scope": ApiKey._meta.get_field(scope).verbose_name},
+                        % {"scope": ApiKey.SCOPES[scope]},
                     )
                 # The history (django-simple-history) reads the request's user.
                 request.user = key.created_by

@@ -25,8 +25,10 @@ from .views import ApiError
 
 def _working_selection(key) -> Selection:
     campaign = Campaign.objects.current()
-    selection = campaign and Selection.objects.working_of(key.cooperative, campaign)
-    if not selection:
+    selection = (
+        None if campaign is None else Selection.objects.working_of(key.cooperative, campaign)
+    )
+    if campaign is None or selection is None:
         raise ApiError(404, _("La coopérative n'a pas de sélection dans la campagne en cours."))
     selection.campaign = campaign
     return selection
@@ -61,16 +63,22 @@ def _indicator_record(indicator: Indicator) -> dict:
 
 @key_view(scope=READ)
 def selection(request, key):
-    """Keys with "lire": the cooperative's current selection, drafts included; five queries."""
+    """Keys with "lire": the current selection, drafts included, in a fixed number of queries."""
     found = _working_selection(key)
-    choices = found.choices.select_related("engagement").order_by("engagement__number")
-    choices = choices.prefetch_related(
-        Prefetch("projects", Project.objects.order_by("position", "pk")),
-        Prefetch("projects__indicator_set", Indicator.objects.order_by("position", "pk")),
-        Prefetch(
-            "projects__indicator_set__measurements",
-            Measurement.objects.order_by("measured_on", "pk"),
-        ),
+    # One prefetch each: the three querysets are of three models.
+    choices = (
+        found.choices.select_related("engagement")
+        .order_by("engagement__number")
+        .prefetch_related(Prefetch("projects", Project.objects.order_by("position", "pk")))
+        .prefetch_related(
+            Prefetch("projects__indicator_set", Indicator.objects.order_by("position", "pk"))
+        )
+        .prefetch_related(
+            Prefetch(
+                "projects__indicator_set__measurements",
+                Measurement.objects.order_by("measured_on", "pk"),
+            )
+        )
     )
     return {
         "cooperative": key.cooperative.slug,

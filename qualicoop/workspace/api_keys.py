@@ -67,7 +67,7 @@ class ApiKeyForm(forms.Form):
         return expires_on
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not (cleaned.get("may_read") or cleaned.get("may_write")):
             self.add_error("may_read", _("Choisissez au moins une portée."))
         return cleaned
@@ -90,7 +90,7 @@ def api_keys_page(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             key, text = api_keys.create_key(
-                cooperative=workspace.cooperative, by=request.user, **form.cleaned_data
+                cooperative=workspace.cooperative, by=workspace.membership.user, **form.cleaned_data
             )
         except api_keys.ApiKeyError as error:
             form.add_error(None, str(error))
