@@ -267,6 +267,10 @@ class SelectionQuerySet(models.QuerySet["Selection"]):
             .first()
         )
 
+    def working_of(self, cooperative: Cooperative, campaign: "Campaign") -> "Selection | None":
+        """The selection its staff work on in ``campaign``: its latest revision, or None."""
+        return self.filter(cooperative=cooperative, campaign=campaign).order_by("-revision").first()
+
 
 class Selection(models.Model):
     """A cooperative's positioning for one campaign.

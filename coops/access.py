@@ -149,8 +149,9 @@ def may_edit_profile(membership: Membership) -> bool:
     return membership.role == Membership.Role.REFERENT
 
 
-def may_manage_webhooks(membership: Membership) -> bool:
-    """Référents register the cooperative's webhooks (they hold a secret); contributeurs do not."""
+def may_manage_integrations(membership: Membership) -> bool:
+    """Référents manage what lets other tools in or out (API keys, webhooks: each holds a
+    secret); contributeurs do not see them."""
     return membership.role == Membership.Role.REFERENT
 
 

@@ -330,3 +330,64 @@ class CooperativeImport(UploadJob):
                 name="cooperative_import_state_valid",
             ),
         ]
+
+
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
+    def of(self, cooperative: Cooperative) -> "ApiKeyQuerySet":
+        """A cooperative's keys, newest first, with who created them (the list's rows)."""
+        return self.filter(cooperative=cooperative).select_related("created_by").order_by("-pk")
+
+
+class ApiKey(models.Model):
+    """A key a référent gives a partner's tool: the cooperative's API, within its scopes.
+
+    Only the secret's hash is kept (``coops.api_keys``): the key is shown once.
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("coopérative"),
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    # The key's first part, shown in lists and used to find its row.
+    prefix = models.CharField(_("préfixe"), max_length=16, unique=True)
+    secret_hash = models.CharField(_("empreinte du secret"), max_length=64)
+    may_read = models.BooleanField(_("lire"), default=False)
+    may_write = models.BooleanField(_("écrire les valeurs"), default=False)
+    # The writes are recorded in the history as made by the one who created the key.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    expires_on = models.DateField(_("expire le"))
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("clé d'API")
+        verbose_name_plural = _("clés d'API")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(may_read=True) | models.Q(may_write=True),
+                name="api_key_has_a_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    # Each scope's field and how people call it.
+    SCOPES = {"may_read": _("lire"), "may_write": _("écrire les valeurs")}
+
+    def scope_labels(self) -> list[str]:
+        return [str(label) for name, label in self.SCOPES.items() if getattr(self, name)]
+
+    def is_usable(self, today) -> bool:
+        return self.revoked_at is None and today <= self.expires_on

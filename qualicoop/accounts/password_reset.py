@@ -15,12 +15,12 @@ import logging
 from typing import Any
 
 from django.contrib.auth import forms as auth_forms
-from django.core.cache import cache
 from django.template import loader
 from django.utils.crypto import salted_hmac
 
 from qualicoop.lib.absolute_urls import site_domain, site_scheme
 from qualicoop.lib.mail import send_email
+from qualicoop.lib.rate_limit import count_one
 
 logger = logging.getLogger("qualicoop.security")
 
@@ -35,15 +35,7 @@ def _fingerprint(address: str) -> str:
 
 def _one_more_allowed(fingerprint: str) -> bool:
     """Count one request for the address; whether it stays within the hour's allowance."""
-    key = f"password-reset:{fingerprint}"
-    cache.add(key, 0, timeout=HOUR)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The hour ran out between add() and incr(): a new one starts.
-        cache.set(key, 1, timeout=HOUR)
-        count = 1
-    return count <= RESETS_PER_HOUR
+    return count_one(f"password-reset:{fingerprint}", window=HOUR) <= RESETS_PER_HOUR
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

@@ -17,6 +17,7 @@ class Endpoint:
 
     anchor: str
     path: str
+    method: str
     summary: str
     description: str
     parameters: list
@@ -38,12 +39,14 @@ def endpoints(schema):
 
     found = []
     for path, item in schema["paths"].items():
-        operation = item["get"]
-        ok = resolve(operation["responses"]["200"]["content"]["application/json"]["schema"])
+        method, operation = next(iter(item.items()))
+        success = "201" if "201" in operation["responses"] else "200"
+        ok = resolve(operation["responses"][success]["content"]["application/json"]["schema"])
         paginated = "results" in ok["properties"]
         shown = resolve(ok["properties"]["results"]["items"]) if paginated else ok
         found.append(
             Endpoint(
+                method=method.upper(),
                 anchor=operation["operationId"],
                 path=path,
                 summary=operation["summary"],

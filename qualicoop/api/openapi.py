@@ -7,11 +7,13 @@ from it and a test calls every path it documents.
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from commitments.models import ProjectStatus
 from qualicoop.lib import public_cache
 from qualicoop.public import opendata
 from qualicoop.public.project_filters import QUERY_MAX
 from qualicoop.public.search import SEARCH_LIMIT
 
+from .keys import REQUESTS_PER_MINUTE
 from .views import LICENCE_LINK, PAGE_SIZE, PAGE_SIZE_MAX, json_response, read_only
 
 API_VERSION = "1.0.0"
@@ -144,6 +146,175 @@ def _responses(schema_name, *, not_found=False, bad_request=False):
     return responses
 
 
+def _keyed_responses(success, schema_name, *, writes=False):
+    """The answers of an endpoint of a cooperative's own figures, for its keys."""
+    error = {"content": {"application/json": {"schema": _ref("Erreur")}}}
+    responses = {
+        success: {
+            "description": _("Créé.") if writes else _("Succès."),
+            "content": {"application/json": {"schema": _ref(schema_name)}},
+        },
+        "401": {
+            "description": _("Clé absente, inconnue, expirée ou révoquée."),
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+            **error,
+        },
+        "403": {"description": _("La clé n'a pas la portée demandée."), **error},
+        "404": {
+            "description": _("Introuvable pour cette clé (une autre coopérative, par exemple)."),
+            **error,
+        },
+        "429": {
+            "description": _("Plus de %(limit)s requêtes par minute avec cette clé.")
+            % {"limit": REQUESTS_PER_MINUTE},
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            **error,
+        },
+    }
+    if writes:
+        responses["400"] = {
+            "description": _("Données invalides : les messages par champ, en français."),
+            "content": {"application/json": {"schema": _ref("ErreurChamps")}},
+        }
+        responses["409"] = {
+            "description": _("Refusé dans l'état actuel (sélection en relecture, par exemple)."),
+            **error,
+        }
+    return responses
+
+
+def _keyed(operation_id, summary, description, parameters, responses, body=None):
+    operation = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "security": [{"cle": []}],
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+def _own_data_schemas():
+    """The objects of a cooperative's own figures: read and written with a key."""
+    number = {"type": "string", "nullable": True}
+    date = {"type": "string", "format": "date", "nullable": True}
+    measurement = _object(
+        {
+            "id": _integer(_("Identifiant de la valeur.")),
+            "valeur": _string(_("Valeur mesurée, en chiffres avec un point décimal.")),
+            "date": _string(_("Date de la mesure."), format="date"),
+            "commentaire": _string(_("Commentaire ou source (peut être vide).")),
+            "point_d_etape": _integer(
+                _("Le point d'étape qui l'a donnée, ou null."), nullable=True
+            ),
+        }
+    )
+    indicator = _object(
+        {
+            "id": _integer(_("Identifiant de l'indicateur (pour y écrire une valeur).")),
+            "nom": _string(_("Nom.")),
+            "unite": _string(_("Unité (peut être vide).")),
+            "valeur_depart": {**number, "description": _("Valeur de départ, ou null.")},
+            "date_depart": {**date, "description": _("Date de la valeur de départ, ou null.")},
+            "cible": {**number, "description": _("Valeur cible, ou null.")},
+            "date_cible": {**date, "description": _("Échéance de la cible, ou null.")},
+            "mesures": {"type": "array", "items": _ref("MesureCooperative")},
+        }
+    )
+    project = _object(
+        {
+            "id": _integer(_("Identifiant du projet (pour un point d'étape, s'il est validé).")),
+            "titre": _string(_("Titre.")),
+            "description": _string(_("Description.")),
+            "echeance": {**date, "description": _("Échéance visée, ou null.")},
+            "indicateurs": {"type": "array", "items": _ref("IndicateurCooperative")},
+        }
+    )
+    engagement = _object(
+        {
+            "numero": _integer(_("Numéro, de 1 à 12.")),
+            "titre": _string(_("Intitulé.")),
+            "projets": {"type": "array", "items": _ref("ProjetCooperative")},
+        }
+    )
+    text = {"type": "string"}
+    return {
+        "ErreurChamps": _object(
+            {
+                "detail": _string(_("Ce qui ne va pas, en français.")),
+                "erreurs": {
+                    "type": "object",
+                    "description": _("Les messages de chaque champ refusé."),
+                    "additionalProperties": {"type": "array", "items": text},
+                },
+            }
+        ),
+        "MesureCooperative": measurement,
+        "IndicateurCooperative": indicator,
+        "ProjetCooperative": project,
+        "EngagementCooperative": engagement,
+        "SelectionCooperative": _object(
+            {
+                "cooperative": _string(_("Identifiant de la coopérative.")),
+                "campagne": _string(_("Campagne en cours.")),
+                "revision": _integer(_("Révision de la sélection (1, puis 2 après réouverture…).")),
+                "statut": _string(_("État de la sélection (draft, submitted, validated…).")),
+                "statut_libelle": _string(_("Cet état, en français.")),
+                "engagements": {"type": "array", "items": _ref("EngagementCooperative")},
+            }
+        ),
+        "MesureEnvoyee": {
+            "type": "object",
+            "required": ["value", "measured_on"],
+            "properties": {
+                "value": _string(
+                    _("Valeur mesurée : « 1250.5 » ou « 1 250,5 »."), example="1250.5"
+                ),
+                "measured_on": _string(_("Date de la mesure, pas dans le futur."), format="date"),
+                "comment": _string(_("Facultatif. D'où vient le chiffre."), maxLength=500),
+            },
+        },
+        "PointEtapeEnvoye": {
+            "type": "object",
+            "required": ["status", "text", "happened_on"],
+            "description": _(
+                "Les champs du formulaire « Point d'étape » ; pour chaque indicateur du "
+                "projet, value_<id> (une nouvelle valeur) et comment_<id> (sa source)."
+            ),
+            "properties": {
+                "status": _string(_("Où en est le projet."), enum=list(ProjectStatus.values)),
+                "reason": _string(
+                    _("La raison, obligatoire si le projet est reporté ou abandonné.")
+                ),
+                "text": _string(_("Ce qui s'est passé.")),
+                "happened_on": _string(_("Date du point d'étape."), format="date"),
+                "send": {
+                    "type": "boolean",
+                    "description": _(
+                        "true : envoyé à la fédération pour relecture ; sinon un brouillon."
+                    ),
+                },
+            },
+            "additionalProperties": {"type": "string"},
+        },
+        "PointEtapeEcrit": _object(
+            {
+                "id": _integer(_("Identifiant du point d'étape.")),
+                "projet": _integer(_("Identifiant du projet.")),
+                "etat": _string(_("État : draft, submitted ou published.")),
+                "etat_libelle": _string(_("Cet état, en français.")),
+                "valeurs": {"type": "array", "items": _ref("MesureCooperative")},
+            }
+        ),
+    }
+
+
 def openapi_schema(server_url):
     """The OpenAPI 3.0 description of the API, served from ``server_url``."""
     pagination = [
@@ -158,6 +329,8 @@ def openapi_schema(server_url):
         {"$ref": "#/components/parameters/exemplaire"},
         {"$ref": "#/components/parameters/etape"},
     ]
+    slug = _parameter("slug", "path", _("Identifiant de la coopérative."), {"type": "string"})
+    positive = {"type": "integer", "minimum": 1}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -167,7 +340,9 @@ def openapi_schema(server_url):
                 "Les données publiées de la démarche Quali'Coop des coopératives Hlm : "
                 "les 12 engagements, les coopératives qui ont publié leur sélection et "
                 "leurs projets, avec leurs indicateurs et leurs points d'étape. Lecture "
-                "seule, sans authentification, sous Licence Ouverte 2.0 (etalab-2.0)."
+                "seule, sans authentification, sous Licence Ouverte 2.0 (etalab-2.0). "
+                "Avec une clé d'API, une coopérative lit aussi sa sélection en cours et "
+                "y écrit ses valeurs mesurées et ses points d'étape."
             ),
             "license": {"name": opendata.LICENCE_NAME, "url": opendata.LICENCE_URL},
             "x-licence-id": opendata.LICENCE_ID,
@@ -270,6 +445,47 @@ def openapi_schema(server_url):
                     "responses": _responses("PageTotauxReseau", bad_request=True),
                 }
             },
+            "/api/cooperatives/{slug}/selection/": {
+                "get": _keyed(
+                    "getOwnSelection",
+                    _("La sélection en cours d'une coopérative (avec une clé)"),
+                    _(
+                        "Avec une clé de la coopérative ayant la portée « lire » : sa "
+                        "sélection de la campagne en cours, brouillon compris, avec ses "
+                        "engagements, projets, indicateurs et valeurs mesurées."
+                    ),
+                    [slug],
+                    _keyed_responses("200", "SelectionCooperative"),
+                )
+            },
+            "/api/cooperatives/{slug}/indicateurs/{id}/valeurs/": {
+                "post": _keyed(
+                    "createOwnMeasurement",
+                    _("Une valeur mesurée (avec une clé)"),
+                    _(
+                        "Avec une clé ayant la portée « écrire les valeurs » : une valeur "
+                        "mesurée d'un indicateur de la sélection en cours, tant qu'elle est "
+                        "modifiable ; les mêmes règles que le formulaire de l'espace."
+                    ),
+                    [slug, _parameter("id", "path", _("Identifiant de l'indicateur."), positive)],
+                    _keyed_responses("201", "MesureCooperative", writes=True),
+                    body="MesureEnvoyee",
+                )
+            },
+            "/api/cooperatives/{slug}/projets/{id}/points-d-etape/": {
+                "post": _keyed(
+                    "createOwnProgressUpdate",
+                    _("Un point d'étape (avec une clé)"),
+                    _(
+                        "Avec une clé ayant la portée « écrire les valeurs » : un point "
+                        "d'étape sur un projet de la sélection validée, en brouillon, ou "
+                        "envoyé à la fédération (send) qui le relit avant publication."
+                    ),
+                    [slug, _parameter("id", "path", _("Identifiant du projet."), positive)],
+                    _keyed_responses("201", "PointEtapeEcrit", writes=True),
+                    body="PointEtapeEnvoye",
+                )
+            },
         },
         "components": {
             "parameters": {
@@ -333,7 +549,18 @@ def openapi_schema(server_url):
                     {"type": "string", "enum": list(opendata.STAGES)},
                 ),
             },
+            "securitySchemes": {
+                "cle": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": _(
+                        "Une clé d'API de la coopérative, créée par un référent dans son "
+                        "espace (« Clés d'API ») : Authorization: Bearer qc_…"
+                    ),
+                }
+            },
             "schemas": {
+                **_own_data_schemas(),
                 "Erreur": _object({"detail": _string(_("Ce qui ne va pas, en français."))}),
                 "Engagement": _object(
                     {

@@ -35,18 +35,30 @@ LICENCE_LINK = f'<{opendata.LICENCE_URL}>; rel="license"'
 
 
 class ApiError(Exception):
-    def __init__(self, status, detail):
+    """An answer other than 200: ``detail`` in French, ``errors`` by field, and headers."""
+
+    def __init__(self, status, detail, *, errors=None, headers=None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+    def response(self):
+        body = {"detail": self.detail}
+        if self.errors is not None:
+            body["erreurs"] = self.errors
+        response = json_response(body, status=self.status)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
 
 
 class ApiRedirect(ApiError):
     """The object asked for lives at ``location`` now, for good (301)."""
 
     def __init__(self, location, detail):
-        super().__init__(301, detail)
-        self.location = location
+        super().__init__(301, detail, headers={"Location": location})
 
 
 def json_response(data, status=200):
@@ -95,10 +107,7 @@ def api_view(view):
         try:
             return json_response(view(request, *args, **kwargs))
         except ApiError as error:
-            response = json_response({"detail": error.detail}, status=error.status)
-            if isinstance(error, ApiRedirect):
-                response["Location"] = error.location
-            return response
+            return error.response()
 
     return wrapper
 

@@ -57,7 +57,7 @@ FEDERATION = Area(cooperative=None, namespace="webhooks:federation")
 
 
 def _referents_area(workspace: Workspace) -> Area:
-    if not access.may_manage_webhooks(workspace.membership):
+    if not access.may_manage_integrations(workspace.membership):
         raise PermissionDenied(REFERENTS_ONLY)
     return Area(workspace.cooperative, "webhooks:workspace", workspace)
 

@@ -55,11 +55,7 @@ def resolve(request: HttpRequest, slug: str) -> Workspace:
     campaign = Campaign.objects.current()
     selection = None
     if campaign is not None:
-        selection = (
-            Selection.objects.filter(cooperative=membership.cooperative, campaign=campaign)
-            .order_by("-revision")
-            .first()
-        )
+        selection = Selection.objects.working_of(membership.cooperative, campaign)
         if selection is not None:
             # Already at hand: spares every page a query.
             selection.campaign = campaign

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import carry, evidence, indicators, peers, profile, progress, spreadsheet, team
+from . import api_keys, carry, evidence, indicators, peers, profile, progress, spreadsheet, team
 from . import views as workspace
 
 app_name = "workspace"
@@ -91,6 +91,8 @@ urlpatterns = [
     path("<slug:slug>/profil/", profile.profile_page, name="profile"),
     path("<slug:slug>/comparaison/", peers.comparison, name="peers"),
     path("<slug:slug>/equipe/", team.team_page, name="team"),
+    path("<slug:slug>/cles-api/", api_keys.api_keys_page, name="api_keys"),
+    path("<slug:slug>/cles-api/<int:pk>/revoquer/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),
     path("<slug:slug>/equipe/invitations/<int:pk>/revoquer/", team.revoke, name="team_revoke"),

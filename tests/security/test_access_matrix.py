@@ -18,6 +18,7 @@ for each method the view accepts, the outcome for each role:
 After every refused POST, nothing in the database has changed.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,11 +27,13 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from commitments import spreadsheet_import
 from commitments.models import Engagement, Project
+from coops import api_keys
 from coops.invitations import hash_token
-from coops.models import Invitation, Membership
+from coops.models import ApiKey, Invitation, Membership
 from qualicoop.webhooks.models import Endpoint
 from tests import factories
 
@@ -42,8 +45,8 @@ GET, POST = "get", "post"
 LOGIN = "login"  # 302 to the portal's login page, ``next`` pointing back
 ADMIN_LOGIN = "admin login"  # 302 to the admin's login page, ``next`` pointing back
 REDIRECT = "redirect"  # 302 anywhere else: done, or sent to one's own page
-OK, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 403, 404, 405
-REFUSALS = {LOGIN, ADMIN_LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
+OK, UNAUTHORISED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 401, 403, 404, 405
+REFUSALS = {LOGIN, ADMIN_LOGIN, UNAUTHORISED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
 
 
 LIMITED = "contributor_a_own"
@@ -74,6 +77,8 @@ REVIEWERS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK)
 REVIEWERS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, REDIRECT)
 REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED, NOT_ALLOWED)
 LOGGED_IN = outcomes(LOGIN, OK, OK, OK, OK, OK)
+# The API of a cooperative's own figures takes a key, never a session: 401 for all.
+KEY_ONLY = outcomes(*[UNAUTHORISED] * 6)
 # Bringing cooperatives in: federation administrators only; reviewers do not see it either.
 FEDERATION_ADMINS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)
 FEDERATION_ADMINS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)
@@ -136,6 +141,21 @@ def NOTIFICATION(world):
 
 def CONTRIBUTOR_MEMBERSHIP(world):
     return world.users["contributor_a"].memberships.get().pk
+
+
+def API_KEY(world):
+    # Made when asked for: no other test of the matrix needs a key in the world.
+    key = ApiKey.objects.filter(cooperative=world.coop_a).first()
+    if key is None:
+        key, _text = api_keys.create_key(
+            cooperative=world.coop_a,
+            by=world.users["referent_a"],
+            name="Outil du réviseur",
+            may_read=True,
+            may_write=True,
+            expires_on=timezone.localdate() + api_keys.DEFAULT_LIFETIME,
+        )
+    return key.pk
 
 
 IMPORT_FILE = "nom;region;email_referent\nCoopérative Gamma;Normandie;gamma@example.org\n"
@@ -390,6 +410,33 @@ PORTAL_CASES = [
     _case("workspace:team_resend", POST, REFERENTS_DONE, A, INVITATION),
     _case("workspace:team_revoke", GET, REFERENTS, A, INVITATION),
     _case("workspace:team_revoke", POST, REFERENTS_DONE, A, INVITATION),
+    # A's API keys: référents only (a key acts with a référent's reach).
+    _case("workspace:api_keys", GET, REFERENTS, A),
+    _case(
+        "workspace:api_keys",
+        POST,
+        REFERENTS,
+        A,
+        data=lambda world: {
+            "name": "Prêteur",
+            "may_read": "on",
+            "expires_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+        },
+    ),
+    _case("workspace:api_key_revoke", GET, REFERENTS, A, API_KEY),
+    _case("workspace:api_key_revoke", POST, REFERENTS_DONE, A, API_KEY),
+    # A's own figures over the API: a key of A only, never a session
+    # (the key's rules: tests/views/test_api_keys.py).
+    _case("discovery:api_own_selection", GET, KEY_ONLY, A),
+    _case("discovery:api_own_measurement", POST, KEY_ONLY, A, INDICATOR),
+    _case(
+        "discovery:api_own_update",
+        POST,
+        KEY_ONLY,
+        A,
+        FOLLOWED,
+        data=lambda world: UPDATE_DATA,
+    ),
     _case("workspace:team_role", GET, POST_ONLY, A, CONTRIBUTOR_MEMBERSHIP),
     _case(
         "workspace:team_role",

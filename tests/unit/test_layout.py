@@ -28,11 +28,13 @@ INFRASTRUCTURE = {
 # federation's own access decorators, so that who may download what is written
 # once (the synthesis page, in the federation's area, shares its campaign
 # filter), and so are the webhooks' pages; the API serves the public site's
-# records and search.
+# records and search, and validates a cooperative's writes with the
+# workspace's own forms (the same messages).
 ALLOWED_BETWEEN_AUDIENCES = {
     ("api", "qualicoop.public.opendata"),
     ("api", "qualicoop.public.search"),
     ("api", "qualicoop.public.project_filters"),
+    ("api", "qualicoop.workspace.forms"),
     ("documents", "qualicoop.workspace.access"),
     ("documents", "qualicoop.federation.access"),
     ("documents", "qualicoop.federation.forms"),
