@@ -40,6 +40,7 @@ CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
@@ -166,8 +167,28 @@ _CATALOGUE_DESCRIPTION = _(
 )
 
 
-def _iri(url: str) -> dict:
-    return {"@id": url}
+def _iri(url: str, kind: str = "rdfs:Resource") -> dict:
+    # Typed, as DCAT-AP's shapes check each value's class in the graph as written.
+    return {"@id": url, "@type": kind}
+
+
+def _licence() -> dict:
+    return _iri(LICENCE_URL, "dcterms:LicenseDocument")
+
+
+def _standard(url: str) -> dict:
+    return _iri(url, "dcterms:Standard")
+
+
+def _page(url: str) -> dict:
+    return _iri(url, "foaf:Document")
+
+
+def _file_types(media_type: str, file_type: str) -> dict:
+    return {
+        "dcat:mediaType": _iri(IANA_MEDIA_TYPES + media_type, "dcterms:MediaType"),
+        "dcterms:format": _iri(EU_FILE_TYPES + file_type, "dcterms:MediaTypeOrExtent"),
+    }
 
 
 def _moment(seconds: int) -> datetime.datetime:
@@ -194,10 +215,9 @@ def _dcat_distribution(distribution: Distribution, written: Written | None) -> d
         "dcterms:title": {"@value": str(distribution.title), "@language": "fr"},
         "dcat:downloadURL": _iri(distribution.url),
         "dcat:accessURL": _iri(distribution.url),
-        "dcat:mediaType": _iri(IANA_MEDIA_TYPES + distribution.media_type),
-        "dcterms:format": _iri(EU_FILE_TYPES + distribution.format),
-        "dcterms:license": _iri(LICENCE_URL),
-        "dcterms:conformsTo": _iri(distribution.schema),
+        **_file_types(distribution.media_type, distribution.format),
+        "dcterms:license": _licence(),
+        "dcterms:conformsTo": _standard(distribution.schema),
     }
     if written is not None:
         described |= {
@@ -219,10 +239,9 @@ def _package_distribution() -> dict:
         },
         "dcat:downloadURL": _iri(url),
         "dcat:accessURL": _iri(url),
-        "dcat:mediaType": _iri(IANA_MEDIA_TYPES + "application/json"),
-        "dcterms:format": _iri(EU_FILE_TYPES + "JSON"),
-        "dcterms:license": _iri(LICENCE_URL),
-        "dcterms:conformsTo": _iri("https://specs.frictionlessdata.io/data-package/"),
+        **_file_types("application/json", "JSON"),
+        "dcterms:license": _licence(),
+        "dcterms:conformsTo": _standard("https://specs.frictionlessdata.io/data-package/"),
     }
 
 
@@ -234,7 +253,7 @@ def dcat_catalogue(written: dict[str, Written] | None = None) -> dict:
     """
     written = written or {}
     page = absolute_url(reverse("discovery:opendata"))
-    licence = _iri(LICENCE_URL)
+    licence = _licence()
     publisher = {"@type": "foaf:Agent", "foaf:name": PUBLISHER}
     contact = {
         "@type": "vcard:Kind",
@@ -243,7 +262,7 @@ def dcat_catalogue(written: dict[str, Written] | None = None) -> dict:
     }
     datasets = []
     for dataset in DATASETS.values():
-        conforms_to = _iri(schema_url(dataset, INTERNATIONAL))
+        conforms_to = _standard(schema_url(dataset, INTERNATIONAL))
         files = distributions(dataset)
         dates = _dates([written.get(distribution.file) for distribution in files])
         datasets.append(
@@ -258,9 +277,10 @@ def dcat_catalogue(written: dict[str, Written] | None = None) -> dict:
                 "dcterms:license": licence,
                 "dcterms:conformsTo": conforms_to,
                 "dcterms:language": _iri(
-                    "http://publications.europa.eu/resource/authority/language/FRA"
+                    "http://publications.europa.eu/resource/authority/language/FRA",
+                    "dcterms:LinguisticSystem",
                 ),
-                "dcat:landingPage": _iri(page),
+                "dcat:landingPage": _page(page),
                 "dcat:keyword": ["Quali'Coop", "Hlm", "coopératives", "logement social"],
                 "dcat:distribution": [
                     *(
@@ -284,7 +304,7 @@ def dcat_catalogue(written: dict[str, Written] | None = None) -> dict:
         "dcterms:description": {"@value": str(_CATALOGUE_DESCRIPTION), "@language": "fr"},
         "dcterms:publisher": publisher,
         "dcterms:license": licence,
-        "foaf:homepage": _iri(page),
+        "foaf:homepage": _page(page),
         "dcat:dataset": datasets,
     }
 

@@ -321,7 +321,7 @@ def test_the_catalogue_names_every_distribution_with_its_licence(client, db):
     for term in set(terms_of({k: v for k, v in catalogue.items() if k != "@context"})):
         assert term in JSON_LD_KEYWORDS or term.split(":")[0] in context, term
     assert catalogue["@type"] == "dcat:Catalog"
-    assert catalogue["dcterms:license"] == {"@id": opendata.LICENCE_URL}
+    assert catalogue["dcterms:license"]["@id"] == opendata.LICENCE_URL
     datasets = catalogue["dcat:dataset"]
     assert [dataset["dcterms:identifier"] for dataset in datasets] == list(opendata.DATASETS)
     package = settings.SITE_URL + reverse("discovery:opendata_datapackage")
@@ -332,7 +332,7 @@ def test_the_catalogue_names_every_distribution_with_its_licence(client, db):
             settings.SITE_URL + reverse(f"discovery:{name}", args=[slug])
             for name in ("opendata_schema", "opendata_schema_comma")
         )
-        assert dataset["dcterms:conformsTo"] == {"@id": comma_schema}
+        assert dataset["dcterms:conformsTo"]["@id"] == comma_schema
         distributions = dataset["dcat:distribution"]
         # The French CSV, the comma CSV, the JSON, then the package of every CSV.
         assert [d["dcterms:conformsTo"]["@id"] for d in distributions[:3]] == [
@@ -340,10 +340,10 @@ def test_the_catalogue_names_every_distribution_with_its_licence(client, db):
             comma_schema,
             comma_schema,
         ]
-        assert distributions[3]["dcat:downloadURL"] == {"@id": package}
+        assert distributions[3]["dcat:downloadURL"]["@id"] == package
         for distribution in distributions:
             assert distribution["@type"] == "dcat:Distribution"
-            assert distribution["dcterms:license"] == {"@id": opendata.LICENCE_URL}
+            assert distribution["dcterms:license"]["@id"] == opendata.LICENCE_URL
             url = distribution["dcat:downloadURL"]["@id"]
             assert url.startswith(settings.SITE_URL + "/donnees/")
             assert distribution["dcat:mediaType"]["@id"].startswith(
