@@ -5,12 +5,9 @@ Open to anyone, anonymous included, and to any web page (CORS): published
 content only (``opendata``).
 """
 
-import json
-
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from qualicoop.lib.public_cache import public_page
@@ -18,19 +15,7 @@ from qualicoop.lib.public_cache import public_page
 from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets
 from .project_filters import ProjectFilterForm
-
-# Inside <script>, a value holding "</script>" or "<!--" would end or change the
-# block: JSON may spell those characters as escapes instead.
-_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-
-
-def json_ld(data):
-    """``data`` as the JSON of a ``<script type="application/ld+json">`` block.
-
-    A data block is never run, so the policy that forbids inline scripts does
-    not apply to it: it needs no nonce (which a cached page could not renew).
-    """
-    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_IN_HTML))  # noqa: S308
+from .structured_data import json_ld
 
 
 @public_page()

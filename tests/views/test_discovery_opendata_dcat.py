@@ -6,7 +6,9 @@ with pyshacl. Only violations fail the test: the shapes' warnings and notes
 (a recommended property left out) do not.
 """
 
+import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,13 @@ def test_each_dataset_points_to_an_anchor_of_the_open_data_page(client, world):
         page_url, anchor = dataset["@id"].split("#")
         assert page_url == settings.SITE_URL + reverse("discovery:opendata")
         assert f'id="{anchor}"' in page
+
+
+def test_the_open_data_page_says_when_each_dataset_was_modified(client, world):
+    served_catalogue(client)  # the files written, as the worker does on publication
+
+    page = client.get(reverse("discovery:opendata")).content.decode()
+    [markup] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+
+    for dataset in json.loads(markup)["@graph"]:
+        assert datetime.datetime.fromisoformat(dataset["dateModified"]).tzinfo is not None
