@@ -26,7 +26,6 @@ def module_world(django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         # What tests/conftest.py sets for each test, for the module's world.
         override_settings(
-            OPENDATA_ROOT=tmp_path_factory.mktemp("opendata"),
             MEDIA_ROOT=files,
             STORAGES={
                 "default": {

@@ -75,7 +75,7 @@ def _fields_schema(fields, **more):
 def _project_schema():
     return _fields_schema(
         opendata.FIELDS,
-        url=_string(_("Page publique de la coopérative, à l'engagement du projet."), format="uri"),
+        url=_string(_("Page publique du projet."), format="uri"),
         indicateurs_chiffres={
             "type": "array",
             "description": _("Les indicateurs chiffrés du projet, avec leurs valeurs mesurées."),

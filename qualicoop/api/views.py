@@ -273,10 +273,8 @@ def _project_records(request, projects):
     # Their indicators, measured values and published updates: three queries.
     progress = opendata.progress_records(record["id"] for record in records)
     for record in records:
-        record["url"] = absolute_url(
-            reverse("public:cooperative", args=[record["cooperative_slug"]])
-            + f"#engagement-{record['engagement_numero']}"
-        )
+        # The project's own public page (its id is the public id the page answers to).
+        record["url"] = absolute_url(reverse("public:project", args=[record["id"]]))
         record.update(progress[record["id"]])
     return records
 

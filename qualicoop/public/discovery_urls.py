@@ -48,6 +48,14 @@ urlpatterns = [
         opendata_views.opendata_schema,
         name="opendata_schema",
     ),
+    path(
+        "donnees/<dataset:dataset>-virgule.schema.json",
+        opendata_views.opendata_schema_comma,
+        name="opendata_schema_comma",
+    ),
+    path(
+        "donnees/datapackage.json", opendata_views.opendata_datapackage, name="opendata_datapackage"
+    ),
     path("donnees/catalogue.jsonld", opendata_views.opendata_catalogue, name="opendata_catalogue"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-projets.xml", sitemaps.sitemap_projects, name="sitemap_projects"),

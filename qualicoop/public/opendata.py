@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -48,10 +49,52 @@ TABLE_SCHEMA_URL = "https://frictionlessdata.io/schemas/table-schema.json"
 # How many rows the database hands over at a time while a download streams.
 CHUNK_SIZE = 500
 
-# The CSV files: the French convention (what French spreadsheets open with a
-# double click) by default, the comma one for the rest of the world's tools.
-FRENCH_SEPARATOR = ";"
-COMMA_SEPARATOR = ","
+
+@dataclass(frozen=True)
+class Convention:
+    """How one CSV file writes its values, and how its Table Schema declares them.
+
+    ``kind`` names its file (``qualicoop.public.opendata_files.KINDS``),
+    ``suffix`` ends its file names and its resource's name in the data package.
+    ``datetime_format`` is a strftime pattern of the local time, or None for
+    the Table Schema's default (UTC, ``AAAA-MM-JJTHH:MM:SSZ``).
+    """
+
+    kind: str
+    suffix: str
+    separator: str
+    decimal_char: str
+    true_value: str
+    false_value: str
+    datetime_format: str | None
+    bom: bool
+
+
+# The French convention, the default: what a French spreadsheet (Excel,
+# LibreOffice) opens with a double click and reads as numbers, booleans and
+# dates rather than text; a BOM, so that Excel reads UTF-8.
+FRENCH = Convention(
+    kind="csv",
+    suffix="",
+    separator=";",
+    decimal_char=",",
+    true_value="VRAI",
+    false_value="FAUX",
+    datetime_format="%Y-%m-%d %H:%M:%S",
+    bom=True,
+)
+# The comma one, for the rest of the world's tools: no BOM, as they expect.
+INTERNATIONAL = Convention(
+    kind="csv-virgule",
+    suffix="-virgule",
+    separator=",",
+    decimal_char=".",
+    true_value="true",
+    false_value="false",
+    datetime_format=None,
+    bom=False,
+)
+CONVENTIONS = {convention.kind: convention for convention in (FRENCH, INTERNATIONAL)}
 
 
 def published_projects():
@@ -148,7 +191,10 @@ FIELDS = (
     ),
     Field(
         "exemplaire",
-        _("Projet distingué comme exemplaire par la fédération : true ou false."),
+        _(
+            "Projet distingué comme exemplaire par la fédération : VRAI ou FAUX dans le CSV "
+            "français, true ou false ailleurs."
+        ),
         "boolean",
         "is_exemplary",
     ),
@@ -257,8 +303,9 @@ INDICATOR_FIELDS = (
     Field(
         "atteint",
         _(
-            "Cible atteinte par la dernière valeur : true ou false. Une cible inférieure "
-            "à la valeur de départ est atteinte en descendant."
+            "Cible atteinte par la dernière valeur : VRAI ou FAUX dans le CSV français, "
+            "true ou false ailleurs. Une cible inférieure à la valeur de départ est "
+            "atteinte en descendant."
         ),
         "boolean",
         None,
@@ -350,7 +397,10 @@ UPDATE_FIELDS = (
     Field("texte", _("Ce qui s'est passé."), "string", "text"),
     Field(
         "publie_le",
-        _("Date et heure de publication, en UTC, au format AAAA-MM-JJTHH:MM:SSZ."),
+        _(
+            "Date et heure de publication : heure de Paris, au format AAAA-MM-JJ HH:MM:SS, "
+            "dans le CSV français ; en UTC, au format AAAA-MM-JJTHH:MM:SSZ, ailleurs."
+        ),
         "string",
         "published_at",
         nullable=True,
@@ -444,14 +494,26 @@ def _plain_decimal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def csv_value(value: Any) -> Any:
-    """``value`` as a CSV cell (before the formula guard, which the writer applies)."""
+class _CommaDecimal(Decimal):
+    """A number written with a decimal comma; still a number, which the formula guard
+    leaves alone (a text "-3,25" would get its apostrophe)."""
+
+    def __str__(self) -> str:
+        return format(self, "f").replace(".", ",")
+
+
+def csv_value(value: Any, convention: Convention) -> Any:
+    """``value`` as a CSV cell of ``convention`` (before the formula guard, which the
+    writer applies)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return convention.true_value if value else convention.false_value
     if isinstance(value, datetime.datetime):
-        return _utc(value)
+        if convention.datetime_format is None:
+            return _utc(value)
+        return timezone.localtime(value).strftime(convention.datetime_format)
     if isinstance(value, Decimal):
-        return _plain_decimal(value)
+        plain = _plain_decimal(value)
+        return _CommaDecimal(plain) if convention.decimal_char == "," else plain
     return value
 
 
@@ -510,35 +572,32 @@ class Dataset:
                 self.complete(record)
             yield record
 
-    def csv_lines(self, queryset=None, *, separator=FRENCH_SEPARATOR) -> Iterator[str]:
+    def csv_lines(self, queryset=None, *, convention=FRENCH) -> Iterator[str]:
         """The CSV file of ``queryset`` (all the dataset's rows by default)."""
-        return self.csv_of(self.records(queryset), separator=separator)
+        return self.csv_of(self.records(queryset), convention=convention)
 
     def json_chunks(self, queryset=None) -> Iterator[str]:
         """The JSON file of ``queryset`` (all the dataset's rows by default)."""
         return self.json_of(self.records(queryset))
 
-    def csv_of(self, records, *, separator=FRENCH_SEPARATOR) -> Iterator[str]:
+    def csv_of(self, records, *, convention=FRENCH) -> Iterator[str]:
         """``records`` as CSV: a header row, then one row per record.
 
-        The French convention (``;``, with a BOM so that Excel reads UTF-8) by
-        default; with ``,`` the file has no BOM, as most tools other than
-        spreadsheets expect. Every field is quoted and every cell neutralised
+        The French convention by default (``FRENCH``), or ``INTERNATIONAL``.
+        Every field is quoted and every cell neutralised
         (``qualicoop.lib.spreadsheets``), whichever separator opens the file.
         """
-        rows = ([csv_value(value) for value in record.values()] for record in records)
+        rows = ([csv_value(value, convention) for value in record.values()] for record in records)
         return spreadsheets.csv_lines(
-            chain([self.field_names], rows),
-            delimiter=separator,
-            bom=separator == FRENCH_SEPARATOR,
+            chain([self.field_names], rows), delimiter=convention.separator, bom=convention.bom
         )
 
     def json_of(self, records) -> Iterator[str]:
-        """``records`` as JSON: the licence and the Table Schema, then the records, as read."""
-        header = {
-            "licence": LICENCE,
-            "schema": absolute_url(reverse("discovery:opendata_schema", args=[self.slug])),
-        }
+        """``records`` as JSON: the licence and the Table Schema, then the records, as read.
+
+        Its values are written as in the comma CSV (dates, UTC times): that CSV's schema.
+        """
+        header = {"licence": LICENCE, "schema": schema_url(self, INTERNATIONAL)}
         # The header object, left open for the records that follow it.
         yield json.dumps(header, ensure_ascii=False)[:-1] + ', "donnees": ['
         separator = "\n"
@@ -692,9 +751,9 @@ def records(projects):
     return PROJECTS.records(projects)
 
 
-def csv_lines(projects, *, separator=FRENCH_SEPARATOR):
+def csv_lines(projects, *, convention=FRENCH):
     """The CSV download of ``projects``: a header row, then one row per project."""
-    return PROJECTS.csv_lines(projects, separator=separator)
+    return PROJECTS.csv_lines(projects, convention=convention)
 
 
 def json_chunks(projects):
@@ -764,17 +823,41 @@ _TABLE_SCHEMA_TYPES = {
 }
 
 
-def table_schema(dataset: Dataset) -> dict:
-    """The Table Schema (Frictionless, as schema.data.gouv.fr writes them) of a dataset's CSV."""
+def resource_name(dataset: Dataset, convention: Convention) -> str:
+    """The name of a dataset's CSV in the data package, which its foreign keys name."""
+    return dataset.slug + convention.suffix
+
+
+def schema_url(dataset: Dataset, convention: Convention) -> str:
+    """The address of the Table Schema of a dataset's CSV in ``convention``."""
+    name = "opendata_schema" if convention is FRENCH else "opendata_schema_comma"
+    return absolute_url(reverse(f"discovery:{name}", args=[dataset.slug]))
+
+
+def table_schema(dataset: Dataset, convention: Convention) -> dict:
+    """The Table Schema (Frictionless, as schema.data.gouv.fr writes them) of a dataset's CSV
+    in ``convention``: its decimal mark, booleans and times declared as written.
+
+    Its foreign keys name the resources of the same convention in the data
+    package (``opendata_catalogue.data_package``), where they resolve.
+    """
     fields = []
     for f in dataset.fields:
+        kind = _TABLE_SCHEMA_TYPES[(f.type, f.format)]
         described: dict[str, Any] = {
             "name": f.name,
-            "type": _TABLE_SCHEMA_TYPES[(f.type, f.format)],
+            "type": kind,
             "description": str(f.description),
         }
-        if f.type == "boolean":
-            described |= {"trueValues": ["true"], "falseValues": ["false"]}
+        if kind == "boolean":
+            described |= {
+                "trueValues": [convention.true_value],
+                "falseValues": [convention.false_value],
+            }
+        if kind == "number" and convention.decimal_char != ".":
+            described["decimalChar"] = convention.decimal_char
+        if kind == "datetime" and convention.datetime_format is not None:
+            described["format"] = convention.datetime_format
         constraints: dict[str, Any] = {}
         if f.required:
             constraints["required"] = True
@@ -796,7 +879,13 @@ def table_schema(dataset: Dataset) -> dict:
         schema["primaryKey"] = dataset.primary_key
     if dataset.foreign_keys:
         schema["foreignKeys"] = [
-            {"fields": name, "reference": {"resource": target, "fields": target_field}}
+            {
+                "fields": name,
+                "reference": {
+                    "resource": resource_name(DATASETS[target], convention),
+                    "fields": target_field,
+                },
+            }
             for name, target, target_field in dataset.foreign_keys
         ]
     return schema

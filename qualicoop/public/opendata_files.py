@@ -55,13 +55,13 @@ from qualicoop.lib import compression, file_store
 from qualicoop.lib.public_cache import public_version
 
 from . import opendata
-from .opendata_catalogue import dcat_catalogue
+from .opendata_catalogue import Written, data_package, dcat_catalogue
 
 logger = logging.getLogger("qualicoop.opendata")
 
 # Part of every stamp: a deployment that changes what the files hold (a field,
 # a format) writes them again instead of serving the previous code's files.
-FILES_FORMAT = 2
+FILES_FORMAT = 3
 # gzip's level 6: within a few per cent of level 9 on CSV and JSON, twice as fast.
 GZIP_LEVEL = 6
 # A refresh asked for a stamp is queued once in this many seconds, whatever the
@@ -89,10 +89,15 @@ KINDS = {
     "csv-virgule": Kind("-virgule.csv", "text/csv; charset=utf-8", attachment=True),
     "json": Kind(".json", "application/json; charset=utf-8"),
     "schema": Kind(".schema.json", "application/json; charset=utf-8"),
+    "schema-virgule": Kind("-virgule.schema.json", "application/json; charset=utf-8"),
 }
+# The schema of each CSV's convention.
+SCHEMA_KINDS = {opendata.FRENCH.kind: "schema", opendata.INTERNATIONAL.kind: "schema-virgule"}
 CATALOGUE = "catalogue"
 CATALOGUE_FILE = "catalogue.jsonld"
 CATALOGUE_TYPE = "application/ld+json; charset=utf-8"
+DATA_PACKAGE_FILE = "datapackage.json"
+DATA_PACKAGE_TYPE = "application/json; charset=utf-8"
 
 
 def file_name(slug: str, kind: str) -> str:
@@ -125,6 +130,9 @@ class Manifest:
     written: int  # seconds since the epoch: the files' Last-Modified
     files: dict[str, dict[str, Stored]]  # file name -> form (IDENTITY, GZIP) -> object
     previous: str | None  # the writing before, kept for the readers still on it
+    # When the set was first written (its files' dct:issued): carried from writing to
+    # writing; a manifest of an older format has none, and takes its own date.
+    issued: int | None = None
 
     def dumps(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -239,21 +247,55 @@ def write_files(folder: str, files: dict[str, Iterable[str]]) -> dict[str, dict[
             writer.close()
 
 
+def json_file(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def _dataset_files(dataset: opendata.Dataset) -> dict[str, Iterable[str]]:
-    french, comma, as_json = tee(dataset.records(), 3)
-    schema = json.dumps(opendata.table_schema(dataset), ensure_ascii=False, indent=2) + "\n"
-    return {
-        file_name(dataset.slug, "csv"): dataset.csv_of(french),
-        file_name(dataset.slug, "csv-virgule"): dataset.csv_of(
-            comma, separator=opendata.COMMA_SEPARATOR
-        ),
-        file_name(dataset.slug, "json"): dataset.json_of(as_json),
-        file_name(dataset.slug, "schema"): [schema],
-    }
+    conventions = opendata.CONVENTIONS.values()
+    *csv_records, json_records = tee(dataset.records(), len(conventions) + 1)
+    files: dict[str, Iterable[str]] = {}
+    for convention, records in zip(conventions, csv_records, strict=True):
+        files[file_name(dataset.slug, convention.kind)] = dataset.csv_of(
+            records, convention=convention
+        )
+        files[file_name(dataset.slug, SCHEMA_KINDS[convention.kind])] = [
+            json_file(opendata.table_schema(dataset, convention))
+        ]
+    files[file_name(dataset.slug, "json")] = dataset.json_of(json_records)
+    return files
+
+
+def written_files() -> dict[str, Written]:
+    """Each dataset file written so far (by file name): its size and dates, from the manifests."""
+    found = {}
+    for slug in opendata.DATASETS:
+        written = manifest(slug)
+        if written is None:
+            continue
+        for name, forms in written.files.items():
+            found[name] = Written(
+                size=forms[IDENTITY].size,
+                issued=written.issued or written.written,
+                modified=written.written,
+            )
+    return found
+
+
+def catalogue() -> dict:
+    """The DCAT catalogue, with the sizes and dates of the dataset files as written."""
+    # The datasets' files first, so that the catalogue has their sizes; in the
+    # task they were just written (SETS' order), and this reads their manifests.
+    for slug in opendata.DATASETS:
+        _ensure(slug)
+    return dcat_catalogue(written_files())
 
 
 def _catalogue_files() -> dict[str, Iterable[str]]:
-    return {CATALOGUE_FILE: [json.dumps(dcat_catalogue(), ensure_ascii=False, indent=2) + "\n"]}
+    return {
+        CATALOGUE_FILE: [json_file(catalogue())],
+        DATA_PACKAGE_FILE: [json_file(data_package())],
+    }
 
 
 # Each set of files written together, under one stamp: a dataset's, and the catalogue.
@@ -300,6 +342,7 @@ def refresh(name: str, stamp: str) -> bool:
             written=int(time.time()),
             files=files,
             previous=current.writing if current is not None else None,
+            issued=(current.issued or current.written) if current is not None else None,
         )
         try:
             file_store.replace(_manifest_key(name), written.dumps())

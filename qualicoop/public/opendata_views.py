@@ -5,12 +5,9 @@ Open to anyone, anonymous included, and to any web page (CORS): published
 content only (``opendata``).
 """
 
-import json
-
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from qualicoop.lib.public_cache import public_page
@@ -18,19 +15,7 @@ from qualicoop.lib.public_cache import public_page
 from . import opendata, opendata_files
 from .opendata_catalogue import distributions, schema_org_datasets
 from .project_filters import ProjectFilterForm
-
-# Inside <script>, a value holding "</script>" or "<!--" would end or change the
-# block: JSON may spell those characters as escapes instead.
-_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
-
-
-def json_ld(data):
-    """``data`` as the JSON of a ``<script type="application/ld+json">`` block.
-
-    A data block is never run, so the policy that forbids inline scripts does
-    not apply to it: it needs no nonce (which a cached page could not renew).
-    """
-    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_IN_HTML))  # noqa: S308
+from .structured_data import json_ld
 
 
 @public_page()
@@ -46,14 +31,18 @@ def opendata_page(request):
                 {
                     "dataset": dataset,
                     "downloads": distributions(dataset),
-                    "schema": reverse("discovery:opendata_schema", args=[dataset.slug]),
+                    "schemas": [
+                        reverse("discovery:opendata_schema", args=[dataset.slug]),
+                        reverse("discovery:opendata_schema_comma", args=[dataset.slug]),
+                    ],
                 }
                 for dataset in opendata.DATASETS.values()
             ],
             "licence_name": opendata.LICENCE_NAME,
             "licence_url": opendata.LICENCE_URL,
             "licence_id": opendata.LICENCE_ID,
-            "structured_data": json_ld(schema_org_datasets()),
+            "data_package": reverse("discovery:opendata_datapackage"),
+            "structured_data": json_ld(schema_org_datasets(opendata_files.written_files())),
         },
     )
 
@@ -90,9 +79,8 @@ def _filtered_projects(request, kind):
             opendata.json_chunks(projects), content_type="application/json; charset=utf-8"
         )
     else:
-        separator = opendata.COMMA_SEPARATOR if kind == "csv-virgule" else opendata.FRENCH_SEPARATOR
         response = StreamingHttpResponse(
-            opendata.csv_lines(projects, separator=separator),
+            opendata.csv_lines(projects, convention=opendata.CONVENTIONS[kind]),
             content_type="text/csv; charset=utf-8",
         )
         name = opendata_files.file_name(opendata.PROJECTS.slug, kind)
@@ -106,7 +94,11 @@ def _download(request, slug, kind):
     The projects' CSV and JSON take the filters of the projects page too: with
     one, the file is made for the request.
     """
-    if slug == opendata.PROJECTS.slug and kind != "schema" and _filtered(request):
+    if (
+        slug == opendata.PROJECTS.slug
+        and kind in ("csv", "csv-virgule", "json")
+        and _filtered(request)
+    ):
         return _filtered_projects(request, kind)
     name = opendata_files.file_name(slug, kind)
     form = opendata_files.KINDS[kind]
@@ -151,8 +143,25 @@ def opendata_dataset_json(request, dataset):
 
 @require_safe
 def opendata_schema(request, dataset):
-    """Anyone: the Table Schema of a dataset's CSV files."""
+    """Anyone: the Table Schema of a dataset's CSV in the French convention."""
     return _download(request, dataset, "schema")
+
+
+@require_safe
+def opendata_schema_comma(request, dataset):
+    """Anyone: the Table Schema of a dataset's CSV with commas (and of its JSON's records)."""
+    return _download(request, dataset, "schema-virgule")
+
+
+@require_safe
+def opendata_datapackage(request):
+    """Anyone: the Data Package (Frictionless) of every CSV, its schema and dialect."""
+    return opendata_files.serve(
+        request,
+        opendata_files.CATALOGUE,
+        opendata_files.DATA_PACKAGE_FILE,
+        content_type=opendata_files.DATA_PACKAGE_TYPE,
+    )
 
 
 @require_safe

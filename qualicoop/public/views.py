@@ -15,6 +15,7 @@ from qualicoop.lib import file_store
 from qualicoop.lib.public_cache import public_page, served
 
 from . import queries as public_queries
+from . import structured_data
 
 COOPERATIVES_PER_PAGE = 25
 
@@ -22,7 +23,11 @@ COOPERATIVES_PER_PAGE = 25
 @public_page()
 def home(request):
     """Anyone: the pillars, the 12 engagements and the key figures."""
-    return render(request, "public/home.html", {"page": public_queries.home_page()})
+    return render(
+        request,
+        "public/home.html",
+        {"page": public_queries.home_page(), "structured_data": structured_data.home()},
+    )
 
 
 @public_page("page")
@@ -75,7 +80,15 @@ def project(request, pk):
     page = public_queries.project_page(pk)
     if isinstance(page, int):
         return redirect("public:project", page, permanent=True)
-    return render(request, "public/project.html", {"page": page, "project": page.project})
+    return render(
+        request,
+        "public/project.html",
+        {
+            "page": page,
+            "project": page.project,
+            "structured_data": structured_data.project(page.project),
+        },
+    )
 
 
 @require_safe
@@ -91,8 +104,11 @@ def project_evidence(request, pk, evidence):
 @public_page()
 def cooperative(request, slug):
     """Anyone: a cooperative's Quali'Coop profile, from its published selection."""
+    page = public_queries.cooperative_page(slug)
     return render(
-        request, "public/cooperative_detail.html", {"page": public_queries.cooperative_page(slug)}
+        request,
+        "public/cooperative_detail.html",
+        {"page": page, "structured_data": structured_data.cooperative(page.cooperative)},
     )
 
 

@@ -22,8 +22,10 @@ def world(campaign, reviewer):
 
 def test_the_csv_validates_against_its_own_table_schema(world, tmp_path):
     csv_path = tmp_path / "reseau-en-chiffres.csv"
-    csv_path.write_text("".join(DATASET.csv_lines(separator=",")), encoding="utf-8")
-    schema = opendata.table_schema(DATASET)
+    csv_path.write_text(
+        "".join(DATASET.csv_lines(convention=opendata.INTERNATIONAL)), encoding="utf-8"
+    )
+    schema = opendata.table_schema(DATASET, opendata.INTERNATIONAL)
 
     resource = frictionless.Resource(
         path=csv_path.name,

@@ -72,7 +72,8 @@ def test_it_writes_the_same_records_as_json(seed):
     records = document["donnees"]
 
     assert document["licence"]["id"] == "etalab-2.0"
-    assert document["schema"].endswith("/donnees/projets.schema.json")
+    # Its values are written as the comma CSV's: that CSV's schema.
+    assert document["schema"].endswith("/donnees/projets-virgule.schema.json")
     assert len(records) == 67
     assert all(tuple(record) == opendata.FIELD_NAMES for record in records)
     assert {record["id"] for record in records} == set(Project.objects.values_list("pk", flat=True))
@@ -194,8 +195,9 @@ def test_the_exemplary_flag_is_a_true_or_false_cell(published):
 
     rows = {row["id"]: row for row in read_csv(opendata.published_projects())}
 
-    assert rows[str(project.pk)]["exemplaire"] == "true"
-    assert {row["exemplaire"] for row in rows.values()} == {"true", "false"}
+    # VRAI and FAUX: what a French spreadsheet reads as booleans.
+    assert rows[str(project.pk)]["exemplaire"] == "VRAI"
+    assert {row["exemplaire"] for row in rows.values()} == {"VRAI", "FAUX"}
 
 
 def test_an_indicator_gives_its_latest_public_value_and_whether_it_reached_its_target(
@@ -251,25 +253,30 @@ def test_an_update_of_an_earlier_version_belongs_to_the_published_one(published,
 
 
 @pytest.mark.parametrize(
-    ("value", "as_csv", "as_json"),
+    ("value", "as_french", "as_comma", "as_json"),
     [
-        (Decimal("120.00"), "120", 120),
-        (Decimal("1250.50"), "1250.5", 1250.5),
-        (Decimal("-3.25"), "-3.25", -3.25),
-        (True, "true", True),
-        (datetime.date(2025, 6, 30), "2025-06-30", "2025-06-30"),
+        (Decimal("120.00"), "120", "120", 120),
+        (Decimal("1250.50"), "1250,5", "1250.5", 1250.5),
+        (Decimal("-3.25"), "-3,25", "-3.25", -3.25),
+        (True, "VRAI", "true", True),
+        (False, "FAUX", "false", False),
+        (datetime.date(2025, 6, 30), "2025-06-30", "2025-06-30", "2025-06-30"),
         (
+            # Paris is two hours ahead of UTC in summer.
             datetime.datetime(2025, 6, 30, 14, 5, 9, 123, tzinfo=datetime.UTC),
+            "2025-06-30 16:05:09",
             "2025-06-30T14:05:09Z",
             "2025-06-30T14:05:09Z",
         ),
     ],
 )
-def test_values_are_written_as_each_format_reads_them(value, as_csv, as_json):
-    line = "".join(spreadsheets.csv_lines([[opendata.csv_value(value)]]))
+def test_values_are_written_as_each_format_reads_them(value, as_french, as_comma, as_json):
+    french = "".join(spreadsheets.csv_lines([[opendata.csv_value(value, opendata.FRENCH)]]))
+    comma = "".join(spreadsheets.csv_lines([[opendata.csv_value(value, opendata.INTERNATIONAL)]]))
 
     # A negative number is a number, not a formula: no apostrophe before it.
-    assert line.strip() == f'"{as_csv}"'
+    assert french.strip() == f'"{as_french}"'
+    assert comma.strip() == f'"{as_comma}"'
     assert opendata.json_value(value) == as_json
 
 
@@ -289,7 +296,7 @@ def test_each_csv_opens_with_its_separator(published, reviewer, dataset):
     )
 
     french = "".join(dataset.csv_lines())
-    comma = "".join(dataset.csv_lines(separator=","))
+    comma = "".join(dataset.csv_lines(convention=opendata.INTERNATIONAL))
 
     assert french.startswith(spreadsheets.BOM)
     assert not comma.startswith(spreadsheets.BOM)
@@ -297,15 +304,17 @@ def test_each_csv_opens_with_its_separator(published, reviewer, dataset):
         csv.reader(io.StringIO(french.removeprefix(spreadsheets.BOM)), delimiter=";")
     )
     read_comma = list(csv.reader(io.StringIO(comma), delimiter=","))
-    assert read_french == read_comma
+    assert len(read_french) == len(read_comma)
+    assert tuple(read_comma[0]) == tuple(read_french[0])
     assert tuple(read_french[0]) == dataset.field_names
     assert len(read_french) == 1 + len(list(dataset.records())) >= 2
     assert all(len(row) == len(dataset.fields) for row in read_french)
 
 
 @pytest.mark.parametrize("dataset", opendata.DATASETS.values(), ids=lambda d: d.slug)
-def test_the_table_schema_describes_the_csv(dataset):
-    schema = opendata.table_schema(dataset)
+@pytest.mark.parametrize("convention", opendata.CONVENTIONS.values(), ids=lambda c: c.kind)
+def test_the_table_schema_describes_the_csv(dataset, convention):
+    schema = opendata.table_schema(dataset, convention)
 
     assert [field["name"] for field in schema["fields"]] == list(dataset.field_names)
     assert schema["name"] == dataset.slug
@@ -317,17 +326,23 @@ def test_the_table_schema_describes_the_csv(dataset):
     for field in schema["fields"]:
         assert field["description"]
         if field["type"] == "boolean":
-            assert field["trueValues"] == ["true"] and field["falseValues"] == ["false"]
+            assert field["trueValues"] == [convention.true_value]
+            assert field["falseValues"] == [convention.false_value]
+        if field["type"] == "number" and convention is opendata.FRENCH:
+            assert field["decimalChar"] == ","
+        if field["type"] == "datetime" and convention is opendata.FRENCH:
+            assert field["format"] == "%Y-%m-%d %H:%M:%S"
     names = set(dataset.field_names)
+    resources = {opendata.resource_name(d, convention) for d in opendata.DATASETS.values()}
     for key in schema.get("foreignKeys", []):
         assert key["fields"] in names
-        assert key["reference"]["resource"] in opendata.DATASETS
+        assert key["reference"]["resource"] in resources
     if "primaryKey" in schema:
         assert schema["primaryKey"] in names
 
 
 def test_the_stage_is_documented_as_an_enum():
-    schema = opendata.table_schema(opendata.PROJECTS)
+    schema = opendata.table_schema(opendata.PROJECTS, opendata.FRENCH)
     stage = next(field for field in schema["fields"] if field["name"] == "etape")
 
     assert stage["constraints"]["enum"] == [

@@ -114,9 +114,9 @@ def test_it_gives_one_published_project_and_hides_the_others(client, reference, 
 
     assert data["id"] == shown.pk
     assert data["titre"] == shown.title
-    assert data["url"] == (
-        f"{settings.SITE_URL}/cooperatives/coop-a/#engagement-{data['engagement_numero']}"
-    )
+    # The project's own public page, which answers.
+    assert data["url"] == f"{settings.SITE_URL}/projets/{shown.public_id}/"
+    assert client.get(data["url"].removeprefix(settings.SITE_URL)).status_code == 200
     assert get_json(client, f"/api/projets/{hidden.pk}/", status=404)["detail"]
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.models import Project
 from qualicoop.public import opendata
@@ -35,6 +36,28 @@ def read_csv(response, separator=";"):
     if separator == ";":
         assert text.startswith("\ufeff")
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator))
+
+
+def written_with_commas(rows, slug):
+    """The French CSV's ``rows`` as the comma CSV writes them: decimal points, true and
+    false, UTC times."""
+    kinds = {field.name: (field.type, field.format) for field in opendata.DATASETS[slug].fields}
+    booleans = {opendata.FRENCH.true_value: "true", opendata.FRENCH.false_value: "false"}
+
+    def value(name, cell):
+        if not cell:
+            return cell
+        if kinds[name] == ("number", None):
+            return cell.replace(",", ".")
+        if kinds[name] == ("boolean", None):
+            return booleans[cell]
+        if kinds[name] == ("string", "date-time"):
+            moment = datetime.datetime.strptime(cell, opendata.FRENCH.datetime_format)
+            local = timezone.make_aware(moment)
+            return local.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return cell
+
+    return [{name: value(name, cell) for name, cell in row.items()} for row in rows]
 
 
 def read_json(response):
@@ -209,7 +232,7 @@ def test_it_serves_the_progress_datasets_without_what_is_not_public(client, prog
         assert "SECRET" not in body_of(response).decode()
         assert "999" not in body_of(response).decode()
     french = read_csv(responses["csv"])
-    assert read_csv(responses["comma"], ",") == french
+    assert read_csv(responses["comma"], ",") == written_with_commas(french, slug)
     assert [tuple(row) for row in french[:1]] == [opendata.DATASETS[slug].field_names]
     records = read_json(responses["json"])
     assert len(records) == len(french) >= 1
@@ -244,5 +267,7 @@ def test_it_serves_the_table_schema_of_each_csv(client, db, slug):
 
     schema = json.loads(body_of(response))
     assert response.status_code == 200
-    assert schema == opendata.table_schema(opendata.DATASETS[slug])
+    assert schema == opendata.table_schema(opendata.DATASETS[slug], opendata.FRENCH)
     assert schema["licenses"][0]["name"] == "etalab-2.0"
+    comma = json.loads(body_of(client.get(dataset_url("opendata_schema_comma", slug))))
+    assert comma == opendata.table_schema(opendata.DATASETS[slug], opendata.INTERNATIONAL)

@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from commitments.models import Project
 from qualicoop.lib import file_store as store
 from qualicoop.public import opendata, opendata_files
-from qualicoop.public.opendata_catalogue import dcat_catalogue
+from qualicoop.public.opendata_catalogue import data_package
 from qualicoop.public.opendata_files import GZIP, IDENTITY
 from tests import factories
 from tests.opendata_support import make_indicator, post_update
@@ -53,6 +53,7 @@ def every_file():
             ("csv-virgule", "opendata_dataset_csv_comma"),
             ("json", "opendata_dataset_json"),
             ("schema", "opendata_schema"),
+            ("schema-virgule", "opendata_schema_comma"),
         ):
             yield (
                 slug,
@@ -64,6 +65,11 @@ def every_file():
         opendata_files.CATALOGUE_FILE,
         reverse("discovery:opendata_catalogue"),
     )
+    yield (
+        opendata_files.CATALOGUE,
+        opendata_files.DATA_PACKAGE_FILE,
+        reverse("discovery:opendata_datapackage"),
+    )
 
 
 FILES = list(every_file())
@@ -71,13 +77,17 @@ FILES = list(every_file())
 
 def written_now(slug, name):
     """What a request would have made of the file, from the database as it is."""
-    if slug == opendata_files.CATALOGUE:
-        return json.dumps(dcat_catalogue(), ensure_ascii=False, indent=2) + "\n"
+    if name == opendata_files.CATALOGUE_FILE:
+        return opendata_files.json_file(opendata_files.catalogue())
+    if name == opendata_files.DATA_PACKAGE_FILE:
+        return opendata_files.json_file(data_package())
     dataset = opendata.DATASETS[slug]
+    if name.endswith("-virgule.schema.json"):
+        return opendata_files.json_file(opendata.table_schema(dataset, opendata.INTERNATIONAL))
     if name.endswith(".schema.json"):
-        return json.dumps(opendata.table_schema(dataset), ensure_ascii=False, indent=2) + "\n"
+        return opendata_files.json_file(opendata.table_schema(dataset, opendata.FRENCH))
     if name.endswith("-virgule.csv"):
-        return "".join(dataset.csv_lines(separator=","))
+        return "".join(dataset.csv_lines(convention=opendata.INTERNATIONAL))
     if name.endswith(".csv"):
         return "".join(dataset.csv_lines())
     return "".join(dataset.json_chunks())
@@ -311,25 +321,36 @@ def test_the_catalogue_names_every_distribution_with_its_licence(client, db):
     for term in set(terms_of({k: v for k, v in catalogue.items() if k != "@context"})):
         assert term in JSON_LD_KEYWORDS or term.split(":")[0] in context, term
     assert catalogue["@type"] == "dcat:Catalog"
-    assert catalogue["dcterms:license"] == {"@id": opendata.LICENCE_URL}
+    assert catalogue["dcterms:license"]["@id"] == opendata.LICENCE_URL
     datasets = catalogue["dcat:dataset"]
     assert [dataset["dcterms:identifier"] for dataset in datasets] == list(opendata.DATASETS)
+    package = settings.SITE_URL + reverse("discovery:opendata_datapackage")
     for dataset in datasets:
         assert dataset["@type"] == "dcat:Dataset"
-        schema = dataset["dcterms:conformsTo"]["@id"]
-        assert schema == settings.SITE_URL + reverse(
-            "discovery:opendata_schema", args=[dataset["dcterms:identifier"]]
+        slug = dataset["dcterms:identifier"]
+        french_schema, comma_schema = (
+            settings.SITE_URL + reverse(f"discovery:{name}", args=[slug])
+            for name in ("opendata_schema", "opendata_schema_comma")
         )
+        assert dataset["dcterms:conformsTo"]["@id"] == comma_schema
         distributions = dataset["dcat:distribution"]
-        assert len(distributions) == 3
+        # The French CSV, the comma CSV, the JSON, then the package of every CSV.
+        assert [d["dcterms:conformsTo"]["@id"] for d in distributions[:3]] == [
+            french_schema,
+            comma_schema,
+            comma_schema,
+        ]
+        assert distributions[3]["dcat:downloadURL"]["@id"] == package
         for distribution in distributions:
             assert distribution["@type"] == "dcat:Distribution"
-            assert distribution["dcterms:license"] == {"@id": opendata.LICENCE_URL}
-            assert distribution["dcterms:conformsTo"] == {"@id": schema}
+            assert distribution["dcterms:license"]["@id"] == opendata.LICENCE_URL
             url = distribution["dcat:downloadURL"]["@id"]
             assert url.startswith(settings.SITE_URL + "/donnees/")
             assert distribution["dcat:mediaType"]["@id"].startswith(
-                "https://www.iana.org/assignments/media-types/"
+                "http://www.iana.org/assignments/media-types/"
+            )
+            assert distribution["dcterms:format"]["@id"].startswith(
+                "http://publications.europa.eu/resource/authority/file-type/"
             )
             assert resolve(url.removeprefix(settings.SITE_URL)).url_name.startswith("opendata_")
             assert client.get(url.removeprefix(settings.SITE_URL)).status_code == 200

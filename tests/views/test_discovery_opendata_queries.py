@@ -12,10 +12,10 @@ from commitments.models import Project
 from qualicoop.public import opendata
 from tests import factories
 from tests.module_world import module_world
-from tests.opendata_support import make_indicator, opendata_root, post_update
+from tests.opendata_support import make_indicator, post_update
 from tests.views.test_discovery_opendata import dataset_url, read_json
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(opendata_root.__name__)]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module", params=[1, 10], ids=["1", "10"])
