@@ -32,3 +32,25 @@ def sign_out(page, *, button="Se déconnecter"):
     """Sign out through the account's menu in the header, where the button lives."""
     page.locator("#menu-compte").click()
     page.get_by_role("button", name=button).click()
+
+
+# The widest elements of the page, to say what overflows when something does.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const element of document.querySelectorAll('body *')) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5) {
+      const name = `${element.tagName.toLowerCase()}.${element.className}`;
+      wide.push(`${name} (right ${Math.round(box.right)})`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 6)};
+}"""
+
+# WCAG 1.4.12: what a reader's own stylesheet may ask for without loss.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""

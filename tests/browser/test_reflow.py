@@ -11,27 +11,12 @@ from django.template.loader import render_to_string
 
 from commitments.models import Selection, Status
 from coops.models import Cooperative
-from tests.browser.support import log_in
+from tests.browser.support import OVERFLOW, TEXT_SPACING, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLUG = "cooperative-de-demonstration"
 CAMPAIGN = "qualicoop-2024"  # the fixtures' campaign, where every cooperative has a selection
-
-# The widest elements, to say what overflows when something does.
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const element of document.querySelectorAll('body *')) {
-    const box = element.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 0.5) {
-      const name = `${element.tagName.toLowerCase()}.${element.className}`;
-      wide.push(`${name} (right ${Math.round(box.right)})`);
-    }
-  }
-  return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 6)};
-}"""
-
 
 @pytest.fixture
 def demo(transactional_db):
@@ -98,9 +83,6 @@ def test_the_standalone_error_pages_reflow_at_320_pixels_even_with_text_spacing(
     page.set_viewport_size({"width": 320, "height": 640})
     page.set_content(render_to_string(template))
     widths = [page.evaluate("document.documentElement.scrollWidth")]
-    page.add_style_tag(
-        content="* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
-        " word-spacing: 0.16em !important; }"
-    )
+    page.add_style_tag(content=TEXT_SPACING)
     widths.append(page.evaluate("document.documentElement.scrollWidth"))
     assert widths == [320, 320]

@@ -10,7 +10,7 @@ the account menu is open. The workspace's navigation leads to the team page.
 import pytest
 from django.core.management import call_command
 
-from tests.browser.support import log_in
+from tests.browser.support import OVERFLOW, TEXT_SPACING, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,29 +21,6 @@ ROLES = {
     "federation": "/federation/",
     "admin": "/",
 }
-# WCAG 1.4.12: what a reader's own stylesheet may ask for without loss.
-TEXT_SPACING = """
-* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
-    word-spacing: 0.16em !important; }
-p { margin-bottom: 2em !important; }
-"""
-
-
-# The widest elements, to say what overflows when something does.
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const element of document.querySelectorAll('body *')) {
-    const box = element.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 0.5) {
-      const name = `${element.tagName.toLowerCase()}.${element.className}`;
-      wide.push(`${name} (right ${Math.round(box.right)})`);
-    }
-  }
-  return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 4)};
-}"""
-
-
 @pytest.fixture
 def demo(transactional_db):
     call_command("loaddata", "reference", verbosity=0)
