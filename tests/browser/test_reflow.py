@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SLUG = "cooperative-de-demonstration"
 CAMPAIGN = "qualicoop-2024"  # the fixtures' campaign, where every cooperative has a selection
 
+
 @pytest.fixture
 def demo(transactional_db):
     call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)

@@ -21,6 +21,8 @@ ROLES = {
     "federation": "/federation/",
     "admin": "/",
 }
+
+
 @pytest.fixture
 def demo(transactional_db):
     call_command("loaddata", "reference", verbosity=0)
