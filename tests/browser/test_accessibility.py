@@ -128,7 +128,9 @@ def test_it_finds_no_serious_violation_on_public_pages(page, live_server, demo, 
 
     # A failed sign-in shows its error next to the form.
     page.goto(f"{live_server.url}/compte/connexion/")
-    sign_in(page, "demo", "not-the-password")
+    sign_in(
+        page, "demo", "not-the-password", button="Sign in" if language == "en" else "Se connecter"
+    )
     expect(page.locator("main .alert-danger, main .invalid-feedback").first).to_be_visible()
     audit.check()
 
