@@ -1,5 +1,7 @@
 """What the browser tests share: signing in through the portal's own form, as a person does."""
 
+from playwright.sync_api import expect
+
 # The demonstration accounts' password (create_demo_accounts, README); people
 # made by tests/factories.py have factories.PASSWORD.
 DEMO_PASSWORD = "qualicoop-demo"
@@ -28,9 +30,29 @@ def log_in(page, base, username, password=DEMO_PASSWORD, **how):
     sign_in(page, username, password, **how)
 
 
+def open_account_menu(page):
+    """Open the header's account menu from the keyboard and wait until it is open.
+
+    On a loaded machine a mouse click once left the menu shut (a click is aimed
+    where the button was measured a moment before); a key press goes to the
+    focused button wherever it is drawn. Bootstrap's handlers are waited for.
+    """
+    page.wait_for_function("() => window.bootstrap !== undefined")
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        # On a narrow screen the menu sits in the folded navigation: unfold it first.
+        toggler.focus()
+        page.keyboard.press("Enter")
+        expect(toggler).to_have_attribute("aria-expanded", "true")
+    account = page.locator("#menu-compte")
+    account.focus()
+    page.keyboard.press("Enter")
+    expect(account).to_have_attribute("aria-expanded", "true")
+
+
 def sign_out(page, *, button="Se déconnecter"):
     """Sign out through the account's menu in the header, where the button lives."""
-    page.locator("#menu-compte").click()
+    open_account_menu(page)
     page.get_by_role("button", name=button).click()
 
 

@@ -23,7 +23,7 @@ from commitments.models import (
     Status,
 )
 from coops.models import Cooperative, Membership
-from tests.browser.support import log_in, sign_in
+from tests.browser.support import log_in, open_account_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -269,7 +269,7 @@ def test_it_finds_no_serious_violation_in_english_for_signed_in_people(page, liv
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     audit.check()
     audit.visit(f"/espace/{SLUG}/soumettre/")
-    page.locator("#menu-compte").click()
+    open_account_menu(page)
     audit.check()
     page.get_by_role("button", name="Sign out").click()
 
@@ -341,7 +341,7 @@ def test_it_finds_no_serious_violation_on_error_pages_and_empty_states(page, liv
     audit.visit("/espace/grand-delta-habitat/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
     # Signing out is in the account's menu, checked open too.
-    page.locator("#menu-compte").click()
+    open_account_menu(page)
     audit.check()
     page.get_by_role("button", name="Se déconnecter").click()
 

@@ -10,7 +10,7 @@ the account menu is open. The workspace's navigation leads to the team page.
 import pytest
 from django.core.management import call_command
 
-from tests.browser.support import OVERFLOW, TEXT_SPACING, log_in
+from tests.browser.support import OVERFLOW, TEXT_SPACING, log_in, open_account_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +31,9 @@ def demo(transactional_db):
 
 
 def _sign_out_on_screen(page, width):
-    """Open what hides the account's links, then say whether signing out is on screen."""
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-    page.locator("#menu-compte").click()
+    """Open the account's menu (the navigation first on a phone), then say whether
+    signing out is on screen."""
+    open_account_menu(page)
     sign_out = page.get_by_role("button", name="Se déconnecter")
     sign_out.wait_for(state="visible")
     box = sign_out.bounding_box()
