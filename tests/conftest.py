@@ -18,6 +18,7 @@ from commitments import publication
 from commitments.models import Engagement, Pillar
 from tests import factories
 from tests.file_store_support import file_store, s3_server  # noqa: F401 - fixtures
+from tests.settings_support import settings_for_tests
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,31 +33,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _fast_and_static(settings, tmp_path):
-    # The file store (open-data files included) is per test, never the project's var/.
-    settings.MEDIA_ROOT = tmp_path / "files"
-    # The manifest storage needs collectstatic; tests serve static files as they are.
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "files")},
-        },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # E-mail tasks run at once, so that mail.outbox fills as the request ends;
-    # tests of the queue itself switch to the database backend. Set here rather
-    # than from TASKS_BACKEND, which a developer's environment may hold.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The lockout backend needs a request, which Client.login() does not pass;
-    # tests of the lockout itself turn it back on.
-    settings.AXES_ENABLED = False
-    # Tests run with DEBUG off, where reviewers would need a second factor;
-    # the tests of the second factor turn it back on.
-    settings.SECOND_FACTOR_REQUIRED = False
-    # Query counts and content checks want the real rendering; the page cache
-    # has its own tests.
-    settings.PUBLIC_PAGE_CACHE = False
+    for name, value in settings_for_tests(tmp_path / "files").items():
+        setattr(settings, name, value)
     # Each test starts with an empty cache, as the database starts empty.
     cache.clear()
     # And in French: a request in English leaves its language active in the

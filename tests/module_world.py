@@ -18,27 +18,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+from tests.settings_support import settings_for_tests
+
 
 @contextlib.contextmanager
 def module_world(django_db_blocker, tmp_path_factory):
     files = tmp_path_factory.mktemp("files")
     with (
         django_db_blocker.unblock(),
-        # What tests/conftest.py sets for each test, for the module's world.
-        override_settings(
-            MEDIA_ROOT=files,
-            STORAGES={
-                "default": {
-                    "BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(files)},
-                },
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-            },
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
-            PUBLIC_PAGE_CACHE=False,
-        ),
+        # What each test runs with (tests/conftest.py), for the module's world.
+        override_settings(**settings_for_tests(files)),
         transaction.atomic(),
     ):
         cache.clear()
