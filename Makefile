@@ -131,9 +131,10 @@ suite: $(VENV)/.deps-dev
 	@echo "Couverture (plancher $(COVERAGE_FLOOR) %) :"
 	$(VENV)/bin/coverage report --fail-under=$(COVERAGE_FLOOR) --format=total
 
-# The parallel part alone, without coverage: CI runs it on its second database.
+# The parallel part alone, without coverage (so without the templates' debug
+# mode it needs): CI runs it on its second database.
 suite-fast: $(VENV)/.deps-dev
-	$(PYTEST) -n $(TEST_WORKERS) $(PARALLEL) $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PARALLEL) $(PYTEST_ARGS)
 
 # The README's screenshots, taken again by the browser tests (an ordinary run
 # writes them under test-results/ and leaves the tracked ones alone).
