@@ -41,8 +41,8 @@ logger = logging.getLogger("qualicoop.accounts.delivery")
 
 # What a person hears of, before they choose: at once of what asks them to act,
 # and reviewers of submissions in one e-mail a day rather than one a submission.
-DEFAULTS = dict.fromkeys(Kind, Delivery.IMMEDIATE)
-REVIEWER_DEFAULTS = {**DEFAULTS, Kind.TO_REVIEW: Delivery.DAILY}
+DEFAULTS: dict[str, str] = dict.fromkeys(Kind.values, Delivery.IMMEDIATE.value)
+REVIEWER_DEFAULTS = {**DEFAULTS, Kind.TO_REVIEW.value: Delivery.DAILY.value}
 
 PERIODS = {"daily": Delivery.DAILY, "weekly": Delivery.WEEKLY}
 

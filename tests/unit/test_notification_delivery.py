@@ -6,8 +6,11 @@ even when the worker stops midway; "sur le portail seulement" sends nothing, and
 the notification is in the portal whatever the choice.
 """
 
+from io import StringIO
+
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from commitments import progress, workflow
@@ -206,3 +209,36 @@ def test_every_email_links_to_the_notification_settings(client, staff_a):
 
     [message] = mail.outbox
     assert message.body.rstrip().endswith(SETTINGS_LINK)
+
+
+def test_the_command_queues_the_digest_for_the_worker(
+    database_queue,
+    reference,
+    campaign,
+    coop_a,
+    staff_a,
+    reviewer,
+    django_capture_on_commit_callbacks,
+):
+    selection = factories.make_selection(coop_a, campaign, numbers=range(1, 9))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit_selection(selection=selection, by=staff_a)
+    out = StringIO()
+
+    call_command("send_digests", "--period", "daily", stdout=out)
+
+    # Queued, not sent: the worker sends it.
+    assert "Résumés quotidiens mis en file" in out.getvalue()
+    assert _to(reviewer) == []
+    run_queued_tasks()
+    [digest] = _to(reviewer)
+    assert digest.subject == "[Quali'Coop] Coopérative Alpha a soumis sa sélection"
+    # The weekly run has nothing of the daily digest's.
+    call_command("send_digests", "--period", "weekly", stdout=StringIO())
+    run_queued_tasks()
+    assert len(_to(reviewer)) == 1
+
+
+def test_the_command_refuses_an_unknown_period():
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("send_digests", "--period", "monthly")

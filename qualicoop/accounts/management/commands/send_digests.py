@@ -20,4 +20,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, period: str, **options: object) -> None:
         result = send_digests.enqueue(period=period)
-        self.stdout.write(f"Résumés {period} mis en file (tâche {result.id}).")
+        label = {"daily": "quotidiens", "weekly": "hebdomadaires"}[period]
+        self.stdout.write(f"Résumés {label} mis en file (tâche {result.id}).")
