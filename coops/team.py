@@ -4,7 +4,8 @@ Every change runs in one transaction that first locks the cooperative's row,
 so that two référents demoting each other at the same moment cannot leave the
 cooperative without one: **a cooperative always keeps at least one référent**,
 a rule written here only. Each change is recorded as a ``TeamEvent``, then the
-person concerned is told by e-mail once the change is committed.
+person concerned is told once the change is committed (``qualicoop.lib.notify``:
+in the portal, and by e-mail as they chose for team changes).
 """
 
 from functools import partial

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, str] = dict.fromkeys(Kind.values, Delivery.IMMEDIATE.value)
 REVIEWER_DEFAULTS = {**DEFAULTS, Kind.TO_REVIEW.value: Delivery.DAILY.value}
 
 PERIODS = {"daily": Delivery.DAILY, "weekly": Delivery.WEEKLY}
+# A sent row is kept a week, to tell what left and when; then its copy of the
+# message goes (the notification stays in the portal).
+SENT_KEPT = timedelta(days=7)
 
 
 def defaults(*, is_reviewer: bool) -> dict[str, str]:
@@ -137,7 +140,10 @@ def send_digests(*, period: str) -> int:
     sent = sum(
         bool(_send_claimed(waiting.filter(user_id=user_id), _digest(period))) for user_id in people
     )
-    logger.info("digests_sent period=%s emails=%s", period, sent)
+    forgotten, _by_model = QueuedEmail.objects.filter(
+        sent_at__lt=timezone.now() - SENT_KEPT
+    ).delete()
+    logger.info("digests_sent period=%s emails=%s forgotten=%s", period, sent, forgotten)
     return sent
 
 

@@ -6,12 +6,14 @@ even when the worker stops midway; "sur le portail seulement" sends nothing, and
 the notification is in the portal whatever the choice.
 """
 
+import datetime
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments import progress, workflow
 from commitments.models import Notification, Project
@@ -193,6 +195,7 @@ def test_a_digest_stopped_midway_sends_each_message_exactly_once_over_two_runs(
     assert send_daily_digests() == 2
     assert send_daily_digests() == 0
     run_queued_tasks()
+    assert QueuedEmail.objects.count() == 6
 
     for person in people:
         [digest] = _to(person)
@@ -242,3 +245,18 @@ def test_the_command_queues_the_digest_for_the_worker(
 def test_the_command_refuses_an_unknown_period():
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("send_digests", "--period", "monthly")
+
+
+def test_sent_rows_are_forgotten_after_a_week(staff_a):
+    notification = factories.make_notification(staff_a)
+    fields = {"user": staff_a, "notification": notification, "kind": "team", "delivery": "daily"}
+    now = timezone.now()
+    old = QueuedEmail.objects.create(**fields, sent_at=now - datetime.timedelta(days=8))
+    recent = QueuedEmail.objects.create(**fields, sent_at=now - datetime.timedelta(days=6))
+
+    send_daily_digests()
+
+    assert list(QueuedEmail.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not QueuedEmail.objects.filter(pk=old.pk).exists()
+    # The notification itself stays in the portal.
+    assert Notification.objects.filter(pk=notification.pk).exists()
