@@ -248,6 +248,38 @@ def _notify_update(template, update_id, kind):
         return 0
 
 
+def update_submitted(update_id):
+    """Tell every reviewer that a progress update awaits their review."""
+    try:
+        update = ProgressUpdate.objects.select_related(
+            "project__choice__selection__cooperative", "author"
+        ).get(pk=update_id)
+        cooperative = update.project.choice.selection.cooperative
+        review_path = reverse("federation:update_review", args=[update.pk])
+        context = {
+            "update": update,
+            "project": update.project,
+            "cooperative": cooperative,
+            "author_name": _actor(update.author) or cooperative.name,
+            "review_url": absolute_url(review_path),
+        }
+        return _send(
+            _messages(
+                "update_submitted",
+                context,
+                reviewers(),
+                kind=Kind.TO_REVIEW,
+                group=_selection_group(update.project.choice.selection_id),
+                link=review_path,
+                actor=_actor(update.author),
+                detail=update.text,
+            )
+        )
+    except Exception:
+        logger.exception("notification_failed template=update_submitted update=%s", update_id)
+        return 0
+
+
 def update_published(update_id):
     """Tell the author that their progress update is public."""
     return _notify_update("update_published", update_id, Kind.DECISIONS)

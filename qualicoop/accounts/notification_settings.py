@@ -32,7 +32,8 @@ HELP = {
         "remarques des relecteurs."
     ),
     Kind.TO_REVIEW: gettext_lazy(
-        "Pour les relecteurs : sélection soumise ou retirée, demande de réouverture."
+        "Pour les relecteurs : sélection soumise ou retirée, point d'étape envoyé, "
+        "demande de réouverture."
     ),
     Kind.REMINDERS: gettext_lazy(
         "Date limite d'une campagne ou d'un suivi, engagement à renouveler."

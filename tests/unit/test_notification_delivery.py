@@ -260,3 +260,26 @@ def test_sent_rows_are_forgotten_after_a_week(staff_a):
     assert not QueuedEmail.objects.filter(pk=old.pk).exists()
     # The notification itself stays in the portal.
     assert Notification.objects.filter(pk=notification.pk).exists()
+
+
+def test_a_progress_update_to_review_reaches_the_reviewers_in_their_daily_digest(
+    published, staff_a, reviewer, django_capture_on_commit_callbacks
+):
+    project = Project.objects.filter(choice__selection=published).first()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update = factories.make_progress_update(project, by=staff_a, text="Premiers ateliers.")
+    review = reverse("federation:update_review", args=[update.pk])
+    [notification] = Notification.objects.filter(user=reviewer)
+    assert notification.url == review
+    assert _to(reviewer) == []
+
+    send_daily_digests()
+
+    [message] = _to(reviewer)
+    assert message.subject == (
+        f"[Quali'Coop] Point d'étape à relire : {project.title} (Coopérative Alpha)"
+    )
+    assert "Alice (Coopérative Alpha) envoie un point d'étape" in message.body
+    assert f"{SITE}{review}" in message.body
