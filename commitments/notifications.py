@@ -1,10 +1,13 @@
 """Emails sent when a selection moves, and before a campaign closes.
 
-The workflow calls the three ``selection_*`` functions through
+The workflow calls the ``selection_*`` functions through
 ``transaction.on_commit``: the move is already saved when they run. They only
-render the emails and queue them, one task per recipient (``qualicoop.lib.mail``),
-so no request waits on the mail server, and its failures are retried and logged
-by the task without ever turning a successful move into an error.
+render one message per recipient, of a kind (``qualicoop.lib.notify.Kind``), and
+hand them over: each becomes a notification in the portal and, as its person
+chose for that kind, an e-mail sent by the worker after a short delay (merged
+with the others about the same selection), in a digest, or none. No request
+waits on the mail server, and a failure is logged without ever turning a
+successful move into an error.
 Emails are plain text, in French, with absolute links built from
 ``settings.SITE_URL`` (a cron job has no request to build them from).
 """
