@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from coops.models import Cooperative, Membership
 from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
+from qualicoop.lib.notify import Kind
 
 from .models import Carry, DroppedProject, Project, Selection, Status, published
-from .notifications import ReminderRun, _messages, _send
+from .notifications import ReminderRun, _cooperative_group, _messages, _send
 
 ENGAGED, RENEWAL, EXPIRED, NEVER = "engagee", "a-renouveler", "expiree", "jamais"
 # The standings a public list may be filtered by (a cooperative listed there
@@ -373,7 +374,14 @@ def send_renewal_reminders(*, today: datetime.date | None = None):
             "valid_until": until.get(cooperative.pk),
             "workspace_url": absolute_url(reverse("workspace:dashboard", args=[cooperative.slug])),
         }
-        messages += _messages("renewal_reminder", context, [membership.user])
+        messages += _messages(
+            "renewal_reminder",
+            context,
+            [membership.user],
+            kind=Kind.REMINDERS,
+            group=_cooperative_group(cooperative.pk),
+            link=reverse("workspace:dashboard", args=[cooperative.slug]),
+        )
     sent = _send(messages)
     return ReminderRun(
         None,

@@ -1,10 +1,13 @@
 """Emails sent when a selection moves, and before a campaign closes.
 
-The workflow calls the three ``selection_*`` functions through
+The workflow calls the ``selection_*`` functions through
 ``transaction.on_commit``: the move is already saved when they run. They only
-render the emails and queue them, one task per recipient (``qualicoop.lib.mail``),
-so no request waits on the mail server, and its failures are retried and logged
-by the task without ever turning a successful move into an error.
+render one message per recipient, of a kind (``qualicoop.lib.notify.Kind``), and
+hand them over: each becomes a notification in the portal and, as its person
+chose for that kind, an e-mail sent by the worker after a short delay (merged
+with the others about the same selection), in a digest, or none. No request
+waits on the mail server, and a failure is logged without ever turning a
+successful move into an error.
 Emails are plain text, in French, with absolute links built from
 ``settings.SITE_URL`` (a cron job has no request to build them from).
 """
@@ -25,13 +28,12 @@ from coops.models import Cooperative, Membership
 from coops.people import display_name
 from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
-from qualicoop.lib.mail import render_message, send_email
+from qualicoop.lib.notify import Item, Kind, notify
 
 from .models import (
     EDITABLE_STATUSES,
     Campaign,
     FollowUp,
-    Notification,
     ProgressUpdate,
     Project,
     ReopeningRequest,
@@ -42,10 +44,6 @@ from .models import (
 )
 
 logger = logging.getLogger("qualicoop.notifications")
-
-# Every subject starts with it, so that the mail stands out in an inbox; in the
-# portal's own list it would only repeat the site's name.
-SUBJECT_PREFIX = "[Quali'Coop] "
 
 
 def reviewers():
@@ -73,48 +71,56 @@ def members(cooperative):
     )
 
 
-def _message(template, context, recipient):
-    """The arguments of the mail task: rendered here, as the task only sends."""
-    subject, body = render_message(template, context)
-    return {"subject": subject, "body": body, "to": [recipient.email]}
-
-
-def _messages(template, context, recipients, link=""):
-    """One email per recipient, so that nobody sees the others' addresses.
+def _messages(template, context, recipients, *, kind, group, link="", actor="", detail=""):
+    """One message per recipient, so that nobody sees the others' addresses.
 
     Each also goes to the recipient's notifications in the portal, where people
     who filter or miss their mail still find it: its text is the subject, its
     link ``link`` (a path of the site, the most specific page the email points
-    to). ``_send`` saves them with the emails it queues.
+    to). How the e-mail leaves — at once, merged with others of the same
+    ``group`` (a selection, a cooperative), in a digest, or not at all — is each
+    recipient's choice for ``kind`` (``qualicoop.lib.notify``). ``actor`` and
+    ``detail`` (who did it, what they wrote) name the message in a merged e-mail.
     """
-    messages = []
-    for user in recipients:
-        message = _message(template, {**context, "recipient": user}, user)
-        text = message["subject"].removeprefix(SUBJECT_PREFIX)
-        max_length = Notification._meta.get_field("text").max_length
-        message["notification"] = Notification(user=user, text=text[:max_length], url=link)
-        messages.append(message)
-    return messages
+    return [
+        Item.rendered(
+            template,
+            context,
+            user=user,
+            kind=kind,
+            group=group,
+            path=link,
+            actor=actor,
+            detail=detail,
+        )
+        for user in recipients
+    ]
 
 
 def _send(messages):
-    """Save the notifications in one query, then queue each email as its own task.
+    """Hand the messages to their delivery, in the caller's transaction.
 
-    One task per email, so that one bad address holds back no other. The
-    notifications are written in the caller's transaction: a move's are there as
-    soon as the move is, whatever becomes of the emails.
+    The notifications are written at once, with the move: they are there as soon
+    as the move is, whatever becomes of the emails, each of which leaves as its
+    own task, so that one bad address holds back no other.
     """
-    Notification.objects.bulk_create(
-        [message["notification"] for message in messages if "notification" in message]
-    )
-    for message in messages:
-        send_email.enqueue(
-            **{key: value for key, value in message.items() if key != "notification"}
-        )
-    return len(messages)
+    return notify(messages)
 
 
-def _notify_move(template, transition_id, recipients_of, link_of):
+def _selection_group(selection_id):
+    return f"selection:{selection_id}"
+
+
+def _cooperative_group(cooperative_id):
+    return f"cooperative:{cooperative_id}"
+
+
+def _actor(person):
+    """Who did it, for a merged e-mail: nobody named when their account is gone."""
+    return display_name(person) if person else ""
+
+
+def _notify_move(template, transition_id, recipients_of, link_of, kind):
     """Queue one move's emails; log any failure instead of raising it.
 
     ``recipients_of`` and ``link_of`` (the path their notification opens) are
@@ -142,7 +148,16 @@ def _notify_move(template, transition_id, recipients_of, link_of):
             "public_url": absolute_url(selection.cooperative.get_absolute_url()),
         }
         return _send(
-            _messages(template, context, recipients_of(selection), link=link_of(selection))
+            _messages(
+                template,
+                context,
+                recipients_of(selection),
+                kind=kind,
+                group=_selection_group(selection.pk),
+                link=link_of(selection),
+                actor=_actor(transition.actor),
+                detail=transition.message,
+            )
         )
     except Exception:
         # The move is committed; the people will see it on their pages.
@@ -161,7 +176,11 @@ def _dashboard_path(selection):
 def selection_submitted(transition_id):
     """Tell every reviewer that a selection awaits them."""
     return _notify_move(
-        "selection_submitted", transition_id, lambda selection: reviewers(), _review_path
+        "selection_submitted",
+        transition_id,
+        lambda selection: reviewers(),
+        _review_path,
+        Kind.TO_REVIEW,
     )
 
 
@@ -172,6 +191,7 @@ def changes_requested(transition_id):
         transition_id,
         lambda selection: members(selection.cooperative),
         _dashboard_path,
+        Kind.REMARKS,
     )
 
 
@@ -182,10 +202,11 @@ def selection_validated(transition_id):
         transition_id,
         lambda selection: members(selection.cooperative),
         _dashboard_path,
+        Kind.DECISIONS,
     )
 
 
-def _notify_update(template, update_id):
+def _notify_update(template, update_id, kind):
     """Queue the emails of a reviewer's answer on a progress update; log any failure."""
     try:
         update = ProgressUpdate.objects.select_related(
@@ -213,20 +234,63 @@ def _notify_update(template, update_id):
             "update_url": absolute_url(update_path),
             "public_url": absolute_url(update.project.get_absolute_url()),
         }
-        return _send(_messages(template, context, recipients, link=update_path))
+        return _send(
+            _messages(
+                template,
+                context,
+                recipients,
+                kind=kind,
+                group=_selection_group(update.project.choice.selection_id),
+                link=update_path,
+                actor=context["reviewer_name"],
+                detail=update.remark if kind == Kind.REMARKS else "",
+            )
+        )
     except Exception:
         logger.exception("notification_failed template=%s update=%s", template, update_id)
         return 0
 
 
+def update_submitted(update_id):
+    """Tell every reviewer that a progress update awaits their review."""
+    try:
+        update = ProgressUpdate.objects.select_related(
+            "project__choice__selection__cooperative", "author"
+        ).get(pk=update_id)
+        cooperative = update.project.choice.selection.cooperative
+        review_path = reverse("federation:update_review", args=[update.pk])
+        context = {
+            "update": update,
+            "project": update.project,
+            "cooperative": cooperative,
+            "author_name": _actor(update.author) or cooperative.name,
+            "review_url": absolute_url(review_path),
+        }
+        return _send(
+            _messages(
+                "update_submitted",
+                context,
+                reviewers(),
+                kind=Kind.TO_REVIEW,
+                group=_selection_group(update.project.choice.selection_id),
+                link=review_path,
+                actor=_actor(update.author),
+                detail=update.text,
+            )
+        )
+    except Exception:
+        logger.exception("notification_failed template=update_submitted update=%s", update_id)
+        return 0
+
+
 def update_published(update_id):
     """Tell the author that their progress update is public."""
-    return _notify_update("update_published", update_id)
+    return _notify_update("update_published", update_id, Kind.DECISIONS)
 
 
 def update_sent_back(update_id):
     """Tell the author what the federation asks them to change in their update."""
-    return _notify_update("update_sent_back", update_id)
+    return _notify_update("update_sent_back", update_id, Kind.REMARKS)
 
 
 def cooperatives_to_remind(campaign):
@@ -299,7 +363,14 @@ def send_deadline_reminders(*, days, today=None):
             "status_label": Status(status).label if status else None,
             "workspace_url": absolute_url(dashboard_path),
         }
-        messages += _messages("deadline_reminder", context, [membership.user], link=dashboard_path)
+        messages += _messages(
+            "deadline_reminder",
+            context,
+            [membership.user],
+            kind=Kind.REMINDERS,
+            group=_cooperative_group(cooperative.pk),
+            link=dashboard_path,
+        )
     sent = _send(messages)
     return ReminderRun(
         campaign,
@@ -362,7 +433,14 @@ def send_follow_up_reminders(*, days, today=None):
             "own": own,
             "follow_up_url": absolute_url(follow_up_path),
         }
-        messages += _messages("follow_up_reminder", context, [membership.user], link=follow_up_path)
+        messages += _messages(
+            "follow_up_reminder",
+            context,
+            [membership.user],
+            kind=Kind.REMINDERS,
+            group=_cooperative_group(cooperative.pk),
+            link=follow_up_path,
+        )
     sent = _send(messages)
     return ReminderRun(
         follow_up.campaign,
@@ -379,7 +457,11 @@ def send_follow_up_reminders(*, days, today=None):
 def selection_withdrawn(transition_id):
     """Tell every reviewer that a submission was taken back: nothing to decide any more."""
     return _notify_move(
-        "selection_withdrawn", transition_id, lambda selection: reviewers(), _review_path
+        "selection_withdrawn",
+        transition_id,
+        lambda selection: reviewers(),
+        _review_path,
+        Kind.TO_REVIEW,
     )
 
 
@@ -390,10 +472,11 @@ def selection_reopened(transition_id):
         transition_id,
         lambda selection: members(selection.cooperative),
         _dashboard_path,
+        Kind.DECISIONS,
     )
 
 
-def _notify_request(template, request_id, recipients_of, link_of):
+def _notify_request(template, request_id, recipients_of, link_of, kind):
     """Queue the emails about a reopening request; log any failure instead of raising it."""
     try:
         request = ReopeningRequest.objects.select_related(
@@ -417,7 +500,17 @@ def _notify_request(template, request_id, recipients_of, link_of):
             ),
         }
         return _send(
-            _messages(template, context, recipients_of(selection), link=link_of(selection))
+            _messages(
+                template,
+                context,
+                recipients_of(selection),
+                kind=kind,
+                group=_selection_group(selection.pk),
+                link=link_of(selection),
+                # The federation answers (a decision) or the cooperative asks.
+                actor=context["decided_by_name" if kind == Kind.DECISIONS else "requested_by_name"],
+                detail=request.reason if kind == Kind.DECISIONS else request.message,
+            )
         )
     except Exception:
         logger.exception("notification_failed template=%s request=%s", template, request_id)
@@ -427,7 +520,11 @@ def _notify_request(template, request_id, recipients_of, link_of):
 def reopening_requested(request_id):
     """Tell every reviewer that a cooperative asks to reopen its validated selection."""
     return _notify_request(
-        "reopening_requested", request_id, lambda selection: reviewers(), _review_path
+        "reopening_requested",
+        request_id,
+        lambda selection: reviewers(),
+        _review_path,
+        Kind.TO_REVIEW,
     )
 
 
@@ -438,6 +535,7 @@ def reopening_declined(request_id):
         request_id,
         lambda selection: members(selection.cooperative),
         _dashboard_path,
+        Kind.DECISIONS,
     )
 
 
@@ -476,6 +574,8 @@ def send_deadline_reminder_to(cooperative, *, today=None):
             "deadline_reminder",
             context,
             members(cooperative),
+            kind=Kind.REMINDERS,
+            group=_cooperative_group(cooperative.pk),
             link=reverse("workspace:dashboard", args=[cooperative.slug]),
         )
     )

@@ -170,6 +170,12 @@ def _send(update: ProgressUpdate, now: datetime.datetime) -> None:
     update.remark = ""
 
 
+def _tell_reviewers(update: ProgressUpdate) -> None:
+    """Once committed, an update sent to the federation is announced to the reviewers."""
+    if update.state == UpdateState.SUBMITTED:
+        transaction.on_commit(partial(notifications.update_submitted, update.pk))
+
+
 def create_update(
     *,
     project: Project,
@@ -206,6 +212,7 @@ def create_update(
         update.save()
         _set_values(update, values)
         _log(update, "submit" if submit else "create", by)
+        _tell_reviewers(update)
     return update
 
 
@@ -233,6 +240,8 @@ def edit_update(
         locked.save()
         _set_values(locked, values)
         _log(locked, "edit", by)
+        if submit or was_published:
+            _tell_reviewers(locked)
     return locked
 
 
@@ -244,6 +253,7 @@ def submit_update(*, update: ProgressUpdate, by: User | None) -> ProgressUpdate:
         _send(locked, timezone.now())
         locked.save()
         _log(locked, "submit", by)
+        _tell_reviewers(locked)
     return locked
 
 

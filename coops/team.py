@@ -4,7 +4,8 @@ Every change runs in one transaction that first locks the cooperative's row,
 so that two référents demoting each other at the same moment cannot leave the
 cooperative without one: **a cooperative always keeps at least one référent**,
 a rule written here only. Each change is recorded as a ``TeamEvent``, then the
-person concerned is told by e-mail once the change is committed.
+person concerned is told once the change is committed (``qualicoop.lib.notify``:
+in the portal, and by e-mail as they chose for team changes).
 """
 
 from functools import partial
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qualicoop.lib.absolute_urls import absolute_url
-from qualicoop.lib.mail import queue_message
+from qualicoop.lib.notify import Item, Kind, notify
 
 from .models import Cooperative, Membership, TeamEvent
 from .people import display_name
@@ -33,6 +34,31 @@ class TeamError(Exception):
 def person(user: User | None) -> str:
     """How a person is named in messages and e-mails (nobody: an empty string)."""
     return display_name(user) if user is not None else ""
+
+
+def _tell(
+    template: str,
+    context: dict,
+    user: User,
+    cooperative: Cooperative,
+    *,
+    by: User | None,
+    path: str = "",
+) -> None:
+    """Tell ``user`` of a change of their place in the team, as they chose to hear of it."""
+    notify(
+        [
+            Item.rendered(
+                template,
+                context,
+                user=user,
+                kind=Kind.TEAM,
+                group=f"cooperative:{cooperative.pk}",
+                path=path,
+                actor=person(by),
+            )
+        ]
+    )
 
 
 def record(
@@ -167,7 +193,15 @@ def change_role(*, membership: Membership, role: str, by: User | None) -> Member
                 "team_url": absolute_url(reverse("workspace:team", args=[cooperative.slug])),
             }
             transaction.on_commit(
-                partial(queue_message, "team_role_changed", context, current.user.email)
+                partial(
+                    _tell,
+                    "team_role_changed",
+                    context,
+                    current.user,
+                    cooperative,
+                    path=reverse("workspace:team", args=[cooperative.slug]),
+                    by=by,
+                )
             )
     return current
 
@@ -188,12 +222,15 @@ def remove_member(*, membership: Membership, by: User | None) -> None:
             previous_role=current.role,
         )
         if user.email and user != by:
+            # No link: the team's page is closed to them now.
             transaction.on_commit(
                 partial(
-                    queue_message,
+                    _tell,
                     "team_removed",
                     {"cooperative": cooperative, "by": person(by)},
-                    user.email,
+                    user,
+                    cooperative,
+                    by=by,
                 )
             )
 

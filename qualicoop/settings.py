@@ -325,6 +325,12 @@ if TASK_LEASE_SECONDS <= EMAIL_TIMEOUT:
         f"({EMAIL_TIMEOUT} s): a slow e-mail would be sent again while it is being sent."
     )
 
+# Seconds an e-mail notification waits before it leaves, so that several about
+# the same selection for the same person leave as one (qualicoop.accounts.delivery).
+NOTIFICATION_DELAY = env_int("NOTIFICATION_DELAY", 300)
+if NOTIFICATION_DELAY < 0:
+    raise ImproperlyConfigured("NOTIFICATION_DELAY must be a number of seconds, 0 or more.")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

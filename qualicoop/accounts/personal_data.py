@@ -2,7 +2,8 @@
 
 The account, the cooperatives and roles held, the status moves made and the
 remarks given with them, the edits of projects and of chosen engagements,
-the progress updates written, the notifications received, the sign-ins and
+the progress updates written, the notifications received and how each kind
+reaches the person (their choices, else their role's defaults), the sign-ins and
 failed sign-ins recorded, and the inactivity notice if one was sent. Moves
 and edits can run into thousands: the document is written as it is read, a
 few hundred rows at a time, never held whole in memory.
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.models import Choice, Notification, ProgressUpdate, Project, Transition
 from coops.models import Membership
 
+from .delivery import choices_of
 from .models import AccountNotice
 
 CHUNK = 500
@@ -43,6 +45,7 @@ def document(user: User) -> Iterator[str]:
         ("modifications_d_engagements", _choice_edits(user)),
         ("points_d_etape_rediges", _progress_updates(user)),
         ("notifications", _notifications(user)),
+        ("reglages_des_notifications", choices_of([user.pk])[user.pk]),
         ("connexions", _sign_ins(user)),
         ("echecs_de_connexion", _failed_sign_ins(user)),
     ]

@@ -38,7 +38,7 @@ from coops.people import ERASED_USERNAME_PREFIX, erased_username
 from qualicoop.lib.absolute_urls import absolute_url
 from qualicoop.lib.mail import queue_message
 
-from .models import AccountNotice
+from .models import AccountNotice, NotificationSetting
 from .sign_out import end_every_session
 
 INACTIVITY_LIMIT = timedelta(days=2 * 365)
@@ -167,8 +167,10 @@ def erase_account(user: User) -> None:
     end_every_session(user)
     Membership.objects.filter(user=user).delete()
     AccountNotice.objects.filter(user=user).delete()
-    # What the portal told them is about them: it goes with them.
+    # What the portal told them is about them: it goes with them (the e-mails waiting
+    # with the notifications), and so do their choices of how to hear of it.
     Notification.objects.filter(user=user).delete()
+    NotificationSetting.objects.filter(user=user).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username=user.username).delete()
     for device in devices_for_user(user, confirmed=None):

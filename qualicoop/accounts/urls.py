@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import invitations, notifications, second_factor, session
+from . import invitations, notification_settings, notifications, second_factor, session
 from . import views as account
 from .forms import LoginForm
 from .password_reset import PasswordResetForm
@@ -20,6 +20,11 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("notifications/tout-lu/", notifications.notifications_read, name="notifications_read"),
+    path(
+        "notifications/reglages/",
+        notification_settings.notification_settings,
+        name="notification_settings",
+    ),
     path(
         "connexion/",
         auth_views.LoginView.as_view(

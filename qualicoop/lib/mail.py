@@ -16,8 +16,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from .absolute_urls import absolute_url
 from .request_log import task
 
 logger = logging.getLogger("qualicoop.lib.mail")
@@ -39,7 +41,10 @@ def send_email(
     attempt: int = 1,
 ) -> str | None:
     """Send one rendered message; a failed attempt queues the next one and returns its id."""
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
+    # Every e-mail ends on where its person chooses what the portal writes to them.
+    message = EmailMultiAlternatives(
+        subject=subject, body=f"{body.rstrip()}\n\n{_footer()}", from_email=from_email, to=to
+    )
     if html_body is not None:
         message.attach_alternative(html_body, "text/html")
     try:
@@ -80,6 +85,15 @@ def send_email(
     # No address: the log says that a message left, and for which request.
     logger.info("email_sent recipients=%s attempt=%s", len(to), attempt)
     return None
+
+
+def _footer() -> str:
+    """Where each person chooses what the portal writes to them, and when."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "emails/_footer.txt",
+            {"settings_url": absolute_url(reverse("accounts:notification_settings"))},
+        )
 
 
 def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:

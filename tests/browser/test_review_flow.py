@@ -7,6 +7,7 @@ each move sent its email.
 """
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -14,6 +15,7 @@ from coops.models import Cooperative
 from tests.browser.demo import SLUG, demo_draft, load_demo
 from tests.browser.screenshots import screenshot_path
 from tests.browser.support import log_in
+from tests.notification_support import choose
 
 REMARK = "Combien de ménages ont participé ? Ajoutez un indicateur chiffré."
 FIRST = "Des ateliers mensuels avec les locataires du quartier."
@@ -23,6 +25,8 @@ SECOND = "Des ateliers mensuels avec 45 ménages locataires du quartier, suivis 
 @pytest.fixture
 def demo(transactional_db):
     load_demo()
+    # The reviewer hears of each submission at once (a daily digest by default).
+    choose(User.objects.get(username="federation"), to_review="immediate")
     return demo_draft(description=FIRST)
 
 

@@ -34,6 +34,7 @@ from commitments.models import Engagement, Project
 from coops import api_keys
 from coops.invitations import hash_token
 from coops.models import ApiKey, Invitation, Membership
+from qualicoop.lib.notify import Kind
 from qualicoop.webhooks.models import Endpoint
 from tests import factories
 
@@ -715,6 +716,15 @@ PORTAL_CASES = [
     ),
     _case("accounts:notifications_read", GET, outcomes(LOGIN, *[NOT_ALLOWED] * 5)),
     _case("accounts:notifications_read", POST, LOGGED_IN_DONE),
+    # Each person's own notification settings: saved, or the form again with its errors.
+    _case("accounts:notification_settings", GET, LOGGED_IN),
+    _case(
+        "accounts:notification_settings",
+        POST,
+        LOGGED_IN_DONE,
+        data=lambda world: dict.fromkeys(Kind.values, "daily"),
+    ),
+    _case("accounts:notification_settings", POST, LOGGED_IN, label="incomplet"),
     # The expiry notice's button: signed-in users only, by POST.
     _case(
         "accounts:session_keep_alive",

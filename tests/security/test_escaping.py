@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from commitments import workflow
 from commitments.models import Engagement, Project, Remark, Selection, Transition
 from coops.models import Cooperative
+from tests.notification_support import choose
 
 
 def hostile(source):
@@ -61,6 +62,8 @@ def hostile_world(db, world, django_capture_on_commit_callbacks):
         **{name: prefix + hostile(name) for name, prefix in FORMULAS.items()},
     )
     reviewer, referent = world.users["reviewer"], world.users["referent_a"]
+    # Each submission reaches the reviewer as its own e-mail, not in a digest.
+    choose(reviewer, to_review="immediate")
     remarks = {Engagement.objects.get(number=1): hostile("remark")}
     earlier = Selection.objects.get(pk=world.submitted.pk)
     draft = Selection.objects.get(pk=world.draft.pk)

@@ -30,6 +30,7 @@ from django_tasks_db.models import DBTaskResult
 from commitments.models import Selection, Status
 from qualicoop.lib.mail import ATTEMPTS, RETRY_DELAYS, send_email
 from tests import factories
+from tests.notification_support import choose
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -222,15 +223,23 @@ def _reset_and_submit(client, coop, submitter):
 
 
 def _queued_recipients():
-    return sorted(
-        address
-        for result in DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-        for address in result.args_kwargs["kwargs"]["to"]
-    )
+    """Who the queued e-mails go to: an e-mail's addresses, or the person of a notification's."""
+    addresses = []
+    for result in DBTaskResult.objects.filter(status=TaskResultStatus.READY):
+        kwargs = result.args_kwargs["kwargs"]
+        addresses += kwargs.get("to") or [factories.User.objects.get(pk=kwargs["user_id"]).email]
+    return sorted(addresses)
+
+
+@pytest.fixture
+def reviewer_at_once(reviewer):
+    """The reviewer hears of each submission at once (a daily digest by default)."""
+    choose(reviewer, to_review="immediate")
+    return reviewer
 
 
 def test_requests_answer_at_once_while_the_mail_server_hangs(
-    client, smtp, settings, complete, coop_a, staff_a, reviewer
+    client, smtp, settings, complete, coop_a, staff_a, reviewer_at_once
 ):
     # Were a request to talk to the server, it would wait this long for each message.
     settings.EMAIL_TIMEOUT = REQUEST_EMAIL_TIMEOUT
@@ -245,11 +254,13 @@ def test_requests_answer_at_once_while_the_mail_server_hangs(
 
 
 def test_the_worker_delivers_the_queued_emails_once_the_server_answers(
-    client, smtp, complete, coop_a, staff_a, reviewer
+    client, smtp, complete, coop_a, staff_a, reviewer_at_once
 ):
     _reset_and_submit(client, coop_a, staff_a)
 
     smtp.answer()
+    # The notification waits its delay, for others to join it.
+    make_retries_due()
     run_worker()
 
     by_recipient = {tuple(received.recipients): received for received in smtp.received}
@@ -268,13 +279,14 @@ def test_the_worker_delivers_the_queued_emails_once_the_server_answers(
 
 
 def test_a_failed_send_is_retried_later_and_the_submission_stands(
-    client, smtp, complete, coop_a, staff_a, reviewer, caplog
+    client, smtp, complete, coop_a, staff_a, reviewer_at_once, caplog
 ):
     client.force_login(staff_a)
     response = client.post(reverse("workspace:submit", args=[coop_a.slug]))
     assert response.status_code == 302
 
     before = timezone.now()
+    make_retries_due()
     run_worker()
 
     assert smtp.connections == 1

@@ -1,7 +1,8 @@
 """Emails on each move (commitments.notifications), queued once the move is committed.
 
 The tests run the mail task at once (tests/conftest.py), so mail.outbox holds what
-the worker would send.
+the worker would send: at once for an e-mail sent immediately (the backend cannot
+wait out the delay), after ``send_daily_digests()`` for a daily digest.
 """
 
 import logging
@@ -14,8 +15,10 @@ from django.db import DatabaseError
 
 from commitments import notifications, workflow
 from commitments.models import Engagement, Selection, Status
+from qualicoop.accounts import delivery
 from qualicoop.lib.mail import ATTEMPTS
 from tests import factories
+from tests.notification_support import choose, send_daily_digests
 
 SITE = "https://qualicoop.example.org"
 
@@ -54,6 +57,9 @@ def test_it_tells_every_reviewer_of_a_submission(
     selection, reviewers, staff_a, django_capture_on_commit_callbacks
 ):
     _submit(selection, django_capture_on_commit_callbacks, by=staff_a)
+    # Reviewers hear of submissions in their daily digest, unless they chose otherwise.
+    assert mail.outbox == []
+    send_daily_digests()
 
     assert sorted(recipient for message in mail.outbox for recipient in message.to) == sorted(
         reviewers
@@ -136,6 +142,7 @@ def test_a_failing_mail_server_does_not_undo_the_move(
 
     with caplog.at_level(logging.ERROR, logger="qualicoop.lib.mail"):
         _submit(selection, django_capture_on_commit_callbacks)
+        send_daily_digests()
 
     assert Selection.objects.get(pk=selection.pk).status == Status.SUBMITTED
     assert mail.outbox == []
@@ -147,11 +154,12 @@ def test_a_failing_mail_server_does_not_undo_the_move(
 def test_a_failing_queue_does_not_undo_the_move(
     selection, reviewers, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
-    class BrokenQueue:
-        def enqueue(self, **message):
-            raise DatabaseError("file des tâches indisponible")
+    def broken_queue(user_id, group):
+        raise DatabaseError("file des tâches indisponible")
 
-    monkeypatch.setattr(notifications, "send_email", BrokenQueue())
+    for person in factories.User.objects.filter(email__in=reviewers):
+        choose(person, to_review="immediate")
+    monkeypatch.setattr(delivery, "enqueue_merged", broken_queue)
 
     with caplog.at_level(logging.ERROR, logger="qualicoop.notifications"):
         _submit(selection, django_capture_on_commit_callbacks)

@@ -17,6 +17,7 @@ from coops import invitations
 from coops.models import Membership
 from qualicoop.accounts.retention import INACTIVITY_LIMIT, purge_inactive_accounts
 from tests import factories
+from tests.notification_support import send_daily_digests
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,7 @@ def test_a_submission_tells_each_reviewer_with_the_review_page(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         workflow.submit_selection(selection=complete, by=staff_a)
+    send_daily_digests()
 
     review = reverse("federation:review", args=[complete.pk])
     text = "Coopérative Alpha a soumis sa sélection"

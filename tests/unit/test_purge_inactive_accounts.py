@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from commitments.models import Notification, Transition
 from coops.models import Membership
-from qualicoop.accounts.models import AccountNotice
+from qualicoop.accounts.models import AccountNotice, NotificationSetting
 from qualicoop.accounts.retention import INACTIVITY_LIMIT, NOTICE_PERIOD, purge_inactive_accounts
 from tests import factories
+from tests.notification_support import choose
 
 SITE = "https://qualicoop.example.org"
 NOW = timezone.now()
@@ -228,11 +229,13 @@ def test_the_command_refuses_a_day_that_is_no_date(db):
 
 def test_an_account_is_erased_at_once_on_request(staff_a):
     out = StringIO()
+    choose(staff_a, team="weekly")
 
     call_command("erase_account", "alice", stdout=out)
 
     staff_a.refresh_from_db()
     assert staff_a.username == f"ancien-membre-{staff_a.pk}"
+    assert not NotificationSetting.objects.filter(user=staff_a).exists()
     assert (
         out.getvalue().strip() == f"Compte « alice » effacé (désormais ancien-membre-{staff_a.pk})."
     )

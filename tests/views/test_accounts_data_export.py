@@ -10,6 +10,7 @@ from commitments import workflow
 from commitments.models import Project
 from qualicoop.accounts.models import AccountNotice
 from tests import factories
+from tests.notification_support import choose
 
 URL = reverse("accounts:data_export")
 
@@ -66,6 +67,8 @@ def test_it_holds_the_moves_edits_sign_ins_and_notice_of_the_person_only(
     AccountNotice.objects.create(user=staff_a, warned_at=timezone.now())
     factories.make_notification(staff_a, text="Votre sélection est soumise", url="/espace/")
     factories.make_notification(contributor_a, text="Pour Arthur", url="/espace/")
+    choose(staff_a, team="weekly")
+    choose(contributor_a, team="portal")
     client.force_login(staff_a)
 
     _response, data = _download(client)
@@ -80,6 +83,13 @@ def test_it_holds_the_moves_edits_sign_ins_and_notice_of_the_person_only(
     assert [sign_in["navigateur"] for sign_in in data["connexions"]] == ["Navigateur d'Alice"]
     assert data["avertissement_inactivite"]["prevenu_le"]
     assert [n["texte"] for n in data["notifications"]] == ["Votre sélection est soumise"]
+    assert data["reglages_des_notifications"] == {
+        "decisions": "immediate",
+        "remarks": "immediate",
+        "to_review": "immediate",
+        "reminders": "immediate",
+        "team": "weekly",
+    }
     assert data["points_d_etape_rediges"] == []
     assert "Précisez." not in json.dumps(data)  # the reviewer's move is not Alice's
 

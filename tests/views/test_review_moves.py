@@ -18,6 +18,7 @@ from commitments.models import (
     Status,
 )
 from tests import factories
+from tests.notification_support import send_daily_digests
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ def test_it_asks_before_withdrawing_then_withdraws(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"message": "Il manque un projet."}, follow=True)
+    send_daily_digests()
 
     assert _status(submitted) == Status.DRAFT
     assert "Sélection retirée" in response.content.decode()
@@ -112,6 +114,7 @@ def test_a_request_reaches_the_reviewers_queue_and_mail(
         )
     assert "Demande de réouverture envoyée" in response.content.decode()
     assert "attend la réponse de la fédération" in response.content.decode()
+    send_daily_digests()
     [message] = [m for m in mail.outbox if reviewer.email in m.to]
     assert "habitat participatif" in message.body
     assert f"/federation/selections/{published.pk}/" in message.body
