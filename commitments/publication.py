@@ -210,6 +210,7 @@ def _content_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         # Fixtures being loaded: the public pages change as a whole; the PDFs
         # of loaded selections are made on their first download.
         changed(reference=True)
+        summaries.mark_everything()
         return
     selection_ids = touched(instance)
     _refresh_summaries(instance, selection_ids, deleted="created" not in kwargs)

@@ -228,8 +228,10 @@ class _Pending(set[int]):
 
     It belongs to the transaction that marked them: a callback of that
     transaction's commit tells whether it is still the current one (as the
-    publication's memo does).
+    publication's memo does). ``everything``: a rebuild is due instead.
     """
+
+    everything = False
 
 
 def _flush_after_commit() -> None:
@@ -268,6 +270,17 @@ def mark(cooperative_ids: Iterable[int]) -> None:
     pending.update(ids)
 
 
+def mark_everything() -> None:
+    """Rows written past the domain (a fixture being loaded): everything is worked out
+    again at the next ``flush``, or as the transaction commits."""
+    if not connection.in_atomic_block:
+        rebuild()
+        return
+    pending = _pending(create=True)
+    assert pending is not None
+    pending.everything = True
+
+
 def mark_selections(selection_ids: Iterable[int]) -> None:
     """Mark the cooperatives of ``selection_ids`` (one query to find them)."""
     selection_ids = list(selection_ids)
@@ -280,7 +293,9 @@ def mark_selections(selection_ids: Iterable[int]) -> None:
 def flush() -> None:
     """Refresh the cooperatives marked in this transaction (nothing to read when none)."""
     pending = _pending(create=False)
-    if pending:
+    if pending is not None and pending.everything:
+        rebuild()
+    elif pending:
         ids = set(pending)
         pending.clear()
         refresh(ids)
@@ -295,7 +310,8 @@ def refresh(cooperative_ids: Iterable[int]) -> None:
     ids = sorted(set(cooperative_ids) - _deleted())
     if not ids:
         return
-    with transaction.atomic():
+    # Within the change's transaction: no savepoint of its own (a failure fails the change).
+    with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             # Two changes of one cooperative at once: the second waits, then reads
@@ -317,7 +333,8 @@ def _replace(ids: list[int], new: Shares) -> None:
         if change != ZERO:
             line = (slot[1], slot[2])
             difference[line] = _add(difference[line], change)
-    CooperativeSummary.objects.filter(cooperative_id__in=ids).delete()
+    if old:
+        CooperativeSummary.objects.filter(cooperative_id__in=ids).delete()
     CooperativeSummary.objects.bulk_create(
         CooperativeSummary(
             cooperative_id=cooperative_id,
@@ -358,7 +375,7 @@ def _move_lines(difference: dict[tuple[str, str], Measures]) -> None:
 def cooperative_deleting(cooperative_id: int) -> None:
     """Before a cooperative goes: its shares leave the lines, and its rows, as they go, are
     not counted again."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _replace([cooperative_id], {})
     _deleted().add(cooperative_id)
     pending = _pending(create=False)
@@ -377,6 +394,10 @@ def rebuild() -> int:
     summaries; also when reference data that the keys name changes (an
     engagement's number or pillar, a catalogue indicator deleted), which is rare.
     """
+    pending = _pending(create=False)
+    if pending is not None:
+        pending.clear()
+        pending.everything = False
     with transaction.atomic():
         CooperativeSummary.objects.all().delete()
         Summary.objects.all().delete()
