@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -139,7 +139,7 @@ def _shares(cooperative_ids: list[int]) -> Shares:
 
 def _public_shares(cooperative_ids: list[int], tally: _Tally) -> None:
     """The published selections' part: counts, roll-ups and network sums (five queries)."""
-    for cooperative_id, engagement, pillar, projects in (
+    for cooperative_id, engagement, pillar, project_count in (
         Choice.objects.published()
         .filter(selection__cooperative_id__in=cooperative_ids)
         .annotate(project_count=Count("projects"))
@@ -151,26 +151,27 @@ def _public_shares(cooperative_ids: list[int], tally: _Tally) -> None:
         )
     ):
         tally.count(cooperative_id, ENGAGEMENT_COOPERATIVES, engagement)
-        tally.count(cooperative_id, ENGAGEMENT_PROJECTS, engagement, projects)
-        tally.count(cooperative_id, PROJECTS, "", projects)
+        tally.count(cooperative_id, ENGAGEMENT_PROJECTS, engagement, project_count)
+        tally.count(cooperative_id, PROJECTS, "", project_count)
         # Once per cooperative, however many of the pillar's engagements it chose.
         tally[(cooperative_id, PILLAR_COOPERATIVES, str(pillar))] = (1, Decimal(0), Decimal(0), 0)
 
-    projects = Project.objects.published().filter(
+    published_projects = Project.objects.published().filter(
         choice__selection__cooperative_id__in=cooperative_ids
     )
     coop, engagement_number = "choice__selection__cooperative_id", "choice__engagement__number"
     for cooperative_id, engagement, stage, n in rollups.stage_counts(
-        projects, coop, engagement_number
+        published_projects, coop, engagement_number
     ):
         tally.count(cooperative_id, STAGE, f"{engagement}:{stage}", n)
     for cooperative_id, engagement, total, reached in rollups.indicator_counts(
-        projects, coop, engagement_number
+        published_projects, coop, engagement_number
     ):
         tally.count(cooperative_id, INDICATORS, engagement, total)
         tally.count(cooperative_id, REACHED, engagement, reached)
     for cooperative_id, engagement, day, n in (
-        rollups.published_updates(projects)
+        rollups.published_updates(published_projects)
+        .filter(published_at__isnull=False)
         .annotate(day=TruncDate("published_at"))
         .order_by()
         .values_list(f"project__{coop}", f"project__{engagement_number}", "day")
@@ -335,18 +336,7 @@ def _replace(ids: list[int], new: Shares) -> None:
             difference[line] = _add(difference[line], change)
     if old:
         CooperativeSummary.objects.filter(cooperative_id__in=ids).delete()
-    CooperativeSummary.objects.bulk_create(
-        CooperativeSummary(
-            cooperative_id=cooperative_id,
-            kind=kind,
-            key=key,
-            count=measures[0],
-            amount=measures[1],
-            weighted=measures[2],
-            weight=measures[3],
-        )
-        for (cooperative_id, kind, key), measures in new.items()
-    )
+    CooperativeSummary.objects.bulk_create(_share(slot, measures) for slot, measures in new.items())
     _move_lines({line: change for line, change in difference.items() if change != ZERO})
 
 
@@ -391,46 +381,65 @@ def rebuild() -> int:
     """Every share and line worked out from scratch; returns the number of lines.
 
     Run by ``manage.py rebuild_summaries`` and by the migration that made the
-    summaries; also when reference data that the keys name changes (an
-    engagement's number or pillar, a catalogue indicator deleted), which is rare.
+    summaries; also after loaded fixtures, a restore, and when reference data
+    that the keys name changes (an engagement's number or pillar, a catalogue
+    indicator deleted), which is rare. Rows that were right are left as they
+    are: run twice, or over a restored backup, it writes nothing.
     """
     pending = _pending(create=False)
     if pending is not None:
         pending.clear()
         pending.everything = False
     with transaction.atomic():
-        CooperativeSummary.objects.all().delete()
-        Summary.objects.all().delete()
-        lines: dict[tuple[str, str], Measures] = defaultdict(lambda: ZERO)
+        CooperativeSummary.objects.exclude(
+            Exists(Selection.objects.filter(cooperative=OuterRef("cooperative")))
+        ).delete()
+        totals: dict[tuple[str, str], Measures] = defaultdict(lambda: ZERO)
         ids = sorted(set(Selection.objects.values_list("cooperative_id", flat=True)))
         for start in range(0, len(ids), BATCH):
-            shares = _shares(ids[start : start + BATCH])
+            batch = ids[start : start + BATCH]
+            new = _shares(batch)
+            old = {
+                (row.cooperative_id, row.kind, row.key): row
+                for row in CooperativeSummary.objects.filter(cooperative_id__in=batch)
+            }
+            CooperativeSummary.objects.filter(
+                pk__in=[row.pk for slot, row in old.items() if new.get(slot) != row.measures()]
+            ).delete()
             CooperativeSummary.objects.bulk_create(
-                CooperativeSummary(
-                    cooperative_id=cooperative_id,
-                    kind=kind,
-                    key=key,
-                    count=measures[0],
-                    amount=measures[1],
-                    weighted=measures[2],
-                    weight=measures[3],
-                )
-                for (cooperative_id, kind, key), measures in shares.items()
+                _share(slot, measures)
+                for slot, measures in new.items()
+                if slot not in old or old[slot].measures() != measures
             )
-            for (_cooperative, kind, key), measures in shares.items():
-                lines[(kind, key)] = _add(lines[(kind, key)], measures)
+            for (_cooperative, kind, key), measures in new.items():
+                totals[(kind, key)] = _add(totals[(kind, key)], measures)
+        lines = {(line.kind, line.key): line for line in Summary.objects.all()}
+        changed = []
+        for line_key, line in lines.items():
+            measures = totals.get(line_key, ZERO)
+            if line.measures() != measures:
+                line.count, line.amount, line.weighted, line.weight = measures
+                changed.append(line)
+        Summary.objects.bulk_update(changed, ["count", "amount", "weighted", "weight"])
         Summary.objects.bulk_create(
-            Summary(
-                kind=kind,
-                key=key,
-                count=measures[0],
-                amount=measures[1],
-                weighted=measures[2],
-                weight=measures[3],
-            )
-            for (kind, key), measures in lines.items()
+            Summary(kind=kind, key=key, count=m[0], amount=m[1], weighted=m[2], weight=m[3])
+            for (kind, key), m in totals.items()
+            if (kind, key) not in lines
         )
-        return len(lines)
+        return len(totals)
+
+
+def _share(slot: tuple[int, str, str], measures: Measures) -> CooperativeSummary:
+    cooperative_id, kind, key = slot
+    return CooperativeSummary(
+        cooperative_id=cooperative_id,
+        kind=kind,
+        key=key,
+        count=measures[0],
+        amount=measures[1],
+        weighted=measures[2],
+        weight=measures[3],
+    )
 
 
 def lines() -> dict[tuple[str, str], Measures]:
@@ -538,8 +547,10 @@ def network_totals() -> list[network.IndicatorTotals]:
     for key, count, amount, weighted, weight in Summary.objects.filter(
         kind=NETWORK, count__gt=0
     ).values_list("key", "count", "amount", "weighted", "weight"):
-        catalogue_id, year, group = key.split(":", 2)
-        found[(int(catalogue_id), int(year))][group] = network.Sums(count, amount, weighted, weight)
+        catalogue_id, year_text, group = key.split(":", 2)
+        found[(int(catalogue_id), int(year_text))][group] = network.Sums(
+            count, amount, weighted, weight
+        )
     result = []
     for indicator in CatalogueIndicator.objects.prefetch_related(network.engagements_prefetch()):
         years = sorted(year for (pk, year) in found if pk == indicator.pk)

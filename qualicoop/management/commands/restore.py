@@ -31,6 +31,6 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", file, verbosity=0)
-            # Whatever summaries the file held, they are worked out from its rows.
+            # A backup leaves the summaries out: they are worked out from its rows.
             summaries.rebuild()
         self.stdout.write(self.style.SUCCESS(f"Sauvegarde restaurée : {file}"))
