@@ -14,9 +14,11 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import bulk_load, network, rollups, summaries, workflow
@@ -384,3 +386,27 @@ def test_a_free_indicator_never_reaches_the_network_lines(reference):
     factories.make_measurement(free, 12, datetime.date(2025, 6, 30))
 
     assert not any(kind == summaries.NETWORK for kind, _key in summaries.lines())
+
+
+def statistics_queries(client):
+    url = reverse("discovery:statistics")
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_statistics_page_costs_the_same_with_ten_times_the_data(client, seed):
+    world = World(random.Random(9))
+    client.get(reverse("discovery:statistics"))  # warm-up: first-request caches
+    cache.clear()
+    on_the_seed = statistics_queries(client)
+    for index in range(72):
+        coop = factories.make_coop(f"Coopérative en plus {index:02d}")
+        numbers = [(index + offset) % 12 + 1 for offset in range(8)]
+        factories.make_published(coop, world.current, world.reviewer, numbers=numbers)
+    for _ in range(5):
+        world.measure(None)
+        world.publish_update(None)
+    cache.clear()
+
+    assert statistics_queries(client) == on_the_seed
