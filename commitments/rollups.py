@@ -1,7 +1,8 @@
 """Progress roll-ups of published projects: where they stand, targets reached, recent news.
 
-Shown on the public pages (home, engagements, ``/statistiques/``) and in the
-federation's synthesis. Three aggregate queries
+Shown on the public pages (home, engagements, ``/statistiques/``), which read
+them from the summaries (``summaries`` counts with the helpers here, per
+cooperative), and in the federation's synthesis. Three aggregate queries
 for any set of published projects, whatever its size, grouped by engagement or
 pillar: the projects per stage, the indicators whose latest public value
 reached their target, and the published updates of the last 12 months.

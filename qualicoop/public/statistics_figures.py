@@ -44,11 +44,11 @@ MATRIX_PER_PAGE = 50
 
 
 def statistics(page=None, summary=None):
-    """Who chose what, from the published selections, in five queries.
+    """Who chose what, from the published selections, in four queries.
 
     The totals cover every cooperative and come from the summaries' lines
-    (``summary``, read here when not given); the coverage matrix covers the
-    cooperatives of page ``page`` only.
+    (``summary``, two more queries when not given); the coverage matrix
+    covers the cooperatives of page ``page`` only.
     """
     summary = summary or summaries.public_figures()
     pillars = list(Pillar.objects.order_by("number"))
