@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from qualicoop.lib import french
 
-from . import publication
+from . import publication, summaries
 from .models import Choice, Selection, Status, Transition
 from .workflow import WorkflowError, snapshots_of, valid_until
 
@@ -109,6 +109,8 @@ def _load_batch(batch: list[Selection], validated: bool, submitted_on: datetime.
         ).exclude(pk__in=ids).update(is_published=False)
         fields += ["decided_at", "is_published", "valid_until"]
     Selection.objects.bulk_update(batch, fields)
+    # Written past the receivers: the summaries move here, in the same transaction.
+    summaries.refresh(selection.cooperative_id for selection in batch)
     logger.info("selection_load count=%s to=%s", len(batch), moves[-1][1])
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from coops.models import Membership
 
-from . import cycles, ownership
+from . import cycles, ownership, summaries
 from .models import (
     Campaign,
     Carry,
@@ -154,6 +154,8 @@ def set_engagements(
             choice.save()
         if removed or added:
             _touch(locked.pk, now)
+        # The dashboard counts the chosen engagements: once for the whole choice.
+        summaries.flush()
     return (
         sorted(engagement.number for engagement in added),
         sorted(choice.engagement.number for choice in removed),

@@ -60,24 +60,10 @@ def published_cooperatives() -> models.QuerySet[Cooperative]:
     return Cooperative.objects.filter(published("selections"))
 
 
-class PillarQuerySet(models.QuerySet["Pillar"]):
-    def with_published_counts(self) -> "PillarQuerySet":
-        """Each pillar with ``cooperative_count`` and ``choice_count``, published only."""
-        through = "engagements__choices__selection"
-        return self.annotate(
-            cooperative_count=models.Count(through, filter=published(through), distinct=True),
-            choice_count=models.Count(
-                "engagements__choices", filter=published(through), distinct=True
-            ),
-        )
-
-
 class Pillar(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"), unique=True)
     name = models.CharField(_("nom"), max_length=200)
     tagline = models.CharField(_("devise"), max_length=300)
-
-    objects = PillarQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -1479,3 +1465,65 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SummaryFigures(models.Model):
+    """Measures of one summary line; ``commitments.summaries`` says what each kind holds.
+
+    ``count`` is what most lines count (cooperatives, projects, updates);
+    the network's lines also carry the sum of the values (``amount``), and
+    for the means weighted by homes managed the weighted sum and the weight.
+    """
+
+    kind = models.CharField(_("nature"), max_length=40)
+    key = models.CharField(_("clé"), max_length=200)
+    count = models.BigIntegerField(_("nombre"), default=0)
+    amount = models.DecimalField(_("somme"), max_digits=40, decimal_places=8, default=Decimal(0))
+    weighted = models.DecimalField(
+        _("somme pondérée"), max_digits=40, decimal_places=8, default=Decimal(0)
+    )
+    weight = models.BigIntegerField(_("poids"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+    def measures(self) -> tuple[int, Decimal, Decimal, int]:
+        return (self.count, self.amount, self.weighted, self.weight)
+
+
+class Summary(SummaryFigures):
+    """A figure of the public pages or the federation's dashboard, over every cooperative.
+
+    The sum of the cooperatives' shares (``CooperativeSummary``) of the same
+    kind and key, kept so by ``commitments.summaries`` as content moves.
+    """
+
+    class Meta:
+        verbose_name = _("ligne de synthèse")
+        verbose_name_plural = _("lignes de synthèse")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="summary_kind_key_unique"),
+        ]
+
+
+class CooperativeSummary(SummaryFigures):
+    """One cooperative's share of a ``Summary``: what it adds, so that a change subtracts it."""
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        related_name="summary_shares",
+        verbose_name=_("coopérative"),
+    )
+
+    class Meta:
+        verbose_name = _("part d'une coopérative")
+        verbose_name_plural = _("parts des coopératives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "kind", "key"], name="cooperative_summary_unique"
+            ),
+        ]

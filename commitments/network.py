@@ -33,6 +33,11 @@ from .models import Aggregation, CatalogueIndicator, Engagement, Measurement
 PLACES = Decimal("0.01")
 
 
+def engagements_prefetch() -> Prefetch:
+    """A catalogue indicator's engagements, as its pages show them (with their pillar)."""
+    return Prefetch("engagements", Engagement.objects.select_related("pillar"))
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One cooperative's value of a year for one catalogue indicator."""
@@ -55,6 +60,17 @@ class Figure:
     cooperative_count: int
 
 
+@dataclass(frozen=True)
+class Sums:
+    """Cooperatives counted, their values' sum, and for the weighted mean the
+    sum of value × homes managed and of the homes (of those that gave them)."""
+
+    count: int
+    amount: Decimal
+    weighted: Decimal
+    weight: int
+
+
 @dataclass
 class YearTotals:
     year: int
@@ -75,30 +91,50 @@ class IndicatorTotals:
 
 def figure(aggregation: str, contributions: Iterable[Contribution]) -> Figure:
     """The network's figure of ``contributions`` (one per cooperative) by ``aggregation``."""
-    contributions = list(contributions)
-    count = len(contributions)
+    return figure_of_sums(aggregation, sums(contributions))
+
+
+def sums(contributions: Iterable[Contribution]) -> Sums:
+    """What the figures of ``contributions`` are made of; those of a union add up."""
+    count, amount, weighted, weight = 0, Decimal(0), Decimal(0), 0
+    for contribution in contributions:
+        count += 1
+        amount += contribution.value
+        # Cooperatives that did not give their homes are left out of the weighted mean.
+        if contribution.homes_managed:
+            weighted += contribution.value * contribution.homes_managed
+            weight += contribution.homes_managed
+    return Sums(count, amount, weighted, weight)
+
+
+def figure_of_sums(aggregation: str, of: Sums) -> Figure:
+    """The network's figure by ``aggregation`` of cooperatives whose sums are ``of``."""
     value: Decimal | None = None
-    if not contributions or aggregation == Aggregation.NONE:
+    if not of.count or aggregation == Aggregation.NONE:
         value = None
     elif aggregation == Aggregation.SUM:
-        value = sum((c.value for c in contributions), Decimal(0))
+        value = of.amount
     elif aggregation == Aggregation.MEAN:
-        value = sum((c.value for c in contributions), Decimal(0)) / count
-    elif aggregation == Aggregation.WEIGHTED_MEAN:
-        weighted = [c for c in contributions if c.homes_managed]
-        weight = sum(c.homes_managed or 0 for c in weighted)
-        if weight:
-            value = sum((c.value * (c.homes_managed or 0) for c in weighted), Decimal(0)) / weight
-    return Figure(None if value is None else value.quantize(PLACES), count)
+        value = of.amount / of.count
+    elif aggregation == Aggregation.WEIGHTED_MEAN and of.weight:
+        value = of.weighted / of.weight
+    return Figure(None if value is None else value.quantize(PLACES), of.count)
 
 
 def contributions(
-    year: int | None = None,
+    year: int | None = None, cooperative_ids: Iterable[int] | None = None
 ) -> dict[tuple[int, int], list[Contribution]]:
-    """Each (catalogue indicator id, year)'s contributions, one per cooperative, in one query."""
+    """Each (catalogue indicator id, year)'s contributions, one per cooperative, in one query.
+
+    ``cooperative_ids`` limits them to those cooperatives' (their share of the summaries).
+    """
     values = Measurement.objects.counted_in_network()
     if year is not None:
         values = values.filter(measured_on__year=year)
+    if cooperative_ids is not None:
+        values = values.filter(
+            indicator__project__choice__selection__cooperative_id__in=list(cooperative_ids)
+        )
     latest: dict[tuple[int, int, int], Contribution] = {}
     # Oldest first: a later value of the same cooperative and year replaces it.
     for (
@@ -155,8 +191,7 @@ def totals(year: int | None = None) -> list[IndicatorTotals]:
     """
     grouped = contributions(year)
     result = []
-    engagements = Prefetch("engagements", Engagement.objects.select_related("pillar"))
-    for indicator in CatalogueIndicator.objects.prefetch_related(engagements):
+    for indicator in CatalogueIndicator.objects.prefetch_related(engagements_prefetch()):
         years = sorted(value_year for (pk, value_year) in grouped if pk == indicator.pk)
         if not years:
             continue

@@ -35,7 +35,7 @@ from coops import access
 from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 
-from . import notifications
+from . import notifications, summaries
 from .models import (
     STATUSES_WITH_REASON,
     Indicator,
@@ -117,6 +117,8 @@ def _check_move(locked: ProgressUpdate, move: str) -> None:
 
 
 def _log(update: ProgressUpdate, move: str, by: User | None) -> None:
+    """The move is done: the summaries take what it changed, and it is logged."""
+    summaries.flush()
     logger.info(
         "progress_move update=%s project=%s move=%s to=%s actor=%s",
         update.pk,
@@ -154,6 +156,9 @@ def _set_values(update: ProgressUpdate, values: Iterable[Value]) -> None:
         ],
         Measurement,
     )
+    if values and update.state == UpdateState.PUBLISHED:
+        # Written in bulk, past the receivers: the summaries count them now.
+        summaries.mark([update.project.choice.selection.cooperative_id])
 
 
 def _submitted_state(update: ProgressUpdate) -> str:

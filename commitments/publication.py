@@ -27,12 +27,13 @@ from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal, receiver
 
 from coops.models import Cooperative
 from qualicoop.lib.public_cache import bump_public_version
 
+from . import summaries
 from .models import (
     Campaign,
     CatalogueIndicator,
@@ -209,6 +210,69 @@ def _content_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         # Fixtures being loaded: the public pages change as a whole; the PDFs
         # of loaded selections are made on their first download.
         changed(reference=True)
+        summaries.mark_everything()
         return
+    selection_ids = touched(instance)
+    _refresh_summaries(instance, selection_ids, deleted="created" not in kwargs)
     # The cooperative's name is on every page that lists it.
-    changed(selection_ids=touched(instance), reference=isinstance(instance, Cooperative))
+    changed(selection_ids=selection_ids, reference=isinstance(instance, Cooperative))
+
+
+def _refresh_summaries(instance: Model, selection_ids: set[int], *, deleted: bool) -> None:
+    """The summaries take the change, in its transaction (``summaries``).
+
+    The dashboard counts every version, published or not: a selection's or
+    a choice's change marks its cooperative whatever its state. Other rows
+    count only on a published selection.
+    """
+    if isinstance(instance, Selection):
+        summaries.mark([instance.cooperative_id])
+    elif isinstance(instance, Choice):
+        if Choice.selection.is_cached(instance):
+            summaries.mark([instance.selection.cooperative_id])
+        else:
+            summaries.mark_selections([instance.selection_id])
+    elif isinstance(instance, Cooperative):
+        # Its region and homes managed place and weigh its values in the network's figures.
+        if selection_ids and not deleted:
+            summaries.mark([instance.pk])
+    else:
+        summaries.mark_selections(selection_ids)
+
+
+@receiver(pre_delete, sender=Cooperative)
+def _cooperative_deleting(sender, instance: Cooperative, **kwargs) -> None:
+    summaries.cooperative_deleting(instance.pk)
+
+
+@receiver(post_delete, sender=Cooperative)
+def _cooperative_deleted(sender, instance: Cooperative, **kwargs) -> None:
+    summaries.cooperative_deleted(instance.pk)
+
+
+# What names the summaries' lines: an engagement's number and pillar, a pillar's
+# number, a catalogue indicator. Changed (rarely, by the federation), every line
+# is worked out again; a save that keeps them moves nothing.
+_KEY_FIELDS = {Pillar: ("number",), Engagement: ("number", "pillar_id")}
+
+
+@receiver(pre_save, sender=Pillar)
+@receiver(pre_save, sender=Engagement)
+def _note_keys(sender, instance: Model, raw: bool = False, **kwargs) -> None:
+    fields = _KEY_FIELDS[sender]
+    before = sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
+    instance._summary_keys_moved = before is not None and before != tuple(  # type: ignore[attr-defined]
+        getattr(instance, name) for name in fields
+    )
+
+
+@receiver(post_save, sender=Pillar)
+@receiver(post_save, sender=Engagement)
+def _keys_saved(sender, instance: Model, raw: bool = False, **kwargs) -> None:
+    if getattr(instance, "_summary_keys_moved", False) and not raw:
+        summaries.rebuild()
+
+
+@receiver(post_delete, sender=CatalogueIndicator)
+def _catalogue_indicator_deleted(sender, **kwargs) -> None:
+    summaries.rebuild()

@@ -1,7 +1,8 @@
 """Progress roll-ups of published projects: where they stand, targets reached, recent news.
 
-Shown on the public pages (home, engagements, ``/statistiques/``) and in the
-federation's synthesis. Three aggregate queries
+Shown on the public pages (home, engagements, ``/statistiques/``), which read
+them from the summaries (``summaries`` counts with the helpers here, per
+cooperative), and in the federation's synthesis. Three aggregate queries
 for any set of published projects, whatever its size, grouped by engagement or
 pillar: the projects per stage, the indicators whose latest public value
 reached their target, and the published updates of the last 12 months.
@@ -26,6 +27,7 @@ from .models import (
     Indicator,
     Measurement,
     ProgressUpdate,
+    ProgressUpdateQuerySet,
     Project,
     ProjectQuerySet,
     ProjectStatus,
@@ -69,13 +71,16 @@ class Rollup:
         return next((row.count for row in self.stages if row.stage == stage), 0)
 
 
-def rollups_by(projects: ProjectQuerySet, key: str) -> dict[object, Rollup]:
-    """One roll-up per value of ``key`` (a path from the project), in three queries."""
-    per_stage: dict = {}
-    for group, stage, count in (
-        projects.with_stage().order_by().values_list(key, "stage_key").annotate(count=Count("pk"))
-    ):
-        per_stage.setdefault(group, {})[stage] = count
+def stage_counts(projects: ProjectQuerySet, *keys: str) -> list[tuple]:
+    """Rows ``(*key values, stage, number of projects)`` of ``projects``, in one query."""
+    return list(
+        projects.with_stage().order_by().values_list(*keys, "stage_key").annotate(count=Count("pk"))
+    )
+
+
+def indicator_counts(projects: ProjectQuerySet, *keys: str) -> list[tuple]:
+    """Rows ``(*key values, indicators, indicators whose latest public value reached
+    their target)`` of the indicators of ``projects``, ``keys`` led from the project."""
     latest = (
         Measurement.objects.public()
         .filter(indicator=OuterRef("pk"))
@@ -88,21 +93,32 @@ def rollups_by(projects: ProjectQuerySet, key: str) -> dict[object, Rollup]:
     reached = (descending & Q(latest_value__lte=F("target_value"))) | (
         (~descending | Q(baseline_value__isnull=True)) & Q(latest_value__gte=F("target_value"))
     )
-    indicators = {
-        group: (total, count)
-        for group, total, count in Indicator.objects.filter(project__in=projects.values("pk"))
+    return list(
+        Indicator.objects.filter(project__in=projects.values("pk"))
         .annotate(latest_value=Subquery(latest))
         .order_by()
-        .values_list(f"project__{key}")
+        .values_list(*(f"project__{key}" for key in keys))
         .annotate(total=Count("pk"), reached_count=Count("pk", filter=reached))
-    }
+    )
+
+
+def published_updates(projects: ProjectQuerySet) -> ProgressUpdateQuerySet:
+    """The published updates of the lineages of ``projects``, whichever version they were on."""
+    return ProgressUpdate.objects.in_published_state().filter(
+        project__in=Project.objects.filter(lineage__in=projects.values("lineage"))
+    )
+
+
+def rollups_by(projects: ProjectQuerySet, key: str) -> dict[object, Rollup]:
+    """One roll-up per value of ``key`` (a path from the project), in three queries."""
+    per_stage: dict = {}
+    for group, stage, count in stage_counts(projects, key):
+        per_stage.setdefault(group, {})[stage] = count
+    indicators = {group: (total, count) for group, total, count in indicator_counts(projects, key)}
     year_ago = timezone.now() - datetime.timedelta(days=365)
     recent = dict(
-        ProgressUpdate.objects.in_published_state()
-        .filter(
-            published_at__gte=year_ago,
-            project__in=Project.objects.filter(lineage__in=projects.values("lineage")),
-        )
+        published_updates(projects)
+        .filter(published_at__gte=year_ago)
         .order_by()
         .values_list(f"project__{key}")
         .annotate(count=Count("pk"))

@@ -35,7 +35,7 @@ from coops.access import AnyUser
 from coops.models import Cooperative, Membership
 from qualicoop.lib import french
 
-from . import evidence, indicators, notifications
+from . import evidence, indicators, notifications, summaries
 from .models import (
     Campaign,
     Choice,
@@ -185,6 +185,8 @@ def _record(
     message: str = "",
     snapshot: dict | None = None,
 ) -> Transition:
+    # Every move ends here: the summaries take what it changed, in its transaction.
+    summaries.flush()
     entry = Transition.objects.create(
         selection=selection,
         from_status=from_status,
@@ -679,6 +681,8 @@ def _copy(
     projects = list(zip(source_projects, new_projects, strict=True))
     measurements = _copy_indicators(projects)
     evidence.copy_to_new_version(projects, measurements)
+    # The new version's choices, written in bulk, are the dashboard's now.
+    summaries.mark([draft.cooperative_id])
     _record(draft, from_status="", by=by, message=message)
     return draft
 

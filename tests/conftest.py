@@ -14,7 +14,7 @@ from django.db import connection, models, transaction
 from django.test import TestCase, TransactionTestCase
 from django.utils import translation
 
-from commitments import publication
+from commitments import publication, summaries
 from commitments.models import Engagement, Pillar
 from tests import factories
 from tests.file_store_support import file_store, s3_server  # noqa: F401 - fixtures
@@ -139,8 +139,9 @@ def load_seed():
     the seed's tests spent most of their setup there. The rows are read again
     from the fixtures for each test (defaults such as dates taken afresh), then
     written in bulk, bypassing the models' own save() and bulk_create() as
-    loaddata's raw saves do; the sequences follow, and the public content is
-    marked changed, which is what each raw save tells the publication.
+    loaddata's raw saves do; the sequences follow, the summaries are rebuilt
+    (as after a restore), and the public content is marked changed, which is
+    what each raw save tells the publication.
     """
     rows: dict[type[models.Model], list[models.Model]] = {}
     for label in SEED_FIXTURES:
@@ -154,6 +155,8 @@ def load_seed():
             for sql in connection.ops.sequence_reset_sql(no_style(), list(rows)):
                 cursor.execute(sql)
         connection.check_constraints(table_names=[model._meta.db_table for model in rows])
+        # Past the receivers, as loaddata: the summaries are worked out again.
+        summaries.rebuild()
     publication.changed(reference=True)
 
 

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 from django.utils.text import slugify
 
-from commitments import progress, workflow
+from commitments import progress, summaries, workflow
 from commitments.models import (
     Campaign,
     Choice,
@@ -83,6 +83,8 @@ def make_selection(coop, campaign, *, numbers=(), projects_per=1, by=None, prefi
                 description=f"{prefix}Description du projet {number}.{index + 1} de {coop.name}.",
                 position=index,
             )
+    # Rows written outside a move: the summaries take them now, as a move would.
+    summaries.flush()
     return selection
 
 
@@ -102,16 +104,20 @@ def make_published(coop, campaign, reviewer, *, numbers=range(1, 9), projects_pe
 
 def make_indicator(project, *, name="Logements livrés", unit="logements", target=120, **fields):
     """An indicator of ``project``: ``fields`` are the model's (baseline_value, catalogue…)."""
-    return Indicator.objects.create(
+    indicator = Indicator.objects.create(
         project=project, name=name, unit=unit, target_value=target, **fields
     )
+    summaries.flush()
+    return indicator
 
 
 def make_measurement(indicator, value, measured_on, **fields):
     """A value of ``indicator`` given with the selection (``update=`` for one of an update)."""
-    return Measurement.objects.create(
+    measurement = Measurement.objects.create(
         indicator=indicator, value=value, measured_on=measured_on, **fields
     )
+    summaries.flush()
+    return measurement
 
 
 def make_progress_update(

@@ -516,7 +516,7 @@ def dashboard(request):
     context = {"form": form, "campaign": campaign, "days_left": _days_left(campaign)}
     if campaign is not None:
         engagements = list(Engagement.objects.select_related("pillar"))
-        statuses = coverage.status_counts(campaign)
+        statuses, engagement_counts = coverage.counts(campaign, engagements)
         total = Cooperative.objects.count()
         rows = coverage.cooperatives(
             campaign,
@@ -532,7 +532,7 @@ def dashboard(request):
             page_obj=page_obj,
             rows=coverage.matrix_rows(page_obj.object_list, engagements),
             engagements=engagements,
-            engagement_counts=coverage.engagement_counts(campaign, engagements),
+            engagement_counts=engagement_counts,
             status_counts=statuses,
             # Each card links to the matrix filtered on its status.
             status_cards=[

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from commitments import cycles
+from commitments import cycles, summaries
 from commitments.models import (
     Choice,
     Engagement,
@@ -32,7 +32,7 @@ from commitments.models import (
     published,
     published_cooperatives,
 )
-from commitments.rollups import EMPTY, Rollup, rollups_by
+from commitments.rollups import EMPTY, Rollup
 from coops.models import Cooperative
 
 from .project_chart import chart
@@ -62,21 +62,26 @@ class HomePage:
 def home_page():
     """The pillars, their engagements with their published counts, and the key figures.
 
-    Seven queries: the pillars, their engagements (annotated), one aggregate
-    each for the cooperatives and the projects, and the pillars' progress
-    roll-ups (three aggregates).
+    Four queries whatever the data: the pillars, their engagements, and the
+    summaries' lines (``commitments.summaries``): the counts, then the recent updates.
     """
-    engagements = Engagement.objects.with_published_counts().order_by("number")
     pillars = list(
         Pillar.objects.prefetch_related(
-            Prefetch("engagements", queryset=engagements, to_attr="engagements_shown")
+            Prefetch(
+                "engagements",
+                queryset=Engagement.objects.select_related("pillar").order_by("number"),
+                to_attr="engagements_shown",
+            )
         )
     )
+    engagements = [engagement for pillar in pillars for engagement in pillar.engagements_shown]
+    summary = summaries.public_figures()
+    summary.count_engagements(engagements)
     figures = KeyFigures(
-        cooperatives=Selection.objects.published().count(),
-        projects=Project.objects.published().count(),
+        cooperatives=summary.cooperative_count,
+        projects=summary.project_count,
     )
-    progress = rollups_by(Project.objects.published(), "choice__engagement__pillar__number")
+    progress = summary.pillar_rollups(engagements)
     for pillar in pillars:
         pillar.progress = progress.get(pillar.number, EMPTY)
     return HomePage(figures=figures, pillars=pillars)
@@ -104,10 +109,10 @@ class EngagementPage:
 def engagement_page(number, page=None):
     """One engagement, its neighbours, and one page of its cooperatives with their projects.
 
-    Eight queries whatever the data: the twelve engagements (to find this one
-    and its neighbours), the number of cooperatives and of projects, one page
-    of cooperatives, their projects under this engagement with their stage,
-    and the engagement's progress roll-up (three aggregates).
+    Five queries whatever the data: the twelve engagements (to find this one
+    and its neighbours), the summaries' lines (its counts and progress
+    roll-up, two queries), one page of cooperatives, and their projects under
+    this engagement with their stage.
     Raises ``Http404`` for a number that is not an engagement.
     """
     engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
@@ -115,12 +120,16 @@ def engagement_page(number, page=None):
     if number not in by_number:
         raise Http404
     engagement = by_number[number]
+    summary = summaries.public_figures()
+    summary.count_engagements([engagement])
     # One filter() call: the published selection and its choice are the same
     # row (two calls would join twice and let a draft's choice through).
     cooperatives = Cooperative.objects.filter(
         published("selections"), selections__choices__engagement=engagement
     ).order_by(Lower("name"), "pk")
-    page_obj = Paginator(cooperatives, ENGAGEMENT_COOPERATIVES_PER_PAGE).get_page(page)
+    paginator = Paginator(cooperatives, ENGAGEMENT_COOPERATIVES_PER_PAGE)
+    paginator.count = engagement.cooperative_count  # kept by the summaries: no COUNT query
+    page_obj = paginator.get_page(page)
     on_page = list(page_obj.object_list)
     projects = (
         Project.objects.published()
@@ -150,12 +159,9 @@ def engagement_page(number, page=None):
         previous=by_number.get(number - 1),
         next=by_number.get(number + 1),
         page_obj=page_obj,
-        project_count=Project.objects.published().filter(choice__engagement=engagement).count(),
+        project_count=engagement.project_count,
         groups=groups,
-        progress=rollups_by(
-            Project.objects.published().filter(choice__engagement=engagement),
-            "choice__engagement__number",
-        ).get(number, EMPTY),
+        progress=summary.rollup(number),
     )
 
 

@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from commitments import indicators, network, rollups
-from commitments.models import Project
+from commitments import indicators, network, rollups, summaries
 from qualicoop.lib.public_cache import public_page, served
 
 from . import statistics_figures
@@ -22,12 +21,11 @@ from .statistics_charts import BarChart, bar_chart, matrix_layout
 @require_safe
 def statistics(request):
     """Anyone: which engagements and pillars the cooperatives chose, as charts and tables."""
-    stats = statistics_figures.statistics(request.GET.get("page"))
+    summary = summaries.public_figures()
+    stats = statistics_figures.statistics(request.GET.get("page"), summary)
     served(request, page=stats.page_obj.number)
     engagement_label = _("Engagement %(number)s")
-    by_pillar = rollups.rollups_by(
-        Project.objects.published(), "choice__engagement__pillar__number"
-    )
+    by_pillar = summary.pillar_rollups(stats.engagements)
     return render(
         request,
         "discovery/statistics.html",
@@ -95,5 +93,5 @@ def network_figures(request):
     return render(
         request,
         "discovery/network.html",
-        {"indicators": [_network_indicator(totals) for totals in network.totals()]},
+        {"indicators": [_network_indicator(totals) for totals in summaries.network_totals()]},
     )

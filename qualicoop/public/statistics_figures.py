@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.db.models import Count
 
+from commitments import summaries
 from commitments.models import (
     Choice,
     Engagement,
@@ -42,20 +43,23 @@ class Statistics:
 MATRIX_PER_PAGE = 50
 
 
-def statistics(page=None):
-    """Who chose what, from the published selections, in five queries.
+def statistics(page=None, summary=None):
+    """Who chose what, from the published selections, in four queries.
 
-    The totals cover every cooperative; the coverage matrix covers the
-    cooperatives of page ``page`` only.
+    The totals cover every cooperative and come from the summaries' lines
+    (``summary``, two more queries when not given); the coverage matrix
+    covers the cooperatives of page ``page`` only.
     """
-    pillars = list(Pillar.objects.with_published_counts().order_by("number"))
-    engagements = list(
-        Engagement.objects.select_related("pillar").with_published_counts().order_by("number")
-    )
+    summary = summary or summaries.public_figures()
+    pillars = list(Pillar.objects.order_by("number"))
+    engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
+    summary.count_engagements(engagements)
+    summary.count_pillars(pillars, engagements)
     paginator = Paginator(
         published_cooperatives().order_by("name", "pk"),
         MATRIX_PER_PAGE,
     )
+    paginator.count = summary.cooperative_count  # kept by the summaries: no COUNT query
     page_obj = paginator.get_page(page)
     cooperatives = list(page_obj.object_list)
     coverage = {

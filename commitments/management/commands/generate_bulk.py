@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from commitments import bulk_load
+from commitments import bulk_load, summaries
 from commitments.campaigns import open_campaign
 from commitments.models import Campaign, Choice, Engagement, Project, Selection, Transition
 from coops.models import Cooperative
@@ -150,6 +150,8 @@ class Command(BaseCommand):
                 ),
                 batch_size=2000,
             )
+            # Written in bulk, past the receivers: the dashboard's counts move here.
+            summaries.refresh(coop.pk for coop in coops)
         return selections
 
     def _project(self, choice, position, rng):

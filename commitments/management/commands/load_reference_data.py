@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from commitments import summaries
+
 # In dependency order: the pillars before their engagements, the cooperatives
 # before their selections.
 FIXTURES = ("reference", "catalogue", "cooperatives", "campaign_2024")
@@ -57,6 +59,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+        if added:
+            # Raw saves pass by the summaries' refresh: they are worked out again.
+            summaries.rebuild()
         self.stdout.write(
             f"Données de référence : {added} objets ajoutés, "
             f"{kept} déjà présents laissés tels quels."

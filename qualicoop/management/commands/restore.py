@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from commitments import summaries
 from coops.models import Cooperative
 
 
@@ -30,4 +31,6 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", file, verbosity=0)
+            # A backup leaves the summaries out: they are worked out from its rows.
+            summaries.rebuild()
         self.stdout.write(self.style.SUCCESS(f"Sauvegarde restaurée : {file}"))
