@@ -46,15 +46,18 @@ def carries(user: User, project: Project) -> bool:
 
 
 def members(cooperative: Cooperative) -> QuerySet[User]:
-    """The people a cooperative's project may be given to: its members."""
-    return User.objects.filter(memberships__cooperative=cooperative).order_by(
-        "first_name", "last_name", "username"
-    )
+    """The people a cooperative's project may be given to: its members, not its guests."""
+    return User.objects.filter(
+        memberships__in=Membership.objects.team().filter(cooperative=cooperative)
+    ).order_by("first_name", "last_name", "username")
 
 
 def may_set_owners(membership: Membership, project: Project | None) -> bool:
-    """Référents name the owners of any project; the owners, of their own; anyone, of a new one."""
-    return (
+    """Référents name the owners of any project; the owners, of their own; anyone, of a new one.
+
+    A guest names nobody.
+    """
+    return not membership.is_guest and (
         project is None
         or membership.role == Membership.Role.REFERENT
         or carries(membership.user, project)
@@ -62,7 +65,12 @@ def may_set_owners(membership: Membership, project: Project | None) -> bool:
 
 
 def may_edit(membership: Membership, project: Project) -> bool:
-    """A contributor a référent limited to their own projects edits only those they carry."""
+    """A contributor a référent limited to their own projects edits only those they carry.
+
+    A guest edits nothing.
+    """
+    if membership.is_guest:
+        return False
     limited = membership.own_projects_only and membership.role == Membership.Role.CONTRIBUTOR
     return not limited or carries(membership.user, project)
 
@@ -77,9 +85,9 @@ def check(owners: Owners, cooperative: Cooperative) -> None:
         )
     people = [person for person in (owners.owner, owners.co_owner) if person is not None]
     members_among = set(
-        Membership.objects.filter(cooperative=cooperative, user__in=people).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.team()
+        .filter(cooperative=cooperative, user__in=people)
+        .values_list("user_id", flat=True)
     )
     for name, person in (("owner", owners.owner), ("co_owner", owners.co_owner)):
         if person is not None and person.pk not in members_among:

@@ -94,7 +94,7 @@ def evidence_of(project: Project) -> list[Evidence]:
     return pieces
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def project_evidence(request, workspace, pk):
     """Members of the cooperative: a project's evidence, and a file added to it."""
     project = _project_or_404(workspace, pk)
@@ -138,7 +138,7 @@ def project_evidence(request, workspace, pk):
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def evidence_file(request, workspace, pk):
     """Members of the cooperative: one of its files."""
     evidence = _evidence_or_404(workspace, pk)

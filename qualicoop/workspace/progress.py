@@ -88,7 +88,7 @@ def _form_page(request, workspace, project, form, *, update=None, status=200):
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members: the validated projects, each with its updates, drafts included."""
     follow_up_campaign = FollowUp.objects.current()

@@ -94,6 +94,7 @@ urlpatterns = [
     path("<slug:slug>/cles-api/", api_keys.api_keys_page, name="api_keys"),
     path("<slug:slug>/cles-api/<int:pk>/revoquer/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
+    path("<slug:slug>/equipe/consultations/", team.visits, name="team_visits"),
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),
     path("<slug:slug>/equipe/invitations/<int:pk>/revoquer/", team.revoke, name="team_revoke"),
     path("<slug:slug>/equipe/membres/<int:pk>/role/", team.change_role, name="team_role"),
