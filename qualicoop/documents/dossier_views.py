@@ -81,14 +81,14 @@ def _referent(workspace: Workspace) -> None:
         raise PermissionDenied(REFERENTS_ONLY)
 
 
-@workspace_view(guests=True)
+@workspace_view()
 def workspace_dossier(request, workspace: Workspace):
     """Référents of the cooperative: its dossiers de révision, and a new one asked for."""
     _referent(workspace)
     return _page(request, workspace.cooperative, template_area="workspace")
 
 
-@workspace_view(guests=True)
+@workspace_view()
 def workspace_dossier_zip(request, workspace: Workspace, pk: int):
     """Référents of the cooperative: one of its dossiers, until it expires."""
     _referent(workspace)
