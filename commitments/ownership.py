@@ -12,13 +12,15 @@ contributor limited to their own projects may edit (``may_edit``).
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coops.models import Cooperative, Membership
 from coops.people import display_name
 
-from .models import Project
+from .models import Project, Selection, Status
 from .workflow import WorkflowError
 
 
@@ -117,4 +119,46 @@ def set_owners(project: Project, owners: Owners, *, by: Membership, new: bool = 
     Project.objects.filter(
         public_id=project.public_id, choice__selection__cooperative=cooperative
     ).update(owner=owners.owner, co_owner=owners.co_owner)
+    project.owner, project.co_owner = owners.owner, owners.co_owner
+
+
+# Once submitted, a selection's content waits for the federation, and the validated one
+# is followed over the year: who carries a project may still change, nothing else.
+REASSIGNABLE = (Status.SUBMITTED, Status.VALIDATED)
+# The reason simple-history keeps with each version changed (a hundred characters at most).
+REASSIGNED = gettext_lazy("Porteurs modifiés après soumission")
+
+
+def may_reassign(membership: Membership, selection: Selection) -> bool:
+    """Référents change the owners of a submitted or validated selection's projects."""
+    return membership.role == Membership.Role.REFERENT and selection.status in REASSIGNABLE
+
+
+def reassign(project: Project, owners: Owners, *, by: Membership) -> None:
+    """Name other owners of a project whose selection is submitted or validated.
+
+    Only the owners change, on every version of the lineage in the cooperative,
+    each version saved so that its history records who changed them and why.
+    """
+    if not may_reassign(by, project.choice.selection):
+        raise OwnershipError(
+            _(
+                "Seuls les référents changent les porteurs d'un projet d'une sélection "
+                "soumise ou validée."
+            ),
+            "owner",
+        )
+    if owners == Owners.of(project):
+        return
+    check(owners, by.cooperative)
+    with transaction.atomic():
+        versions = Project.objects.select_for_update().filter(
+            public_id=project.public_id, choice__selection__cooperative=by.cooperative
+        )
+        for version in versions:
+            version.owner, version.co_owner = owners.owner, owners.co_owner
+            # simple-history's documented hooks: who made the change, and why.
+            version._history_user = by.user  # type: ignore[attr-defined]
+            version._change_reason = str(REASSIGNED)  # type: ignore[attr-defined]
+            version.save(update_fields=["owner", "co_owner"])
     project.owner, project.co_owner = owners.owner, owners.co_owner

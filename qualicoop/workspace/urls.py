@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import api_keys, carry, evidence, indicators, peers, profile, progress, spreadsheet, team
+from . import (
+    api_keys,
+    carry,
+    evidence,
+    indicators,
+    owners,
+    peers,
+    profile,
+    progress,
+    spreadsheet,
+    team,
+)
 from . import views as workspace
 
 app_name = "workspace"
@@ -19,6 +30,7 @@ urlpatterns = [
     path(
         "<slug:slug>/projets/<int:pk>/supprimer/", workspace.project_delete, name="project_delete"
     ),
+    path("<slug:slug>/projets/<int:pk>/porteurs/", owners.project_owners, name="project_owners"),
     path("<slug:slug>/projets/<int:pk>/deplacer/", workspace.project_move, name="project_move"),
     path("<slug:slug>/projets/<int:pk>/reconduction/", carry.project_carry, name="project_carry"),
     path("<slug:slug>/projets/<int:pk>/abandonner/", carry.project_drop, name="project_drop"),

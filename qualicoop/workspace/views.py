@@ -426,6 +426,7 @@ def engagement(request, workspace, number):
             "engagement": choice.engagement,
             "projects": projects,
             "mine_only": owners.mine_only(request),
+            "reassign_owners": ownership.may_reassign(workspace.membership, workspace.selection),
             "open_request": open_request,
             "remarks": remarks,
             # Only a selection that carries projects can have dropped some.

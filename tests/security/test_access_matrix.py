@@ -137,6 +137,10 @@ def PROJECT(world):
     return world.project.pk
 
 
+def SUBMITTED_PROJECT(world):
+    return Project.objects.filter(choice__selection=world.submitted).order_by("pk").first().pk
+
+
 def CARRIED(world):
     return world.carried.pk
 
@@ -341,6 +345,16 @@ PORTAL_CASES = [
         A,
         CARRIED,
         data=lambda world: {"reason": "Plus de terrain disponible."},
+    ),
+    # The owners of a project of A's submitted selection: its référents only.
+    _case("workspace:project_owners", GET, REFERENTS, A, SUBMITTED_PROJECT),
+    _case(
+        "workspace:project_owners",
+        POST,
+        REFERENTS_DONE,
+        A,
+        SUBMITTED_PROJECT,
+        data=lambda world: {"owner": str(world.users["referent_a"].pk)},
     ),
     _case("workspace:project_move", GET, POST_ONLY, A, PROJECT),
     _case(
