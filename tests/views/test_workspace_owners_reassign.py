@@ -68,7 +68,9 @@ def test_every_version_of_the_project_follows(
     followed = _project(validated)
     carried = factories.make_selection(coop_a, campaign, numbers=[1])
     copy = _project(carried)
-    Project.objects.filter(pk=copy.pk).update(lineage=followed.lineage, public_id=followed.public_id)
+    Project.objects.filter(pk=copy.pk).update(
+        lineage=followed.lineage, public_id=followed.public_id
+    )
     client.force_login(staff_a)
 
     client.post(_page(followed), {"owner": contributor_a.pk, "co_owner": ""})
