@@ -125,8 +125,12 @@ def set_owners(project: Project, owners: Owners, *, by: Membership, new: bool = 
 # Once submitted, a selection's content waits for the federation, and the validated one
 # is followed over the year: who carries a project may still change, nothing else.
 REASSIGNABLE = (Status.SUBMITTED, Status.VALIDATED)
-# The reason simple-history keeps with each version changed (a hundred characters at most).
-REASSIGNED = gettext_lazy("Porteurs modifiés après soumission")
+# The reason simple-history keeps with each version changed (a hundred characters at most):
+# a record, kept in the portal's language whoever reads it.
+REASSIGNED = "Porteurs modifiés après soumission"
+REFERENTS_REASSIGN = gettext_lazy(
+    "Seuls les référents changent les porteurs d'un projet d'une sélection soumise ou validée."
+)
 
 
 def may_reassign(membership: Membership, selection: Selection) -> bool:
@@ -141,13 +145,7 @@ def reassign(project: Project, owners: Owners, *, by: Membership) -> None:
     each version saved so that its history records who changed them and why.
     """
     if not may_reassign(by, project.choice.selection):
-        raise OwnershipError(
-            _(
-                "Seuls les référents changent les porteurs d'un projet d'une sélection "
-                "soumise ou validée."
-            ),
-            "owner",
-        )
+        raise OwnershipError(str(REFERENTS_REASSIGN), "owner")
     if owners == Owners.of(project):
         return
     check(owners, by.cooperative)
@@ -159,6 +157,6 @@ def reassign(project: Project, owners: Owners, *, by: Membership) -> None:
             version.owner, version.co_owner = owners.owner, owners.co_owner
             # simple-history's documented hooks: who made the change, and why.
             version._history_user = by.user  # type: ignore[attr-defined]
-            version._change_reason = str(REASSIGNED)  # type: ignore[attr-defined]
+            version._change_reason = REASSIGNED  # type: ignore[attr-defined]
             version.save(update_fields=["owner", "co_owner"])
     project.owner, project.co_owner = owners.owner, owners.co_owner

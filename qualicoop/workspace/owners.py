@@ -77,9 +77,7 @@ def project_owners(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
         )
         return redirect("workspace:project_edit", workspace.slug, project.pk)
     if not ownership.may_reassign(workspace.membership, selection):
-        raise PermissionDenied(
-            _("Seuls les référents changent les porteurs d'un projet d'une sélection soumise.")
-        )
+        raise PermissionDenied(ownership.REFERENTS_REASSIGN)
     form = ProjectOwnersForm(posted(request), project=project)
     if request.method == "POST" and form.is_valid():
         try:
