@@ -91,7 +91,8 @@ class CooperativeAdmin(admin.ModelAdmin):
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ["user", "cooperative", "role"]
+        # A guest's last day with the role: the database's constraint is checked on both.
+        fields = ["user", "cooperative", "role", "guest_until"]
 
     def clean(self):
         super().clean()
@@ -193,6 +194,14 @@ class InvitationForm(forms.ModelForm):
         help_texts = {
             "cooperative": _("Laissez vide pour inviter un relecteur de la fédération."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Guests are invited by their cooperative's référents, who choose their last day.
+        # (A sent invitation is shown read-only: no field to narrow.)
+        if "role" in self.fields:
+            role = self.fields["role"]
+            role.choices = [c for c in role.choices if c[0] != Invitation.Role.GUEST]
 
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])

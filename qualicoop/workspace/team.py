@@ -39,7 +39,8 @@ class InviteForm(forms.Form):
         initial=Membership.Role.CONTRIBUTOR,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
-            "Le contributeur prépare la sélection ; le référent la soumet et gère l'équipe ; "
+            "Obligatoire. Le contributeur prépare la sélection ; le référent la soumet et "
+            "gère l'équipe ; "
             "l'invité (votre réviseur, un partenaire) consulte l'espace sans rien modifier, "
             "jusqu'à la date choisie."
         ),

@@ -11,6 +11,7 @@ from commitments import ownership
 from commitments.models import Evidence, Project
 from commitments.notifications import members
 from coops import guests, invitations
+from coops.admin import InvitationForm, MembershipForm
 from coops.models import GuestVisit, Invitation, Membership
 from qualicoop.workspace import team as team_views
 from tests import factories
@@ -340,3 +341,21 @@ def test_the_log_and_the_team_page_cost_the_same_queries_at_10x(
         assert client.get(url("team_visits", coop_a)).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(url("team", coop_a)).status_code == 200
+
+
+def test_the_admin_leaves_guests_to_the_referents(coop_a, staff_a):
+    roles = [value for value, _label in InvitationForm().fields["role"].choices]
+    remi = factories.make_user("remi")
+    without_end = MembershipForm({"user": remi.pk, "cooperative": coop_a.pk, "role": "guest"})
+    with_end = MembershipForm(
+        {
+            "user": remi.pk,
+            "cooperative": coop_a.pk,
+            "role": "guest",
+            "guest_until": in_days(10).isoformat(),
+        }
+    )
+
+    assert "guest" not in roles
+    assert not without_end.is_valid()
+    assert with_end.is_valid(), with_end.errors
