@@ -6,6 +6,8 @@ change is recorded), invitations through ``coops.invitations`` (the e-mail is
 sent, the link's token never shown). The history of the teams is read-only.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
@@ -15,6 +17,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -200,8 +203,15 @@ class InvitationForm(forms.ModelForm):
         # Guests are invited by their cooperative's référents, who choose their last day.
         # (A sent invitation is shown read-only: no field to narrow.)
         if "role" in self.fields:
-            role = self.fields["role"]
-            role.choices = [c for c in role.choices if c[0] != Invitation.Role.GUEST]
+            role = cast(forms.ChoiceField, self.fields["role"])
+            role.choices = [
+                *BLANK_CHOICE_DASH,
+                *(
+                    (choice.value, choice.label)
+                    for choice in Invitation.Role
+                    if choice != Invitation.Role.GUEST
+                ),
+            ]
 
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])
