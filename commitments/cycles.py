@@ -360,7 +360,8 @@ def send_renewal_reminders(*, today: datetime.date | None = None):
         .exclude(Exists(later))
     )
     memberships = (
-        Membership.objects.filter(cooperative__in=due.values("pk"), user__is_active=True)
+        Membership.objects.team()
+        .filter(cooperative__in=due.values("pk"), user__is_active=True)
         .exclude(user__email="")
         .select_related("user", "cooperative")
         .order_by("cooperative__name", "user__pk")

@@ -62,10 +62,13 @@ def _reachable(people):
 
 
 def members(cooperative):
-    """Active members of a cooperative with an email address."""
+    """Active members of a cooperative with an email address (its guests only read its pages)."""
     return (
         get_user_model()
-        .objects.filter(memberships__cooperative=cooperative, is_active=True)
+        .objects.filter(
+            memberships__in=Membership.objects.team().filter(cooperative=cooperative),
+            is_active=True,
+        )
         .exclude(email="")
         .order_by("pk")
     )
@@ -346,7 +349,8 @@ def send_deadline_reminders(*, days, today=None):
         )
     cooperatives = {coop.pk: coop for coop in cooperatives_to_remind(campaign)}
     memberships = (
-        Membership.objects.filter(cooperative__in=cooperatives.keys(), user__is_active=True)
+        Membership.objects.team()
+        .filter(cooperative__in=cooperatives.keys(), user__is_active=True)
         .exclude(user__email="")
         .select_related("user")
         .order_by("cooperative__name", "user__pk")
@@ -414,7 +418,8 @@ def send_follow_up_reminders(*, days, today=None):
         When(user__in={owner for _cooperative, owner in carried}, then=Value(0)), default=Value(1)
     )
     memberships = (
-        Membership.objects.filter(cooperative__in=counts.keys(), user__is_active=True)
+        Membership.objects.team()
+        .filter(cooperative__in=counts.keys(), user__is_active=True)
         .exclude(user__email="")
         .select_related("user", "cooperative")
         .order_by(owners_first, "cooperative__name", "user__pk")

@@ -12,13 +12,15 @@ contributor limited to their own projects may edit (``may_edit``).
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coops.models import Cooperative, Membership
 from coops.people import display_name
 
-from .models import Project
+from .models import Project, Selection, Status
 from .workflow import WorkflowError
 
 
@@ -46,15 +48,18 @@ def carries(user: User, project: Project) -> bool:
 
 
 def members(cooperative: Cooperative) -> QuerySet[User]:
-    """The people a cooperative's project may be given to: its members."""
-    return User.objects.filter(memberships__cooperative=cooperative).order_by(
-        "first_name", "last_name", "username"
-    )
+    """The people a cooperative's project may be given to: its members, not its guests."""
+    return User.objects.filter(
+        memberships__in=Membership.objects.team().filter(cooperative=cooperative)
+    ).order_by("first_name", "last_name", "username")
 
 
 def may_set_owners(membership: Membership, project: Project | None) -> bool:
-    """Référents name the owners of any project; the owners, of their own; anyone, of a new one."""
-    return (
+    """Référents name the owners of any project; the owners, of their own; anyone, of a new one.
+
+    A guest names nobody.
+    """
+    return not membership.is_guest and (
         project is None
         or membership.role == Membership.Role.REFERENT
         or carries(membership.user, project)
@@ -62,7 +67,12 @@ def may_set_owners(membership: Membership, project: Project | None) -> bool:
 
 
 def may_edit(membership: Membership, project: Project) -> bool:
-    """A contributor a référent limited to their own projects edits only those they carry."""
+    """A contributor a référent limited to their own projects edits only those they carry.
+
+    A guest edits nothing.
+    """
+    if membership.is_guest:
+        return False
     limited = membership.own_projects_only and membership.role == Membership.Role.CONTRIBUTOR
     return not limited or carries(membership.user, project)
 
@@ -77,9 +87,9 @@ def check(owners: Owners, cooperative: Cooperative) -> None:
         )
     people = [person for person in (owners.owner, owners.co_owner) if person is not None]
     members_among = set(
-        Membership.objects.filter(cooperative=cooperative, user__in=people).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.team()
+        .filter(cooperative=cooperative, user__in=people)
+        .values_list("user_id", flat=True)
     )
     for name, person in (("owner", owners.owner), ("co_owner", owners.co_owner)):
         if person is not None and person.pk not in members_among:
@@ -109,4 +119,44 @@ def set_owners(project: Project, owners: Owners, *, by: Membership, new: bool = 
     Project.objects.filter(
         public_id=project.public_id, choice__selection__cooperative=cooperative
     ).update(owner=owners.owner, co_owner=owners.co_owner)
+    project.owner, project.co_owner = owners.owner, owners.co_owner
+
+
+# Once submitted, a selection's content waits for the federation, and the validated one
+# is followed over the year: who carries a project may still change, nothing else.
+REASSIGNABLE = (Status.SUBMITTED, Status.VALIDATED)
+# The reason simple-history keeps with each version changed (a hundred characters at most):
+# a record, kept in the portal's language whoever reads it.
+REASSIGNED = "Porteurs modifiés après soumission"
+REFERENTS_REASSIGN = gettext_lazy(
+    "Seuls les référents changent les porteurs d'un projet d'une sélection soumise ou validée."
+)
+
+
+def may_reassign(membership: Membership, selection: Selection) -> bool:
+    """Référents change the owners of a submitted or validated selection's projects."""
+    return membership.role == Membership.Role.REFERENT and selection.status in REASSIGNABLE
+
+
+def reassign(project: Project, owners: Owners, *, by: Membership) -> None:
+    """Name other owners of a project whose selection is submitted or validated.
+
+    Only the owners change, on every version of the lineage in the cooperative,
+    each version saved so that its history records who changed them and why.
+    """
+    if not may_reassign(by, project.choice.selection):
+        raise OwnershipError(str(REFERENTS_REASSIGN), "owner")
+    if owners == Owners.of(project):
+        return
+    check(owners, by.cooperative)
+    with transaction.atomic():
+        versions = Project.objects.select_for_update().filter(
+            public_id=project.public_id, choice__selection__cooperative=by.cooperative
+        )
+        for version in versions:
+            version.owner, version.co_owner = owners.owner, owners.co_owner
+            # simple-history's documented hooks: who made the change, and why.
+            version._history_user = by.user  # type: ignore[attr-defined]
+            version._change_reason = REASSIGNED  # type: ignore[attr-defined]
+            version.save(update_fields=["owner", "co_owner"])
     project.owner, project.co_owner = owners.owner, owners.co_owner

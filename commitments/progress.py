@@ -71,7 +71,8 @@ def may_make(move: str, *, user: AnyUser, membership: Membership | None = None) 
     """Whether ``user`` (a member through ``membership``, if any) holds the move's role."""
     if MOVES[move].by == REVIEWER:
         return access.is_reviewer(user)
-    return membership is not None and membership.user_id == user.pk
+    # A guest reads the journal and moves nothing.
+    return membership is not None and membership.user_id == user.pk and not membership.is_guest
 
 
 def moves_for(

@@ -156,18 +156,22 @@ def may_manage_integrations(membership: Membership) -> bool:
 
 
 def cooperatives_of(user: AnyUser) -> QuerySet[Cooperative]:
-    """The cooperatives a user works for, as a queryset."""
+    """The cooperatives a user works for or reads as a guest (until its end), as a queryset."""
     if not user.is_authenticated:
         return Cooperative.objects.none()
-    return Cooperative.objects.filter(memberships__user=user)
+    return Cooperative.objects.filter(
+        memberships__in=Membership.objects.current().filter(user=user)
+    )
 
 
 def membership_or_404(user: AnyUser, slug: str) -> Membership:
-    """The user's membership of the cooperative ``slug``, or 404."""
+    """The user's membership of the cooperative ``slug``, or 404 (a guest's, after its end)."""
     if not user.is_authenticated:
         raise Http404
     return get_object_or_404(
-        Membership.objects.select_related("cooperative"), user=user, cooperative__slug=slug
+        Membership.objects.current().select_related("cooperative"),
+        user=user,
+        cooperative__slug=slug,
     )
 
 

@@ -6,6 +6,8 @@ change is recorded), invitations through ``coops.invitations`` (the e-mail is
 sent, the link's token never shown). The history of the teams is read-only.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
@@ -15,6 +17,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -91,7 +94,8 @@ class CooperativeAdmin(admin.ModelAdmin):
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ["user", "cooperative", "role"]
+        # A guest's last day with the role: the database's constraint is checked on both.
+        fields = ["user", "cooperative", "role", "guest_until"]
 
     def clean(self):
         super().clean()
@@ -193,6 +197,21 @@ class InvitationForm(forms.ModelForm):
         help_texts = {
             "cooperative": _("Laissez vide pour inviter un relecteur de la fédération."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Guests are invited by their cooperative's référents, who choose their last day.
+        # (A sent invitation is shown read-only: no field to narrow.)
+        if "role" in self.fields:
+            role = cast(forms.ChoiceField, self.fields["role"])
+            role.choices = [
+                *BLANK_CHOICE_DASH,
+                *(
+                    (choice.value, choice.label)
+                    for choice in Invitation.Role
+                    if choice != Invitation.Role.GUEST
+                ),
+            ]
 
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])

@@ -9,7 +9,7 @@ e-mail, once the transaction is committed.
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from qualicoop.lib.absolute_urls import absolute_url
 from qualicoop.lib.mail import queue_message
 
-from . import access, team
+from . import access, guests, team
 from .models import ALREADY_PENDING, Cooperative, Invitation, Membership, TeamEvent
 
 # Why a link no longer opens anything, by the invitation's state.
@@ -99,7 +99,8 @@ def refusal_to_invite(cooperative: Cooperative | None, email: str) -> str | None
     email = normalise_email(email)
     user = account_for(email)
     if cooperative is not None:
-        members = Membership.objects.filter(cooperative=cooperative)
+        # A guest may be invited again: for longer, or to join the team.
+        members = Membership.objects.team().filter(cooperative=cooperative)
         if user is not None and members.filter(user=user).exists():
             return _("%(email)s fait déjà partie de l'équipe.") % {"email": email}
     elif user is not None and access.is_reviewer(user):
@@ -110,12 +111,29 @@ def refusal_to_invite(cooperative: Cooperative | None, email: str) -> str | None
 
 
 def invite(
-    *, cooperative: Cooperative | None, email: str, role: str, by: User | None
+    *,
+    cooperative: Cooperative | None,
+    email: str,
+    role: str,
+    by: User | None,
+    guest_until: date | None = None,
 ) -> Invitation:
-    """Invite ``email`` to a cooperative's team, or as a reviewer (no cooperative)."""
+    """Invite ``email`` to a cooperative's team, or as a reviewer (no cooperative).
+
+    A guest (``coops.guests``) is invited with the last day of their access.
+    """
     email = normalise_email(email)
     if (role == Invitation.Role.REVIEWER) != (cooperative is None):
         raise InvitationError(_("Un relecteur est invité par la fédération, sans coopérative."))
+    if role == Invitation.Role.GUEST:
+        if guest_until is None:
+            raise InvitationError(_("Choisissez jusqu'à quelle date l'invité a accès."))
+        try:
+            guests.check_end(guest_until)
+        except guests.GuestError as error:
+            raise InvitationError(str(error)) from None
+    else:
+        guest_until = None
     with transaction.atomic():
         if cooperative is not None:
             # Queue up behind any other change of this team.
@@ -123,7 +141,13 @@ def invite(
         refused = refusal_to_invite(cooperative, email)
         if refused:
             raise InvitationError(refused)
-        invitation = Invitation(cooperative=cooperative, email=email, role=role, invited_by=by)
+        invitation = Invitation(
+            cooperative=cooperative,
+            email=email,
+            role=role,
+            invited_by=by,
+            guest_until=guest_until,
+        )
         token = _fresh_link(invitation)
         try:
             with transaction.atomic():
@@ -190,7 +214,12 @@ def accept(*, invitation: Invitation, user: User) -> Invitation:
             )
         if current.cooperative is not None:
             team.add_member(
-                cooperative=current.cooperative, user=user, role=current.role, by=user, joined=True
+                cooperative=current.cooperative,
+                user=user,
+                role=current.role,
+                by=user,
+                joined=True,
+                guest_until=current.guest_until,
             )
         else:
             user.groups.add(access.ensure_reviewers_group())

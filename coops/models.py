@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -61,10 +61,24 @@ class Cooperative(models.Model):
         return [str(labels[code]) for code in self.activities if code in labels]
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self, today: date | None = None) -> "MembershipQuerySet":
+        """The memberships that open the workspace today: a guest's ends after its last day."""
+        return self.exclude(
+            role=Membership.Role.GUEST, guest_until__lt=today or timezone.localdate()
+        )
+
+    def team(self) -> "MembershipQuerySet":
+        """The people who work on the cooperative's Quali'Coop: guests only read it."""
+        return self.exclude(role=Membership.Role.GUEST)
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         CONTRIBUTOR = "contributor", _("Contributeur")
         REFERENT = "referent", _("Référent")
+        # The cooperative's réviseur, a partner: reads the workspace until ``guest_until``.
+        GUEST = "guest", _("Invité en lecture seule")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -84,6 +98,10 @@ class Membership(models.Model):
     # Set by a référent on the team page: this contributor edits only the
     # projects they carry (``commitments.ownership.may_edit``).
     own_projects_only = models.BooleanField(_("limité à ses projets"), default=False)
+    # A guest's last day of access (``MembershipQuerySet.current``); nobody else's ends.
+    guest_until = models.DateField(_("accès jusqu'au"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membre")
@@ -91,8 +109,13 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "cooperative"], name="one_membership_per_coop"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["contributor", "referent"]),
+                condition=models.Q(role__in=["contributor", "referent", "guest"]),
                 name="membership_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="guest", guest_until__isnull=False)
+                | (~models.Q(role="guest") & models.Q(guest_until__isnull=True)),
+                name="membership_guest_has_an_end",
             ),
         ]
 
@@ -102,6 +125,11 @@ class Membership(models.Model):
     @property
     def may_submit(self) -> bool:
         return self.role == self.Role.REFERENT
+
+    @property
+    def is_guest(self) -> bool:
+        """A guest reads the workspace and changes nothing (``workspace.access``)."""
+        return self.role == self.Role.GUEST
 
 
 # Said by the database's constraint and by the services alike.
@@ -120,6 +148,7 @@ class Invitation(models.Model):
         CONTRIBUTOR = "contributor", _("Contributeur")
         REFERENT = "referent", _("Référent")
         REVIEWER = "reviewer", _("Relecteur de la fédération")
+        GUEST = "guest", _("Invité en lecture seule")
 
     class State(models.TextChoices):
         PENDING = "pending", _("En attente")
@@ -163,6 +192,8 @@ class Invitation(models.Model):
         verbose_name=_("acceptée par"),
     )
     revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    # A guest's last day of access, chosen when inviting; carried to the membership.
+    guest_until = models.DateField(_("accès jusqu'au"), null=True, blank=True)
     # The invitee asked for a new link from a dead one: asked once, until it is sent again.
     renewal_requested_at = models.DateTimeField(
         _("nouvelle invitation demandée le"), null=True, blank=True
@@ -176,13 +207,20 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(role="reviewer", cooperative__isnull=True)
-                    | models.Q(role__in=["contributor", "referent"], cooperative__isnull=False)
+                    | models.Q(
+                        role__in=["contributor", "referent", "guest"], cooperative__isnull=False
+                    )
                 ),
                 name="invitation_role_fits_its_place",
                 violation_error_message=_(
-                    "Un relecteur est invité sans coopérative ; un contributeur ou un référent, "
-                    "pour une coopérative."
+                    "Un relecteur est invité sans coopérative ; un contributeur, un référent ou "
+                    "un invité, pour une coopérative."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="guest", guest_until__isnull=False)
+                | (~models.Q(role="guest") & models.Q(guest_until__isnull=True)),
+                name="invitation_guest_has_an_end",
             ),
             # One open invitation per person and place: inviting again is sending again.
             models.UniqueConstraint(
@@ -391,3 +429,45 @@ class ApiKey(models.Model):
 
     def is_usable(self, today) -> bool:
         return self.revoked_at is None and today <= self.expires_on
+
+
+class GuestVisitQuerySet(models.QuerySet["GuestVisit"]):
+    def of(self, cooperative: Cooperative) -> "GuestVisitQuerySet":
+        """A cooperative's guests' visits, newest first, with who made them (the log's rows)."""
+        return self.filter(cooperative=cooperative).select_related("user").order_by("-at", "-pk")
+
+
+class GuestVisit(models.Model):
+    """One page a guest opened in a cooperative's workspace: who, when, which page.
+
+    Written by ``coops.guests.record_visit`` for every page a guest is let
+    into; the référents read the log on the team page.
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.CASCADE,
+        related_name="guest_visits",
+        verbose_name=_("coopérative"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invité"),
+    )
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    # The page's name in the URLconf and its address: which object was read.
+    page = models.CharField(_("page"), max_length=100)
+    path = models.CharField(_("adresse"), max_length=500)
+
+    objects = GuestVisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation d'un invité")
+        verbose_name_plural = _("consultations des invités")
+        indexes = [models.Index(fields=["cooperative", "-at"], name="guest_visit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.path}"

@@ -8,6 +8,7 @@ person concerned is told once the change is committed (``qualicoop.lib.notify``:
 in the portal, and by e-mail as they chose for team changes).
 """
 
+from datetime import date
 from functools import partial
 
 from django.contrib.auth.models import User
@@ -25,6 +26,10 @@ from .people import display_name
 LAST_REFERENT = gettext_lazy(
     "La coopérative doit garder au moins un référent : nommez d'abord un autre référent."
 )
+
+
+# The roles of the people who work on the cooperative's Quali'Coop (a guest only reads it).
+TEAM_ROLES = (Membership.Role.CONTRIBUTOR, Membership.Role.REFERENT)
 
 
 class TeamError(Exception):
@@ -130,25 +135,48 @@ def refusal(membership: Membership, *, role: str | None = None) -> str | None:
     return None
 
 
+def _promotes(membership: Membership, role: str) -> bool:
+    """Whether ``role`` is more than ``membership``'s: a guest joins the team, a member leads it."""
+    if membership.role == Membership.Role.GUEST:
+        return role != Membership.Role.GUEST
+    return role == Membership.Role.REFERENT and membership.role != role
+
+
 def add_member(
-    *, cooperative: Cooperative, user: User, role: str, by: User | None, joined: bool = False
+    *,
+    cooperative: Cooperative,
+    user: User,
+    role: str,
+    by: User | None,
+    joined: bool = False,
+    guest_until: date | None = None,
 ) -> Membership:
     """Make ``user`` a member with ``role``; an existing member is promoted, never demoted.
 
     ``joined`` says that the person came through their invitation (recorded
-    so), rather than being added by someone else.
+    so), rather than being added by someone else. A guest comes with the last
+    day of their access (``guest_until``); a guest invited again keeps the new
+    day.
     """
     with transaction.atomic():
         _lock(cooperative.pk)
         membership = Membership.objects.filter(cooperative=cooperative, user=user).first()
         if membership is None:
-            membership = Membership.objects.create(cooperative=cooperative, user=user, role=role)
+            membership = Membership.objects.create(
+                cooperative=cooperative, user=user, role=role, guest_until=guest_until
+            )
             kind = TeamEvent.Kind.JOINED if joined else TeamEvent.Kind.ADDED
             record(kind, cooperative=cooperative, by=by, member=user, role=role)
-        elif role == Membership.Role.REFERENT and membership.role != role:
+        elif role == Membership.Role.GUEST and membership.role == role:
+            membership.guest_until = guest_until
+            membership.save(update_fields=["guest_until"])
+            kind = TeamEvent.Kind.JOINED if joined else TeamEvent.Kind.ADDED
+            record(kind, cooperative=cooperative, by=by, member=user, role=role)
+        elif _promotes(membership, role):
             previous = membership.role
             membership.role = role
-            membership.save(update_fields=["role"])
+            membership.guest_until = None
+            membership.save(update_fields=["role", "guest_until"])
             record(
                 TeamEvent.Kind.ROLE_CHANGED,
                 cooperative=cooperative,
@@ -161,12 +189,19 @@ def add_member(
 
 
 def change_role(*, membership: Membership, role: str, by: User | None) -> Membership:
-    """Give a member another role; the last référent cannot be made a contributeur."""
-    if role not in Membership.Role.values:
+    """Give a member another role; the last référent cannot be made a contributeur.
+
+    A guest's place is given by an invitation, with its end: it is no role to switch to or from.
+    """
+    if role not in TEAM_ROLES:
         raise TeamError(_("Choisissez le rôle contributeur ou référent."))
     with transaction.atomic():
         cooperative = _lock(membership.cooperative_id)
         current = _current(membership)
+        if current.is_guest:
+            raise TeamError(
+                _("Un invité rejoint l'équipe par une nouvelle invitation, avec un autre rôle.")
+            )
         if current.role == role:
             return current
         if role != Membership.Role.REFERENT:

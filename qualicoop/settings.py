@@ -274,6 +274,11 @@ if PUBLIC_PAGE_CACHE and not SHARED_CACHE:
 # reserved one: the portal must not be made to call its own network). On, for
 # tests and development: http and a receiver on this machine are accepted.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# What was sent to each webhook, and each try, is kept this many days, then purged
+# (manage.py purge_webhook_deliveries, each day).
+WEBHOOK_DELIVERIES_KEEP_DAYS = env_int("WEBHOOK_DELIVERIES_KEEP_DAYS", 90)
+if WEBHOOK_DELIVERIES_KEEP_DAYS <= 0:
+    raise ImproperlyConfigured("WEBHOOK_DELIVERIES_KEEP_DAYS must be a positive number of days.")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

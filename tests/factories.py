@@ -51,6 +51,18 @@ def make_user(username, *, coop=None, role=Membership.Role.REFERENT, **fields):
     return user
 
 
+def make_guest(username, *, coop, until=None, **fields):
+    """A guest of ``coop``, reading its workspace until ``until`` (a month ahead by default)."""
+    user = make_user(username, **fields)
+    Membership.objects.create(
+        user=user,
+        cooperative=coop,
+        role=Membership.Role.GUEST,
+        guest_until=until or timezone.localdate() + datetime.timedelta(days=30),
+    )
+    return user
+
+
 def make_reviewer(username="reviewer"):
     user = make_user(username, first_name="Rita", last_name="Relecture")
     group, _ = Group.objects.get_or_create(name="Fédération")

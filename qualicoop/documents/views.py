@@ -80,7 +80,7 @@ def cooperative_pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
 # --- The workspace --------------------------------------------------------------------
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def workspace_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
     """Members of the cooperative: the PDF of its published selection, as the public gets it."""
     selection = Selection.objects.published_of(workspace.cooperative)
@@ -125,7 +125,7 @@ def _is_current(job: WorkingDocument | None, selection: Selection) -> bool:
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def working(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members of the cooperative: ask for the working document, follow it, download it.
 
@@ -154,7 +154,7 @@ def working(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 @require_safe
 def working_pdf(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
     """Members of the cooperative: the working document, "Document de travail — non validé".

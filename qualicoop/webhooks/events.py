@@ -14,6 +14,10 @@ connects (the domain never imports its webhooks). Each announcement waits for
 the commit: a rolled-back move tells nobody. It writes one delivery row per
 endpoint listening — the cooperative's own and the federation's — and queues
 its sending: nothing leaves in the request.
+
+Most changes are heard by nobody: each handler first asks whether any endpoint
+listens (``Endpoint.objects.hear``, then ``listening`` for the cooperative), and
+reads what it would tell only then.
 """
 
 from functools import partial
@@ -70,6 +74,8 @@ def selection_moved(
     if raw or not created or instance.to_status != Status.VALIDATED:
         return
     selection = instance.selection
+    if not Endpoint.objects.listening(Event.SELECTION_VALIDATED, selection.cooperative_id):
+        return
     _on_commit(
         Event.SELECTION_VALIDATED,
         selection.cooperative_id,
@@ -84,12 +90,25 @@ def selection_moved(
     )
 
 
+# What a published update tells: that it is published, and the values it brings.
+UPDATE_EVENTS = (Event.UPDATE_PUBLISHED, Event.VALUES_CHANGED)
+
+
 def update_saving(sender, instance: ProgressUpdate, raw: bool = False, **kwargs) -> None:
-    """Whether the update was published before this save (read only when it is now)."""
-    instance._was_published = bool(  # type: ignore[attr-defined]
+    """Whether anyone listens to a published update, and whether it was published before.
+
+    Both read only for an update saved in the published state; the second only
+    when someone listens.
+    """
+    heard = (
         not raw
-        and instance.pk
         and instance.state == ProgressUpdate.State.PUBLISHED
+        and Endpoint.objects.hear(*UPDATE_EVENTS)
+    )
+    instance._webhooks_heard = heard  # type: ignore[attr-defined]
+    instance._was_published = bool(  # type: ignore[attr-defined]
+        heard
+        and instance.pk
         and ProgressUpdate.objects.filter(pk=instance.pk)
         .filter(state=ProgressUpdate.State.PUBLISHED)
         .exists()
@@ -97,28 +116,34 @@ def update_saving(sender, instance: ProgressUpdate, raw: bool = False, **kwargs)
 
 
 def update_saved(sender, instance: ProgressUpdate, raw: bool = False, **kwargs) -> None:
-    if raw or instance.state != ProgressUpdate.State.PUBLISHED:
+    if raw or not getattr(instance, "_webhooks_heard", False):
         return
-    if getattr(instance, "_was_published", False) or not publication.touched(instance):
+    if instance._was_published or not publication.touched(instance):  # type: ignore[attr-defined]
         return
     cooperative_id, public_id = (
         Project.objects.filter(pk=instance.project_id)
         .values_list("choice__selection__cooperative_id", "public_id")
         .get()
     )
+    heard_by = {
+        event for event in UPDATE_EVENTS if Endpoint.objects.listening(event, cooperative_id)
+    }
     project = _project(public_id)
-    _on_commit(
-        Event.UPDATE_PUBLISHED,
-        cooperative_id,
-        {
-            "update": {
-                "id": instance.pk,
-                "happened_on": instance.happened_on.isoformat(),
-                "status": instance.status,
+    if Event.UPDATE_PUBLISHED in heard_by:
+        _on_commit(
+            Event.UPDATE_PUBLISHED,
+            cooperative_id,
+            {
+                "update": {
+                    "id": instance.pk,
+                    "happened_on": instance.happened_on.isoformat(),
+                    "status": instance.status,
+                },
+                "project": project,
             },
-            "project": project,
-        },
-    )
+        )
+    if Event.VALUES_CHANGED not in heard_by:
+        return
     values = [
         _value(measurement, measurement.indicator.public_id)
         for measurement in instance.measurements.select_related("indicator")
@@ -140,7 +165,7 @@ def _value(
 
 
 def measurement_changed(sender, instance: Measurement, raw: bool = False, **kwargs) -> None:
-    if raw:
+    if raw or not Endpoint.objects.hear(Event.VALUES_CHANGED):
         return
     if instance.update_id is not None and not (
         ProgressUpdate.objects.filter(pk=instance.update_id)
@@ -160,6 +185,8 @@ def measurement_changed(sender, instance: Measurement, raw: bool = False, **kwar
     if found is None:
         return
     indicator_public_id, project_public_id, cooperative_id = found
+    if not Endpoint.objects.listening(Event.VALUES_CHANGED, cooperative_id):
+        return
     _on_commit(
         Event.VALUES_CHANGED,
         cooperative_id,

@@ -6,6 +6,7 @@ the whole network's).
 """
 
 import secrets
+from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
@@ -35,6 +36,18 @@ class EndpointQuerySet(models.QuerySet["Endpoint"]):
         if cooperative is None:
             return self.filter(cooperative__isnull=True)
         return self.filter(cooperative=cooperative)
+
+    def hear(self, *events: str) -> bool:
+        """Whether any active endpoint, of any cooperative, listens to one of ``events``.
+
+        Asked first, in one query, so that a change nobody listens to costs no
+        reading of what it would tell.
+        """
+        wanted = set(events)
+        return any(
+            wanted.intersection(heard)
+            for heard in self.filter(active=True).values_list("events", flat=True)
+        )
 
     def listening(self, event: str, cooperative_id: int) -> list["Endpoint"]:
         """The active endpoints told of ``event`` of that cooperative: its own and the federation's.
@@ -80,6 +93,12 @@ class Endpoint(models.Model):
         return [str(Event(code).label) for code in self.events if code in Event.values]
 
 
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def older_than(self, moment: datetime) -> "DeliveryQuerySet":
+        """Deliveries made before ``moment``: what the purge removes (their attempts with them)."""
+        return self.filter(created_at__lt=moment)
+
+
 class Delivery(models.Model):
     """One event for one endpoint: its JSON body, sent until it is taken or given up."""
 
@@ -100,10 +119,16 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
+    objects = DeliveryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("envoi de webhook")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_recent")]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_recent"),
+            # The purge of old deliveries reads them by age alone.
+            models.Index(fields=["created_at"], name="webhook_delivery_age"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk}"

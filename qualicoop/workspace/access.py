@@ -8,6 +8,11 @@ sends the user back to the dashboard with the reason when the selection cannot
 be changed, and so does a move the selection's state does not allow (with the
 move's own message, ``workflow.check_state``). The view receives the resolved
 ``Workspace``.
+
+A guest (``coops.guests``) reads only the views declared ``guests=True``, and
+only with GET: every other view, and every other method, is a 403 here, so
+that no write view has to remember guests. Each page a guest is let into is
+recorded for the référents.
 """
 
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from django.views.decorators.http import require_POST
 from commitments import editing, ownership, workflow
 from commitments.models import Campaign, Project, Selection
 from coops import access
+from coops.guests import record_visit
 from coops.models import Cooperative, Membership
 
 NO_CAMPAIGN = gettext_lazy("Aucune campagne Quali'Coop n'est ouverte pour l'instant.")
@@ -48,6 +54,11 @@ class Workspace:
     @property
     def slug(self) -> str:
         return self.membership.cooperative.slug
+
+    @property
+    def read_only(self) -> bool:
+        """A guest's: pages offer no action (the access layer refuses them anyway)."""
+        return self.membership.is_guest
 
 
 def resolve(request: HttpRequest, slug: str) -> Workspace:
@@ -124,6 +135,27 @@ def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> Htt
     return redirect("workspace:dashboard", workspace.slug)
 
 
+GUESTS_READ_ONLY = gettext_lazy(
+    "Vous êtes invité à consulter l'espace de la coopérative : vous ne pouvez rien y modifier."
+)
+# What reading is: the methods that change nothing.
+READING_METHODS = ("GET", "HEAD")
+
+
+def _let_guest_in(request: HttpRequest, workspace: Workspace, *, guests_read: bool) -> None:
+    """A guest reads a page declared for guests, with GET (the visit recorded); else a 403."""
+    if not workspace.membership.is_guest:
+        return
+    if not guests_read or request.method not in READING_METHODS:
+        raise PermissionDenied(GUESTS_READ_ONLY)
+    match = request.resolver_match
+    record_visit(
+        workspace.membership,
+        page=match.view_name if match is not None else "",
+        path=request.get_full_path(),
+    )
+
+
 # Why a member may not make a move, by the role the move asks for.
 _ROLE_REFUSALS = {
     workflow.REFERENT: gettext_lazy(
@@ -134,12 +166,17 @@ _ROLE_REFUSALS = {
 
 
 def workspace_view(
-    *, editable: bool = False, move: str | None = None, post_only: bool = False
+    *,
+    editable: bool = False,
+    move: str | None = None,
+    post_only: bool = False,
+    guests: bool = False,
 ) -> Callable:
     """Members of the cooperative ``slug`` only; see the module's docstring.
 
     ``post_only`` answers 405 to any other method before the membership is
-    even looked up, as ``require_POST`` would.
+    even looked up, as ``require_POST`` would. ``guests``: a guest reads this
+    page (GET only).
     """
 
     if move is not None and workflow.MOVES[move].wrong_state is None:
@@ -150,6 +187,7 @@ def workspace_view(
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             workspace = resolve(request, slug)
+            _let_guest_in(request, workspace, guests_read=guests)
             if move is not None and not workflow.may_make(
                 move, user=request.user, membership=workspace.membership
             ):

@@ -80,8 +80,8 @@ def _evidence_or_404(workspace: Workspace, pk: int) -> Evidence:
     return get_object_or_404(Evidence, pk=pk, cooperative=workspace.cooperative)
 
 
-def evidence_of(project: Project) -> list[Evidence]:
-    """The project's pieces, each saying whether it may still be removed (``removable``)."""
+def evidence_of(workspace: Workspace, project: Project) -> list[Evidence]:
+    """The project's pieces, each saying whether this member may still remove it (``removable``)."""
     pieces = list(
         Evidence.objects.filter(evidence_service.supporting(project)).select_related(
             "update", "measurement__indicator__project__choice__selection", "measurement__update"
@@ -90,11 +90,13 @@ def evidence_of(project: Project) -> list[Evidence]:
     for piece in pieces:
         if piece.project_id is not None:
             piece.project = project
-        piece.removable = evidence_service.may_remove(piece)  # type: ignore[attr-defined]
+        piece.removable = (  # type: ignore[attr-defined]
+            evidence_service.may_remove(piece) and not workspace.read_only
+        )
     return pieces
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def project_evidence(request, workspace, pk):
     """Members of the cooperative: a project's evidence, and a file added to it."""
     project = _project_or_404(workspace, pk)
@@ -130,7 +132,7 @@ def project_evidence(request, workspace, pk):
             "workspace": workspace,
             "project": project,
             "engagement": project.choice.engagement,
-            "evidence_list": evidence_of(project),
+            "evidence_list": evidence_of(workspace, project),
             "may_attach": bool(form.targets) and may_edit(workspace, project),
             "form": form,
         },
@@ -138,7 +140,7 @@ def project_evidence(request, workspace, pk):
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def evidence_file(request, workspace, pk):
     """Members of the cooperative: one of its files."""
     evidence = _evidence_or_404(workspace, pk)

@@ -86,8 +86,66 @@ class EngagementsForm(forms.Form):
         return {str(value) for value in values}
 
 
-class ProjectForm(forms.ModelForm):
-    """A project as staff describe it."""
+class OwnersForm(forms.Form):
+    """Who carries a project: the cooperative's members only (``commitments.ownership``).
+
+    Part of the project's form while the selection is a draft; alone, once it is
+    submitted or validated (``ownership.reassign``).
+    """
+
+    OWNER_FIELDS = ("owner", "co_owner")
+    owner = forms.ChoiceField(
+        label=_("Porteur du projet"),
+        required=False,
+        help_text=_(
+            "Facultatif. Le membre de l'équipe qui porte le projet : les rappels le concernant "
+            "lui sont adressés en premier."
+        ),
+        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
+    )
+    co_owner = forms.ChoiceField(
+        label=_("Co-porteur"),
+        required=False,
+        help_text=_("Facultatif. Un second membre de l'équipe qui porte le projet avec lui."),
+        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
+    )
+
+    def offer_owners(self, cooperative, project, *, may_set_owners):
+        """The two lists: the cooperative's members, and the project's owners as they are."""
+        # The members read once for both lists (a model choice field reads them
+        # at each rendering), and kept to hand the people chosen to the service.
+        self.people = {str(person.pk): person for person in ownership.members(cooperative)}
+        # An owner who has left the team stays shown as the project's, until changed.
+        for person in (project.owner, project.co_owner):
+            if person is not None:
+                self.people.setdefault(str(person.pk), person)
+        choices = [(pk, display_name(person)) for pk, person in self.people.items()]
+        empty = {"owner": _("Personne pour l'instant"), "co_owner": _("Aucun")}
+        for name in self.OWNER_FIELDS:
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = [("", empty[name]), *choices]
+            # Whoever may not name the owners sees them; what they post is ignored.
+            field.disabled = not may_set_owners
+            if project.pk is not None:
+                self.initial.setdefault(name, str(getattr(project, f"{name}_id") or ""))
+
+    def owners(self) -> ownership.Owners:
+        return ownership.Owners(
+            self.people.get(self.cleaned_data["owner"]),
+            self.people.get(self.cleaned_data["co_owner"]),
+        )
+
+
+class ProjectOwnersForm(OwnersForm):
+    """Only the owners of a project of a submitted or validated selection."""
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer_owners(project.choice.selection.cooperative, project, may_set_owners=True)
+
+
+class ProjectForm(OwnersForm, forms.ModelForm):
+    """A project as staff describe it, and who carries it."""
 
     class Meta:
         model = Project
@@ -121,50 +179,11 @@ class ProjectForm(forms.ModelForm):
             "target_date": {"invalid": _("Saisissez une date valide, par exemple 31/12/2025.")},
         }
 
-    # Who carries the project: the cooperative's members only (``commitments.ownership``).
-    OWNER_FIELDS = ("owner", "co_owner")
-    owner = forms.ChoiceField(
-        label=_("Porteur du projet"),
-        required=False,
-        help_text=_(
-            "Facultatif. Le membre de l'équipe qui porte le projet : les rappels le concernant "
-            "lui sont adressés en premier."
-        ),
-        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
-    )
-    co_owner = forms.ChoiceField(
-        label=_("Co-porteur"),
-        required=False,
-        help_text=_("Facultatif. Un second membre de l'équipe qui porte le projet avec lui."),
-        error_messages={"invalid_choice": _("Choisissez un membre de l'équipe de la coopérative.")},
-    )
-
     def __init__(self, *args, cooperative, may_set_owners, **kwargs):
         super().__init__(*args, **kwargs)
         # Accept the date as browsers send it and as people type it in French.
         self.fields["target_date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        # The members read once for both lists (a model choice field reads them
-        # at each rendering), and kept to hand the people chosen to the service.
-        self.people = {str(person.pk): person for person in ownership.members(cooperative)}
-        # An owner who has left the team stays shown as the project's, until changed.
-        for person in (self.instance.owner, self.instance.co_owner):
-            if person is not None:
-                self.people.setdefault(str(person.pk), person)
-        choices = [(pk, display_name(person)) for pk, person in self.people.items()]
-        empty = {"owner": _("Personne pour l'instant"), "co_owner": _("Aucun")}
-        for name in self.OWNER_FIELDS:
-            field = cast(forms.ChoiceField, self.fields[name])
-            field.choices = [("", empty[name]), *choices]
-            # Whoever may not name the owners sees them; what they post is ignored.
-            field.disabled = not may_set_owners
-            if self.instance.pk is not None:
-                self.initial.setdefault(name, str(getattr(self.instance, f"{name}_id") or ""))
-
-    def owners(self) -> ownership.Owners:
-        return ownership.Owners(
-            self.people.get(self.cleaned_data["owner"]),
-            self.people.get(self.cleaned_data["co_owner"]),
-        )
+        self.offer_owners(cooperative, self.instance, may_set_owners=may_set_owners)
 
 
 class ProjectCreateForm(ProjectForm):

@@ -12,7 +12,7 @@ from commitments import peers
 from .access import Workspace, workspace_view
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def comparison(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members: the cooperative's published values beside its peer group's, year by year."""
     cooperative = workspace.cooperative

@@ -41,7 +41,7 @@ class ProfileForm(forms.Form):
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def profile_page(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members read the profile facts; référents change them (403 for contributeurs)."""
     cooperative = workspace.cooperative

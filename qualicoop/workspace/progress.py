@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import progress, workflow
+from commitments import ownership, progress, workflow
 from commitments.models import FollowUp, Indicator, ProgressUpdate, Project, UpdateState
 
 from . import owners
@@ -88,7 +88,7 @@ def _form_page(request, workspace, project, form, *, update=None, status=200):
     )
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members: the validated projects, each with its updates, drafts included."""
     follow_up_campaign = FollowUp.objects.current()
@@ -126,6 +126,9 @@ def follow_up(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             "engagements": engagements,
             "project_count": len(projects),
             "mine_only": owners.mine_only(request),
+            # The followed projects are the published selection's: validated.
+            "reassign_owners": bool(projects)
+            and ownership.may_reassign(workspace.membership, projects[0].choice.selection),
             "follow_up": follow_up_campaign,
             "missing": missing,
         },

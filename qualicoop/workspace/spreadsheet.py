@@ -75,7 +75,7 @@ def spreadsheet(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return _page(request, workspace)
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def spreadsheet_export(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """Members of the cooperative: the working selection, one row per project (XLSX)."""
     selection = workspace.selection

@@ -15,15 +15,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coops import access, invitations, team
-from coops.models import Invitation, Membership
+from coops import access, guests, invitations, team
+from coops.models import GuestVisit, Invitation, Membership
 
 from .access import Workspace, workspace_view
 
 HISTORY_PAGE_SIZE = 20
+VISITS_PAGE_SIZE = 50
+# The guests' latest visits shown on the team page itself.
+LATEST_VISITS = 5
 REFERENTS_ONLY = gettext_lazy("Seul un référent de la coopérative peut modifier son équipe.")
 
 
@@ -35,16 +39,48 @@ class InviteForm(forms.Form):
         initial=Membership.Role.CONTRIBUTOR,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
-            "Le contributeur prépare la sélection ; le référent la soumet et gère l'équipe."
+            "Obligatoire. Le contributeur prépare la sélection ; le référent la soumet et "
+            "gère l'équipe ; "
+            "l'invité (votre réviseur, un partenaire) consulte l'espace sans rien modifier, "
+            "jusqu'à la date choisie."
         ),
+    )
+    guest_until = forms.DateField(
+        label=gettext_lazy("Accès de l'invité jusqu'au"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy(
+            "Obligatoire pour un invité, dans un an au plus ; chaque page qu'il consulte "
+            "est enregistrée."
+        ),
+        error_messages={"invalid": gettext_lazy("Saisissez une date, par exemple 31/12/2026.")},
     )
 
     def clean_email(self) -> str:
         return invitations.normalise_email(self.cleaned_data["email"])
 
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("role") != Membership.Role.GUEST:
+            cleaned["guest_until"] = None
+        elif "guest_until" not in self.errors:
+            until = cleaned.get("guest_until")
+            if until is None:
+                self.add_error("guest_until", _("Choisissez jusqu'à quelle date l'invité a accès."))
+            else:
+                try:
+                    guests.check_end(until)
+                except guests.GuestError as error:
+                    self.add_error("guest_until", str(error))
+        return cleaned
+
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=gettext_lazy("Rôle"), choices=Membership.Role.choices)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Rôle"),
+        choices=[(role.value, role.label) for role in team.TEAM_ROLES],
+    )
 
 
 class LimitForm(forms.Form):
@@ -94,6 +130,9 @@ def _team_page(
     events = cooperative.team_events.select_related("actor", "member")
     history = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     manager = access.may_manage_team(workspace.membership)
+    today = timezone.localdate()
+    for member in members:
+        member.guest_expired = member.is_guest and member.guest_until < today
     return render(
         request,
         "workspace/team.html",
@@ -105,10 +144,12 @@ def _team_page(
             "page_obj": history,
             "manager": manager,
             "invite_form": (invite_form or InviteForm()) if manager else None,
-            "roles": Membership.Role.choices,
             "role_form": role_form,
             "role_member": role_member,
             "invitation_days": settings.INVITATION_DAYS,
+            # The latest pages read by guests; the whole log on its own page.
+            "visits": list(GuestVisit.objects.of(cooperative)[:LATEST_VISITS]) if manager else [],
+            "roles": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
         },
     )
 
@@ -131,6 +172,7 @@ def invite(request: HttpRequest, workspace: Workspace) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 by=request.user,
+                guest_until=form.cleaned_data["guest_until"],
             )
         except invitations.InvitationError as error:
             form.add_error("email", str(error))
@@ -264,3 +306,13 @@ def remove(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
             "is_self": membership.user == request.user,
         },
     )
+
+
+@workspace_view()
+def visits(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """Référents (403 for everyone else): every page the cooperative's guests read, newest first."""
+    _require_manager(workspace)
+    page = Paginator(GuestVisit.objects.of(workspace.cooperative), VISITS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "workspace/team_visits.html", {"workspace": workspace, "page_obj": page})

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from . import api_keys, carry, evidence, indicators, peers, profile, progress, spreadsheet, team
+from . import (
+    api_keys,
+    carry,
+    evidence,
+    indicators,
+    owners,
+    peers,
+    profile,
+    progress,
+    spreadsheet,
+    team,
+)
 from . import views as workspace
 
 app_name = "workspace"
@@ -19,6 +30,7 @@ urlpatterns = [
     path(
         "<slug:slug>/projets/<int:pk>/supprimer/", workspace.project_delete, name="project_delete"
     ),
+    path("<slug:slug>/projets/<int:pk>/porteurs/", owners.project_owners, name="project_owners"),
     path("<slug:slug>/projets/<int:pk>/deplacer/", workspace.project_move, name="project_move"),
     path("<slug:slug>/projets/<int:pk>/reconduction/", carry.project_carry, name="project_carry"),
     path("<slug:slug>/projets/<int:pk>/abandonner/", carry.project_drop, name="project_drop"),
@@ -94,6 +106,7 @@ urlpatterns = [
     path("<slug:slug>/cles-api/", api_keys.api_keys_page, name="api_keys"),
     path("<slug:slug>/cles-api/<int:pk>/revoquer/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("<slug:slug>/equipe/inviter/", team.invite, name="team_invite"),
+    path("<slug:slug>/equipe/consultations/", team.visits, name="team_visits"),
     path("<slug:slug>/equipe/invitations/<int:pk>/renvoyer/", team.resend, name="team_resend"),
     path("<slug:slug>/equipe/invitations/<int:pk>/revoquer/", team.revoke, name="team_revoke"),
     path("<slug:slug>/equipe/membres/<int:pk>/role/", team.change_role, name="team_role"),

@@ -104,7 +104,7 @@ def home(request):
     return render(request, "workspace/home.html", {"rows": rows, "campaign": campaign})
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def dashboard(request, workspace):
     """Members of the cooperative: where the selection stands and what to do next."""
     selection = workspace.selection
@@ -397,7 +397,7 @@ def _saved_message(count, added, removed):
     return message
 
 
-@workspace_view()
+@workspace_view(guests=True)
 def engagement(request, workspace, number):
     """Members of the cooperative: one chosen engagement, its remarks and its projects."""
     choice = _chosen_or_404(workspace, number)
@@ -426,6 +426,7 @@ def engagement(request, workspace, number):
             "engagement": choice.engagement,
             "projects": projects,
             "mine_only": owners.mine_only(request),
+            "reassign_owners": ownership.may_reassign(workspace.membership, workspace.selection),
             "open_request": open_request,
             "remarks": remarks,
             # Only a selection that carries projects can have dropped some.

@@ -130,6 +130,13 @@ def build_world():
             "agathe", coop=coop_a, role=factories.Membership.Role.CONTRIBUTOR, first_name="Agathe"
         ),
         "staff_b": factories.make_user("bob", coop=coop_b, first_name="Bob"),
+        "guest_a": factories.make_guest("gaspard", coop=coop_a, first_name="Gaspard"),
+        "guest_a_expired": factories.make_guest(
+            "gilles",
+            coop=coop_a,
+            first_name="Gilles",
+            until=timezone.localdate() - datetime.timedelta(days=1),
+        ),
         "reviewer": factories.make_reviewer(),
         "admin": User.objects.create_superuser(
             "sophie", "sophie@example.org", factories.PASSWORD, first_name="Sophie"

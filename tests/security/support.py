@@ -6,7 +6,8 @@ from django.apps import apps
 
 # The people of the matrices, in the order of their columns. "contributor_a_own" is
 # a contributeur of A whom a référent limited to the projects she carries: she
-# carries none of the world's.
+# carries none of the world's. "guest_a" reads A's workspace as a guest; "guest_a_expired"
+# did until yesterday.
 ROLES = (
     "anonymous",
     "contributor_a",
@@ -15,6 +16,8 @@ ROLES = (
     "reviewer",
     "admin",
     "contributor_a_own",
+    "guest_a",
+    "guest_a_expired",
 )
 
 # Rows that change on their own when someone merely logs in or browses.

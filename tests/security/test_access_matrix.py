@@ -12,6 +12,9 @@ for each method the view accepts, the outcome for each role:
 * staff of another cooperative → 404 (A's existence is not even revealed);
 * a member whose role lacks the right (a contributeur submitting) → 403;
 * a contributeur limited to the projects she carries, on another's project → 403;
+* a guest of A reads the pages declared for guests (GET), and gets a 403 on every
+  other page of A's workspace and on every POST; once their access ended, a guest is
+  a stranger to A (404), as staff of another cooperative;
 * federation pages for anyone but reviewers → 404;
 * the admin for anyone but administrators → the admin's login page.
 
@@ -51,29 +54,40 @@ REFUSALS = {LOGIN, ADMIN_LOGIN, UNAUTHORISED, FORBIDDEN, NOT_FOUND, NOT_ALLOWED}
 
 
 LIMITED = "contributor_a_own"
-# The columns written out; the limited contributor's follows Arthur's unless said.
-COLUMNS = tuple(role for role in ROLES if role != LIMITED)
+GUEST, EXPIRED_GUEST = "guest_a", "guest_a_expired"
+# The columns written out; the limited contributor's follows Arthur's unless said, the
+# guests' follow Bob's (signed in, no standing in A) unless said.
+COLUMNS = tuple(role for role in ROLES if role not in (LIMITED, GUEST, EXPIRED_GUEST))
 
 
-def outcomes(*by_role, own_projects_only=None):
+def outcomes(*by_role, own_projects_only=None, guest=None, expired_guest=None):
     """One outcome per role of ``COLUMNS``; ``own_projects_only``: the limited contributor's.
 
     She gets what Arthur gets, except on another's project (``own_projects_only``).
+    A guest of A (``guest``) and a guest whose access ended (``expired_guest``) get
+    what Bob gets, except where said: A's workspace.
     """
     table = dict(zip(COLUMNS, by_role, strict=True))
     table[LIMITED] = table["contributor_a"] if own_projects_only is None else own_projects_only
+    table[GUEST] = table["staff_b"] if guest is None else guest
+    table[EXPIRED_GUEST] = table["staff_b"] if expired_guest is None else expired_guest
     return table
 
 
 # Columns: anonymous, contributor_a, referent_a, staff_b, reviewer, admin.
-MEMBERS = outcomes(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
-MEMBERS_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
-REFERENTS = outcomes(LOGIN, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
-REFERENTS_DONE = outcomes(LOGIN, FORBIDDEN, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# A's workspace: a guest of A gets a 403 unless the page is one guests read (READERS).
+MEMBERS = outcomes(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN)
+READERS = outcomes(LOGIN, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=OK)
+MEMBERS_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN)
+REFERENTS = outcomes(LOGIN, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN)
+REFERENTS_DONE = outcomes(
+    LOGIN, FORBIDDEN, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN
+)
 # POST-only views check the method before the cooperative: a GET reveals nothing.
 POST_ONLY = outcomes(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)
-# Everyone is sent to their own place: A's staff to A, Bob to B, reviewers to the queue.
-OWN_PLACE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+# Everyone is sent to their own place: A's staff and guest to A, Bob to B, reviewers to
+# the queue; a guest whose access ended has no place, and is told so.
+OWN_PLACE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, expired_guest=OK)
 REVIEWERS = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK)
 REVIEWERS_DONE = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT, REDIRECT)
 REVIEWERS_POST_ONLY = outcomes(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED, NOT_ALLOWED)
@@ -87,8 +101,8 @@ FEDERATION_ADMINS_POST_ONLY = outcomes(
     LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_ALLOWED
 )
 # What a member sent (a workbook): Alice's, so Arthur, of the same cooperative, gets a 404.
-SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND)
-SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+SENDER = outcomes(LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN)
+SENDER_DONE = outcomes(LOGIN, NOT_FOUND, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, guest=FORBIDDEN)
 LOGGED_IN_DONE = outcomes(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 # Changing a project or what hangs on it: members, but a contributor limited to the
 # projects she carries gets a 403 on another's (the world's projects are not hers).
@@ -122,6 +136,10 @@ def A(world):
 
 def PROJECT(world):
     return world.project.pk
+
+
+def SUBMITTED_PROJECT(world):
+    return Project.objects.filter(choice__selection=world.submitted).order_by("pk").first().pk
 
 
 def CARRIED(world):
@@ -277,7 +295,7 @@ def _case(name, method, expected, *args, label="", data=None, query=""):
 PORTAL_CASES = [
     # The cooperative workspace, on A's draft.
     _case("workspace:home", GET, OWN_PLACE),
-    _case("workspace:dashboard", GET, MEMBERS, A),
+    _case("workspace:dashboard", GET, READERS, A),
     _case("workspace:start", GET, POST_ONLY, A),
     # A already has its draft: members are told so, on their dashboard.
     _case("workspace:start", POST, MEMBERS_DONE, A),
@@ -289,7 +307,7 @@ PORTAL_CASES = [
         A,
         data=lambda world: {"engagements": ["1", "2", "3"]},
     ),
-    _case("workspace:engagement", GET, MEMBERS, A, ENGAGEMENT_1),
+    _case("workspace:engagement", GET, READERS, A, ENGAGEMENT_1),
     _case("workspace:project_create", GET, MEMBERS, A, ENGAGEMENT_1),
     _case(
         "workspace:project_create",
@@ -328,6 +346,16 @@ PORTAL_CASES = [
         A,
         CARRIED,
         data=lambda world: {"reason": "Plus de terrain disponible."},
+    ),
+    # The owners of a project of A's submitted selection: its référents only.
+    _case("workspace:project_owners", GET, REFERENTS, A, SUBMITTED_PROJECT),
+    _case(
+        "workspace:project_owners",
+        POST,
+        REFERENTS_DONE,
+        A,
+        SUBMITTED_PROJECT,
+        data=lambda world: {"owner": str(world.users["referent_a"].pk)},
     ),
     _case("workspace:project_move", GET, POST_ONLY, A, PROJECT),
     _case(
@@ -382,7 +410,7 @@ PORTAL_CASES = [
         data=lambda world: {"message": "Un projet de plus."},
     ),
     # A's profile facts: every member reads them, référents change them.
-    _case("workspace:profile", GET, MEMBERS, A),
+    _case("workspace:profile", GET, READERS, A),
     _case(
         "workspace:profile",
         POST,
@@ -395,10 +423,12 @@ PORTAL_CASES = [
         },
     ),
     # How A compares with cooperatives like it: every member.
-    _case("workspace:peers", GET, MEMBERS, A),
-    _case("workspace:peers", GET, MEMBERS, A, label="region", query="?region=1"),
+    _case("workspace:peers", GET, READERS, A),
+    _case("workspace:peers", GET, READERS, A, label="region", query="?region=1"),
     # A's team: every member sees it, référents change it (Camille is invited, Arthur a member).
     _case("workspace:team", GET, MEMBERS, A),
+    # What A's guests read: its référents only.
+    _case("workspace:team_visits", GET, REFERENTS, A),
     _case("workspace:team_invite", GET, POST_ONLY, A),
     _case(
         "workspace:team_invite",
@@ -459,7 +489,7 @@ PORTAL_CASES = [
     _case("workspace:team_remove", GET, REFERENTS, A, CONTRIBUTOR_MEMBERSHIP),
     _case("workspace:team_remove", POST, REFERENTS_DONE, A, CONTRIBUTOR_MEMBERSHIP),
     # The progress journal of A's validated project.
-    _case("workspace:follow_up", GET, MEMBERS, A),
+    _case("workspace:follow_up", GET, READERS, A),
     _case("workspace:update_create", GET, PROJECT_EDITORS, A, FOLLOWED),
     _case(
         "workspace:update_create",
@@ -485,7 +515,7 @@ PORTAL_CASES = [
     # A's working selection in a spreadsheet: download, send back, follow the worker's
     # dry run, import. A file sent is its sender's: Arthur does not see Alice's.
     _case("workspace:spreadsheet", GET, MEMBERS, A),
-    _case("workspace:spreadsheet_export", GET, MEMBERS, A),
+    _case("workspace:spreadsheet_export", GET, READERS, A),
     _case("workspace:spreadsheet_import", GET, MEMBERS, A),
     _case(
         "workspace:spreadsheet_import",
@@ -499,19 +529,19 @@ PORTAL_CASES = [
     _case("workspace:spreadsheet_job_apply", GET, POST_ONLY, A, SPREADSHEET_JOB),
     _case("workspace:spreadsheet_job_apply", POST, SENDER_DONE, A, SPREADSHEET_JOB),
     # A's evidence: a project's files, one downloaded, one removed from the draft.
-    _case("workspace:project_evidence", GET, MEMBERS, A, PROJECT),
+    _case("workspace:project_evidence", GET, READERS, A, PROJECT),
     _case(
         "workspace:project_evidence", POST, PROJECT_EDITORS_DONE, A, PROJECT, data=_evidence_upload
     ),
-    _case("workspace:evidence_file", GET, MEMBERS, A, EVIDENCE),
+    _case("workspace:evidence_file", GET, READERS, A, EVIDENCE),
     _case("workspace:evidence_delete", GET, PROJECT_EDITORS, A, EVIDENCE),
     _case("workspace:evidence_delete", POST, PROJECT_EDITORS_DONE, A, EVIDENCE),
     # A's PDFs in its workspace: the published one, and the working document (asked
     # for, followed, downloaded once the worker made it).
-    _case("documents:workspace:pdf", GET, MEMBERS, A),
-    _case("documents:workspace:working", GET, MEMBERS, A),
+    _case("documents:workspace:pdf", GET, READERS, A),
+    _case("documents:workspace:working", GET, READERS, A),
     _case("documents:workspace:working", POST, MEMBERS_DONE, A),
-    _case("documents:workspace:working_pdf", GET, MEMBERS, A),
+    _case("documents:workspace:working_pdf", GET, READERS, A),
     # A's dossier de révision: its référents ask for it and download it.
     _case("documents:workspace:dossier", GET, REFERENTS, A),
     _case("documents:workspace:dossier", POST, REFERENTS_DONE, A),
@@ -1190,7 +1220,10 @@ def test_it_applies_the_access_rules(as_role, world, case, role):
     _check(response, outcome, path)
     if refused_write:
         assert database_snapshot() == before
-    if role in ("staff_b", "reviewer", "admin") and outcome in (NOT_FOUND, REDIRECT):
+    if role in ("staff_b", "reviewer", "admin", EXPIRED_GUEST) and outcome in (
+        NOT_FOUND,
+        REDIRECT,
+    ):
         # Nothing of A leaks to those outside it, not even its name or address.
         assert world.coop_a.name not in response.content.decode()
         assert f"/espace/{world.coop_a.slug}/" not in response.get("Location", "")

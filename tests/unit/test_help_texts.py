@@ -8,6 +8,8 @@ A form whose fields say "Obligatoire" or "Facultatif" says it on every field
 that has a help text, so that a silent one is not read as either.
 """
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
@@ -277,6 +279,14 @@ CONDITIONAL_CASES[("IndicatorForm", "name")] = (
     {"name": "", "target_value": "12"},
     {"name": "Logements livrés", "target_value": "12"},
     {"name": "", "target_value": "12", "catalogue": "1"},
+)
+
+GUEST = {"email": "remi@example.org", "role": "guest"}
+CONDITIONAL_CASES[("InviteForm", "guest_until")] = (
+    InviteForm,
+    {**GUEST, "guest_until": ""},
+    {**GUEST, "guest_until": (TODAY + datetime.timedelta(days=30)).isoformat()},
+    {**GUEST, "role": "contributor", "guest_until": ""},
 )
 
 # A draft of the review is saved as typed and sends nothing: the message is
