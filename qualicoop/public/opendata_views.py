@@ -63,7 +63,7 @@ def _filtered_projects(request, kind):
     """The projects a filter of the projects page keeps: written ahead for one filter of a
     few known values (``opendata_files.FILTERS``), streamed for the others (a file per
     search would be one file per query)."""
-    form = ProjectFilterForm(request.GET)
+    form = ProjectFilterForm(request.GET, shown=False)
     if not form.is_valid():
         if kind == "json":
             return _open_to_all(
