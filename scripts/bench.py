@@ -45,13 +45,20 @@ ANONYMOUS = [
     ("/projets/?engagement=3&page=2", "Filtres seuls"),
     ("/statistiques/", "Statistiques"),
     ("/projets/1/", "Page d'un projet"),
-    ("/donnees/projets.json?engagement=1", "Données ouvertes JSON"),
+    ("/projets/{evidence}/", "Page d'un projet avec pièces"),
+    ("/reseau-en-chiffres/", "Le réseau en chiffres"),
+    ("/donnees/projets.json?engagement=1", "Données ouvertes JSON, un filtre (fichier)"),
+    ("/donnees/projets.json?engagement=1&exemplaire=0", "Données ouvertes JSON, 2 filtres (flux)"),
 ]
 # The whole file, written ahead (opendata_files), against the very same bytes
 # served by whitenoise: the floor of a file that size. Both asked gzip, as a
 # harvester asks them.
 OPENDATA_FILE = "/donnees/projets.json"
 OPENDATA_STATIC = "/static/bench/projets.json"
+# The projects of one engagement, written ahead: the same against its own bytes.
+OPENDATA_FILTERED = "/donnees/projets.json?engagement=1"
+OPENDATA_FILTERED_FILE = "projets.engagement-1.json"
+OPENDATA_FILTERED_STATIC = f"/static/bench/{OPENDATA_FILTERED_FILE}"
 # Pages people work in. {project} and {submitted} are filled in per database
 # (`placeholders`): one of demo's projects, the oldest submitted selection.
 WORKSPACE = "/espace/cooperative-de-demonstration"
@@ -60,6 +67,7 @@ LOGGED_IN = [
     ("demo", f"{WORKSPACE}/engagements/", "Espace : choix (demo)"),
     ("demo", f"{WORKSPACE}/engagements/1/", "Espace : engagement (demo)"),
     ("demo", f"{WORKSPACE}/projets/{{project}}/modifier/", "Espace : éditeur de projet (demo)"),
+    ("demo", f"{WORKSPACE}/comparaison/", "Espace : comparaison avec les pairs (demo)"),
     ("federation", "/federation/", "File de la fédération"),
     ("federation", "/federation/selections/{submitted}/", "Revue d'une sélection"),
     ("federation", "/federation/tableau-de-bord/", "Tableau de bord de la fédération"),
@@ -70,13 +78,23 @@ BROWSER = "gzip, deflate, br"
 # A client that accepts no compression (curl, some harvesters): the biggest
 # cached page measured once more that way.
 PLAIN = [("/statistiques/", "Statistiques (client sans compression)")]
-# Search measured again with the page cache off: every request runs the query.
+# Measured again with the page cache off: what the first visitor after a
+# publication pays (every publication empties the page cache), and a search
+# no one asked before.
 UNCACHED = [
+    ("/", "Accueil (sans cache de pages)"),
+    ("/statistiques/", "Statistiques (sans cache de pages)"),
+    ("/engagements/1/", "Engagement 1 (sans cache de pages)"),
+    ("/reseau-en-chiffres/", "Le réseau en chiffres (sans cache de pages)"),
     ("/projets/?q=coop%C3%A9rateur", "Recherche (sans cache de pages)"),
     ("/projets/?q=coop%C3%A9rateur&engagement=7&pilier=2", "Recherche + filtres (sans cache)"),
 ]
 # The one-line logged-in page the logged-in ones are compared with (`in_process`).
 MINIMAL = "/__bench__/minimal/"
+# Renderings timed in process per page; --quick: fewer, and 3 s of wrk per address.
+RUNS = 30
+QUICK_RUNS = 5
+QUICK_SECONDS = 3
 
 
 def database_url_for(size):
@@ -165,6 +183,27 @@ def demo_content(env):
         "    for i in range(3):\n"
         "        Project.objects.create(choice=c, title=f'Projet {e.number}.{i}',"
         " description='Description ' * 40, position=i)\n"
+    )
+    subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
+    evidence_content(env)
+
+
+def evidence_content(env):
+    """Accepted public pieces on a published project of PDF_COOPERATIVE: its page shows
+    them, and its dossier holds them."""
+    code = (
+        "from django.core.files.base import ContentFile\n"
+        "from django.core.files.storage import default_storage\n"
+        "from commitments.models import Evidence, EvidenceStatus, Project\n"
+        "project = Project.objects.published().filter(choice__selection__cooperative__slug="
+        f"{PDF_COOPERATIVE!r}).order_by('pk').first()\n"
+        "coop = project.choice.selection.cooperative\n"
+        "data = b'%PDF-1.4 ' + b'piece ' * 20000\n"
+        "for i in range(5):\n"
+        "    key = default_storage.save(f'evidence/{coop.pk}/bench-{i}', ContentFile(data))\n"
+        "    Evidence.objects.create(cooperative=coop, project=project, title=f'Pièce {i}',"
+        " public=True, key=key, original_name=f'piece-{i}.pdf', content_type='application/pdf',"
+        " size=len(data), sha256='0' * 64, status=EvidenceStatus.ACCEPTED)\n"
     )
     subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
@@ -329,7 +368,10 @@ def placeholders(env):
         "'cooperative-de-demonstration').order_by('pk').first()\n"
         "submitted = Selection.objects.filter(status='submitted').order_by('submitted_at', 'pk')"
         ".first()\n"
-        "print(json.dumps({'project': project.pk, 'submitted': submitted.pk}))\n"
+        "evidence = Project.objects.published().filter(evidence__public=True).order_by('pk')"
+        ".first()\n"
+        "print(json.dumps({'project': project.pk, 'submitted': submitted.pk,"
+        " 'evidence': evidence.pk}))\n"
     )
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", code],
@@ -365,6 +407,28 @@ def pdf_seconds(env, runs=3):
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", code],
         cwd=ROOT, env=local, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def dossier_seconds(env, runs=2):
+    """Seconds the worker takes to make the dossier de révision of PDF_COOPERATIVE (its
+    cycles' PDFs, its accepted pieces, the index), run after run."""
+    code = (
+        "import json, time\n"
+        "from coops.models import Cooperative\n"
+        "from qualicoop.documents import dossier\n"
+        f"cooperative = Cooperative.objects.get(slug={PDF_COOPERATIVE!r})\n"
+        "times = []\n"
+        f"for _ in range({runs}):\n"
+        "    start = time.perf_counter()\n"
+        "    dossier.build(cooperative)\n"
+        "    times.append(time.perf_counter() - start)\n"
+        "print(json.dumps(times))\n"
+    )
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"}, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -445,14 +509,15 @@ def opendata_floor(env):
         "from qualicoop.lib import file_store\n"
         "from qualicoop.public import opendata_files as f\n"
         "for name in f.SETS: f.refresh(name, f.current_stamp())\n"
-        "files = f.manifest('projets').files['projets.json']\n"
-        "for form, name in ((f.IDENTITY, 'projets.json'), (f.GZIP, 'projets.json.gz')):\n"
-        f"    Path({str(target)!r}, name).write_bytes(file_store.read(files[form].key))\n"
+        "files = f.manifest('projets').files\n"
+        f"for file in ('projets.json', {OPENDATA_FILTERED_FILE!r}):\n"
+        "    for form, name in ((f.IDENTITY, file), (f.GZIP, file + '.gz')):\n"
+        f"        Path({str(target)!r}, name).write_bytes(file_store.read(files[file][form].key))\n"
     )
     subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
 
-def run_size(size, seconds, reuse=False):
+def run_size(size, seconds, reuse=False, runs=30):
     env = server_env(database_url_for(size))
     if reuse:
         print(f"== {size} coopératives : base existante {env['DATABASE_URL']}", flush=True)
@@ -463,9 +528,11 @@ def run_size(size, seconds, reuse=False):
         generated = prepare(size, env)
     pks = placeholders(env)
     logged_in = [(user, path.format(**pks), label) for user, path, label in LOGGED_IN]
-    anonymous = [(None, path, label) for path, label in ANONYMOUS]
+    anonymous = [(None, path.format(**pks), label) for path, label in ANONYMOUS]
     timings = in_process(
-        env, [(user, path) for user, path, _ in anonymous + logged_in] + [("demo", MINIMAL)]
+        env,
+        [(user, path) for user, path, _ in anonymous + logged_in] + [("demo", MINIMAL)],
+        runs,
     )
     minimal_ms = timings[MINIMAL]["ms"]
     opendata_floor(env)
@@ -488,7 +555,16 @@ def run_size(size, seconds, reuse=False):
             accept="gzip",
         )  # fmt: skip
         served["versus_static_file"] = served["rps"] / same_file["rps"]
-        rows += [same_file, served]
+        same_filtered = measure(
+            "Le fichier d'un filtre, servi en statique", OPENDATA_FILTERED_STATIC, seconds, None,
+            floor["rps"], {}, accept="gzip",
+        )  # fmt: skip
+        filtered = measure(
+            "Données ouvertes JSON, un filtre (gzip)", OPENDATA_FILTERED, seconds, None,
+            floor["rps"], {}, accept="gzip",
+        )  # fmt: skip
+        filtered["versus_static_file"] = filtered["rps"] / same_filtered["rps"]
+        rows += [same_file, served, same_filtered, filtered]
         for path, label in PLAIN:
             rows.append(
                 measure(label, path, seconds, None, floor["rps"], timings[path], accept=None)
@@ -516,10 +592,12 @@ def run_size(size, seconds, reuse=False):
         "minimal_ms": minimal_ms,
         "generated": generated,
         "opendata_ratio": served["versus_static_file"],
+        "filtered_ratio": filtered["versus_static_file"],
         "opendata_size": served["size"],
         "rss": rss,
         "home": home,
         "pdf": pdf_seconds(env),
+        "dossier": dossier_seconds(env),
     }
 
 
@@ -577,7 +655,9 @@ def markdown(results, seconds):
             f" {result['minimal_ms']:.1f} ms ; « × minimale » = temps en process de la page"
             " ÷ celui-ci.",
             f"- Fichier JSON des données ouvertes ({result['opendata_size'] / 1024 / 1024:.1f} Mo"
-            f" compressé) : {result['opendata_ratio']:.2f} × le même fichier servi en statique.",
+            f" compressé) : {result['opendata_ratio']:.2f} × le même fichier servi en statique ;"
+            f" celui d'un filtre (`{OPENDATA_FILTERED}`) : {result['filtered_ratio']:.2f} × ses"
+            " octets servis en statique.",
             f"- Mémoire résidente maximale d'un worker gunicorn : {result['rss']:.0f} Mo.",
             *(
                 [f"- Données générées (`generate_bulk`) en {result['generated']:.0f} s."]
@@ -588,6 +668,9 @@ def markdown(results, seconds):
             f" {result['home'] / 1024:.1f} Ko.",
             f"- Un PDF de coopérative ({PDF_COOPERATIVE}) : {result['pdf'][0]:.2f} s au premier,"
             f" {min(result['pdf'][1:] or result['pdf']):.2f} s ensuite (objectif : moins de 2 s).",
+            f"- Le dossier de révision de {PDF_COOPERATIVE} (tâche du worker, en process) :"
+            f" {result['dossier'][0]:.2f} s au premier,"
+            f" {min(result['dossier'][1:] or result['dossier']):.2f} s ensuite.",
             "",
         ]
     return "\n".join(lines)
@@ -595,8 +678,13 @@ def markdown(results, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="200,2000,20000")
+    parser.add_argument("--sizes", default="200,2000,20000", help="e.g. --sizes 200,2000")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="200 cooperatives, 3 s of load per address, 5 runs in process (a check, not figures)",
+    )
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--pdf-only", action="store_true", help="time one cooperative's PDF only")
     parser.add_argument(
@@ -608,7 +696,12 @@ def main():
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk est nécessaire : apt-get install -y wrk")
-    results = [run_size(int(size), args.seconds, args.reuse) for size in args.sizes.split(",")]
+    if args.quick:
+        args.sizes, args.seconds = "200", QUICK_SECONDS
+    runs = QUICK_RUNS if args.quick else RUNS
+    results = [
+        run_size(int(size), args.seconds, args.reuse, runs) for size in args.sizes.split(",")
+    ]
     report = markdown(results, args.seconds)
     existing = Path(args.output).read_text() if Path(args.output).exists() else ""
     marker = "\n## Analyse"

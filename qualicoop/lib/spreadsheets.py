@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -53,14 +53,24 @@ class _Echo:
         return value
 
 
+def csv_line_writer(*, delimiter: str = ",") -> Callable[[Iterable[Any]], str]:
+    """A function writing one row as a CSV line, every field quoted and neutralised."""
+    writer = csv.writer(_Echo(), delimiter=delimiter, quoting=csv.QUOTE_ALL)
+
+    def line(row: Iterable[Any]) -> str:
+        return writer.writerow("" if value is None else neutralise(value) for value in row)
+
+    return line
+
+
 def csv_lines(
     rows: Iterable[Iterable[Any]], *, delimiter: str = ",", bom: bool = False
 ) -> Iterator[str]:
     """``rows`` as CSV text, one chunk per line, every field quoted and neutralised."""
-    writer = csv.writer(_Echo(), delimiter=delimiter, quoting=csv.QUOTE_ALL)
+    line = csv_line_writer(delimiter=delimiter)
     prefix = BOM if bom else ""
     for row in rows:
-        yield prefix + writer.writerow("" if value is None else neutralise(value) for value in row)
+        yield prefix + line(row)
         prefix = ""
 
 

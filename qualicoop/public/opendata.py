@@ -16,7 +16,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
 from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
@@ -580,31 +579,69 @@ class Dataset:
         """The JSON file of ``queryset`` (all the dataset's rows by default)."""
         return self.json_of(self.records(queryset))
 
-    def csv_of(self, records, *, convention=FRENCH) -> Iterator[str]:
-        """``records`` as CSV: a header row, then one row per record.
+    def csv_layout(self, convention: Convention = FRENCH) -> "Layout":
+        """How the CSV in ``convention`` is written: a header row, then one row per record.
 
-        The French convention by default (``FRENCH``), or ``INTERNATIONAL``.
         Every field is quoted and every cell neutralised
         (``qualicoop.lib.spreadsheets``), whichever separator opens the file.
         """
-        rows = ([csv_value(value, convention) for value in record.values()] for record in records)
-        return spreadsheets.csv_lines(
-            chain([self.field_names], rows), delimiter=convention.separator, bom=convention.bom
+        line = spreadsheets.csv_line_writer(delimiter=convention.separator)
+        return Layout(
+            opening=(spreadsheets.BOM if convention.bom else "") + line(self.field_names),
+            text=lambda record: line(csv_value(value, convention) for value in record.values()),
         )
 
-    def json_of(self, records) -> Iterator[str]:
-        """``records`` as JSON: the licence and the Table Schema, then the records, as read.
+    def json_layout(self) -> "Layout":
+        """How the JSON is written: the licence and the Table Schema, then the records.
 
         Its values are written as in the comma CSV (dates, UTC times): that CSV's schema.
         """
         header = {"licence": LICENCE, "schema": schema_url(self, INTERNATIONAL)}
-        # The header object, left open for the records that follow it.
-        yield json.dumps(header, ensure_ascii=False)[:-1] + ', "donnees": ['
-        separator = "\n"
+        return Layout(
+            # The header object, left open for the records that follow it.
+            opening=json.dumps(header, ensure_ascii=False)[:-1] + ', "donnees": [',
+            text=lambda record: json.dumps(json_record(record), ensure_ascii=False),
+            first="\n",
+            between=",\n",
+            closing="\n]}\n",
+        )
+
+    def layout(self, kind: str) -> "Layout":
+        """The layout of the file ``kind``: "json", or a convention's CSV ("csv", "csv-virgule")."""
+        return self.json_layout() if kind == "json" else self.csv_layout(CONVENTIONS[kind])
+
+    def csv_of(self, records, *, convention=FRENCH) -> Iterator[str]:
+        """``records`` as CSV, in the French convention by default, or ``INTERNATIONAL``."""
+        return self.csv_layout(convention).chunks(records)
+
+    def json_of(self, records) -> Iterator[str]:
+        """``records`` as JSON, written as read."""
+        return self.json_layout().chunks(records)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file of records is written: an opening, each record's text, a closing.
+
+    Each record's text depends on the record alone, so that the files of a
+    part of the records (``opendata_files``, the projects a filter keeps) are
+    written from the same texts as the whole file.
+    """
+
+    opening: str
+    text: Callable[[dict], str]
+    first: str = ""  # before the first record's text
+    between: str = ""  # before each of the others
+    closing: str = ""
+
+    def chunks(self, records: Iterable[dict]) -> Iterator[str]:
+        yield self.opening
+        before = self.first
         for record in records:
-            yield separator + json.dumps(json_record(record), ensure_ascii=False)
-            separator = ",\n"
-        yield "\n]}\n"
+            yield before + self.text(record)
+            before = self.between
+        if self.closing:
+            yield self.closing
 
 
 PROJECTS = Dataset(

@@ -45,12 +45,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django_tasks import task
 
+from commitments.models import Engagement
 from qualicoop.lib import compression, file_store
 from qualicoop.lib.public_cache import public_version
 
@@ -61,7 +68,7 @@ logger = logging.getLogger("qualicoop.opendata")
 
 # Part of every stamp: a deployment that changes what the files hold (a field,
 # a format) writes them again instead of serving the previous code's files.
-FILES_FORMAT = 3
+FILES_FORMAT = 4
 # gzip's level 6: within a few per cent of level 9 on CSV and JSON, twice as fast.
 GZIP_LEVEL = 6
 # A refresh asked for a stamp is queued once in this many seconds, whatever the
@@ -93,6 +100,8 @@ KINDS = {
 }
 # The schema of each CSV's convention.
 SCHEMA_KINDS = {opendata.FRENCH.kind: "schema", opendata.INTERNATIONAL.kind: "schema-virgule"}
+# The kinds that hold a dataset's records.
+DATA_KINDS = ("csv", "csv-virgule", "json")
 CATALOGUE = "catalogue"
 CATALOGUE_FILE = "catalogue.jsonld"
 CATALOGUE_TYPE = "application/ld+json; charset=utf-8"
@@ -225,20 +234,12 @@ class _Writer:
         self.packed.close()
 
 
-def write_files(folder: str, files: dict[str, Iterable[str]]) -> dict[str, dict[str, Stored]]:
-    """Keep each file of ``files`` (name -> chunks) under ``folder``, a chunk of each in turn.
-
-    Taking them in turn lets files made from one stream of records (``tee``)
-    read the database once, in constant memory. If any fails, nothing of the
-    folder is left.
-    """
-    writers = {name: _Writer() for name in files}
+@contextmanager
+def _writers(folder: str, names: Iterable[str]) -> Iterator[dict[str, _Writer]]:
+    """A writer for each file of ``names``; if anything fails, nothing of the folder is left."""
+    writers = {name: _Writer() for name in names}
     try:
-        for chunks in zip_longest(*files.values()):
-            for writer, chunk in zip(writers.values(), chunks, strict=True):
-                if chunk is not None:
-                    writer.write(chunk)
-        return {name: writer.keep(f"{folder}/{name}") for name, writer in writers.items()}
+        yield writers
     except BaseException:
         file_store.delete_folder(folder)
         raise
@@ -247,23 +248,140 @@ def write_files(folder: str, files: dict[str, Iterable[str]]) -> dict[str, dict[
             writer.close()
 
 
+def write_files(folder: str, files: dict[str, Iterable[str]]) -> dict[str, dict[str, Stored]]:
+    """Keep each file of ``files`` (name -> chunks) under ``folder``, a chunk of each in turn.
+
+    Taking them in turn lets files made from one stream of records (``tee``)
+    read the database once, in constant memory. If any fails, nothing of the
+    folder is left.
+    """
+    with _writers(folder, files) as writers:
+        for chunks in zip_longest(*files.values()):
+            for writer, chunk in zip(writers.values(), chunks, strict=True):
+                if chunk is not None:
+                    writer.write(chunk)
+        return {name: writer.keep(f"{folder}/{name}") for name, writer in writers.items()}
+
+
+def write_parts(
+    folder: str,
+    records: Iterable[dict],
+    files: dict[str, opendata.Layout],
+    parts_of: Callable[[dict], Iterable[str]],
+) -> dict[str, dict[str, Stored]]:
+    """Keep each file of ``files`` (name -> layout) under ``folder``, with the records
+    ``parts_of`` names it for: read once, each record's text written once per layout.
+
+    ``tee`` would not do here: a file of the last engagement reads the whole
+    stream before its first record, and the others' records would wait in memory.
+    """
+    before = {name: layout.first for name, layout in files.items()}
+    with _writers(folder, files) as writers:
+        for name, layout in files.items():
+            writers[name].write(layout.opening)
+        for record in records:
+            texts: dict[int, str] = {}
+            for name in parts_of(record):
+                layout = files[name]
+                text = texts.get(id(layout))
+                if text is None:
+                    text = texts[id(layout)] = layout.text(record)
+                writers[name].write(before[name] + text)
+                before[name] = layout.between
+        for name, layout in files.items():
+            writers[name].write(layout.closing)
+        return {name: writer.keep(f"{folder}/{name}") for name, writer in writers.items()}
+
+
 def json_file(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _dataset_files(dataset: opendata.Dataset) -> dict[str, Iterable[str]]:
-    conventions = opendata.CONVENTIONS.values()
-    *csv_records, json_records = tee(dataset.records(), len(conventions) + 1)
-    files: dict[str, Iterable[str]] = {}
-    for convention, records in zip(conventions, csv_records, strict=True):
-        files[file_name(dataset.slug, convention.kind)] = dataset.csv_of(
-            records, convention=convention
-        )
-        files[file_name(dataset.slug, SCHEMA_KINDS[convention.kind])] = [
+def _schema_files(dataset: opendata.Dataset) -> dict[str, Iterable[str]]:
+    return {
+        file_name(dataset.slug, SCHEMA_KINDS[convention.kind]): [
             json_file(opendata.table_schema(dataset, convention))
         ]
-    files[file_name(dataset.slug, "json")] = dataset.json_of(json_records)
-    return files
+        for convention in opendata.CONVENTIONS.values()
+    }
+
+
+def _dataset_files(dataset: opendata.Dataset, folder: str) -> dict[str, dict[str, Stored]]:
+    *csv_records, json_records = tee(dataset.records(), len(DATA_KINDS))
+    files = _schema_files(dataset)
+    for kind, records in zip(DATA_KINDS, [*csv_records, json_records], strict=True):
+        files[file_name(dataset.slug, kind)] = dataset.layout(kind).chunks(records)
+    return write_files(folder, files)
+
+
+# --- The projects a filter keeps -----------------------------------------------------
+
+# The filters of the projects page whose values are few and known, and the
+# value each record has for it, as the filter's form cleans it (a number, a
+# stage, 1 or 0): each value's projects are written ahead, beside the whole
+# file and from the same records, so that a download filtered by one of them
+# is a file served as the others are. A search, a cooperative or several
+# filters together are streamed (``serve_streamed``).
+FILTERS: dict[str, Callable[[dict], object]] = {
+    "pilier": lambda record: record["pilier_numero"],
+    "engagement": lambda record: record["engagement_numero"],
+    "etape": lambda record: record["etape"],
+    "exemplaire": lambda record: int(record["exemplaire"]),
+}
+
+
+def filter_values() -> dict[str, list]:
+    """Each value of ``FILTERS`` the projects page offers, read in one query."""
+    engagements = list(Engagement.objects.values_list("number", "pillar__number"))
+    return {
+        "pilier": sorted({pillar for _number, pillar in engagements}),
+        "engagement": sorted(number for number, _pillar in engagements),
+        "etape": list(opendata.STAGES),
+        "exemplaire": [1, 0],
+    }
+
+
+def filtered_file_name(name: str, value: object, kind: str) -> str:
+    """The file of the projects whose filter ``name`` has ``value``."""
+    return f"{opendata.PROJECTS.slug}.{name}-{value}{KINDS[kind].suffix}"
+
+
+def filtered_file(values: dict[str, object], kind: str) -> str | None:
+    """The file written ahead for the filters ``values`` (name -> cleaned value), if any:
+    when exactly one filter is set, and it is one of ``FILTERS``."""
+    chosen = {name: value for name, value in values.items() if value not in (None, "")}
+    if len(chosen) != 1:
+        return None
+    ((name, value),) = chosen.items()
+    return filtered_file_name(name, value, kind) if name in FILTERS else None
+
+
+def _projects_files(folder: str) -> dict[str, dict[str, Stored]]:
+    """The projects' files: whole, and for each value of ``FILTERS``, in one reading."""
+    dataset = opendata.PROJECTS
+    layouts = {kind: dataset.layout(kind) for kind in DATA_KINDS}
+    files = {file_name(dataset.slug, kind): layout for kind, layout in layouts.items()}
+    for name, values in filter_values().items():
+        for value in values:
+            for kind, layout in layouts.items():
+                files[filtered_file_name(name, value, kind)] = layout
+
+    def parts_of(record: dict) -> Iterator[str]:
+        for kind in DATA_KINDS:
+            yield file_name(dataset.slug, kind)
+            for name, value_of in FILTERS.items():
+                part = filtered_file_name(name, value_of(record), kind)
+                # A value the filters did not offer when the writing began
+                # (an engagement added since) is streamed, as any filter.
+                if part in files:
+                    yield part
+
+    stored = write_files(folder, _schema_files(dataset))
+    try:
+        return stored | write_parts(folder, dataset.records(), files, parts_of)
+    except BaseException:
+        file_store.delete_folder(folder)
+        raise
 
 
 def written_files() -> dict[str, Written]:
@@ -291,16 +409,21 @@ def catalogue() -> dict:
     return dcat_catalogue(written_files())
 
 
-def _catalogue_files() -> dict[str, Iterable[str]]:
-    return {
-        CATALOGUE_FILE: [json_file(catalogue())],
-        DATA_PACKAGE_FILE: [json_file(data_package())],
-    }
+def _catalogue_files(folder: str) -> dict[str, dict[str, Stored]]:
+    return write_files(
+        folder,
+        {
+            CATALOGUE_FILE: [json_file(catalogue())],
+            DATA_PACKAGE_FILE: [json_file(data_package())],
+        },
+    )
 
 
-# Each set of files written together, under one stamp: a dataset's, and the catalogue.
-SETS: dict[str, Callable[[], dict[str, Iterable[str]]]] = {
+# Each set of files written together into a folder, under one stamp: a
+# dataset's (the projects' with their filtered files), and the catalogue.
+SETS: dict[str, Callable[[str], dict[str, dict[str, Stored]]]] = {
     **{slug: partial(_dataset_files, dataset) for slug, dataset in opendata.DATASETS.items()},
+    opendata.PROJECTS.slug: _projects_files,
     CATALOGUE: _catalogue_files,
 }
 
@@ -335,7 +458,7 @@ def refresh(name: str, stamp: str) -> bool:
         writing = uuid.uuid4().hex
         # The files are the same for every visitor: in the site's language.
         with translation.override(settings.LANGUAGE_CODE):
-            files = write_files(_folder(name, writing), SETS[name]())
+            files = SETS[name](_folder(name, writing))
         written = Manifest(
             stamp=stamp,
             writing=writing,
@@ -418,6 +541,26 @@ def _ensure(name: str) -> Manifest:
     return found
 
 
+def _headers(content_type: str, download_as: str | None) -> dict[str, str]:
+    headers = {
+        "Content-Type": content_type,
+        # Kept by browsers and proxies, asked again each time: a 304 is cheap.
+        "Cache-Control": "public, no-cache",
+        # Public, anonymous data: any web page may fetch it.
+        "Access-Control-Allow-Origin": "*",
+        "Link": f'<{opendata.LICENCE_URL}>; rel="license"',
+    }
+    if download_as:
+        headers["Content-Disposition"] = f'attachment; filename="{download_as}"'
+    return headers
+
+
+def is_written(name: str, file: str) -> bool:
+    """Whether the set ``name`` holds ``file`` (a filtered file of a value it did not know
+    when it was written does not)."""
+    return file in _ensure(name).files
+
+
 def serve(
     request: HttpRequest,
     name: str,
@@ -441,19 +584,11 @@ def serve(
     written = _ensure(name)
     encoding = compression.preferred_encoding(request, [GZIP])
     sent = written.files[file][GZIP if encoding else IDENTITY]
-    headers = {
-        "Content-Type": content_type,
+    headers = _headers(content_type, download_as) | {
         "ETag": f'"{sent.etag}"',
         "Last-Modified": http_date(written.written),
-        # Kept by browsers and proxies, asked again each time: a 304 is cheap.
-        "Cache-Control": "public, no-cache",
         "Vary": "Accept-Encoding",
-        # Public, anonymous data: any web page may fetch it.
-        "Access-Control-Allow-Origin": "*",
-        "Link": f'<{opendata.LICENCE_URL}>; rel="license"',
     }
-    if download_as:
-        headers["Content-Disposition"] = f'attachment; filename="{download_as}"'
     if encoding:
         headers["Content-Encoding"] = encoding
     checked = HttpResponse(headers=headers)
@@ -470,4 +605,31 @@ def serve(
     for header, value in headers.items():
         response[header] = value
     response["Content-Length"] = str(sent.size)
+    return response
+
+
+def serve_streamed(
+    request: HttpRequest,
+    chunks: Callable[[], Iterable[str]],
+    *,
+    asked: str,
+    content_type: str,
+    download_as: str | None = None,
+) -> HttpResponseBase:
+    """The chunks of a file written as it is sent (``asked`` says which: the filters and
+    the kind), with the headers of the files written ahead.
+
+    Its ``ETag`` is that of what was asked under the current stamp: the same
+    records until the next publication, as for the files of the store; a
+    client that has it gets a 304 without a query.
+    """
+    digest = hashlib.sha256(f"{current_stamp()}|{asked}".encode()).hexdigest()[:32]
+    headers = _headers(content_type, download_as) | {"ETag": f'"{digest}"'}
+    checked = HttpResponse(headers=headers)
+    answer = get_conditional_response(request, etag=headers["ETag"], response=checked)
+    if answer is not None and answer is not checked:
+        return answer
+    response = StreamingHttpResponse(chunks(), content_type=content_type)
+    for header, value in headers.items():
+        response[header] = value
     return response

@@ -1,11 +1,13 @@
-"""The open-data page and its downloads: the files written ahead, or the projects a filter
-keeps, written for the request; the DCAT catalogue.
+"""The open-data page and its downloads: the files written ahead (the projects one filter
+keeps included), or the projects several filters keep, streamed; the DCAT catalogue.
 
 Open to anyone, anonymous included, and to any web page (CORS): published
 content only (``opendata``).
 """
 
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+import json
+
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -58,9 +60,10 @@ def _filtered(request):
 
 
 def _filtered_projects(request, kind):
-    """The projects a filter of the projects page keeps, written now (a file per query
-    would be one file per search)."""
-    form = ProjectFilterForm(request.GET)
+    """The projects a filter of the projects page keeps: written ahead for one filter of a
+    few known values (``opendata_files.FILTERS``), streamed for the others (a file per
+    search would be one file per query)."""
+    form = ProjectFilterForm(request.GET, shown=False)
     if not form.is_valid():
         if kind == "json":
             return _open_to_all(
@@ -73,32 +76,36 @@ def _filtered_projects(request, kind):
         return HttpResponseBadRequest(
             form.error_summary(), content_type="text/plain; charset=utf-8"
         )
-    projects = form.apply(opendata.published_projects())
-    if kind == "json":
-        response = StreamingHttpResponse(
-            opendata.json_chunks(projects), content_type="application/json; charset=utf-8"
+    dataset, values = opendata.PROJECTS, form.served_values()
+    form_of = opendata_files.KINDS[kind]
+    name = opendata_files.file_name(dataset.slug, kind)
+    download_as = f"qualicoop-{name}" if form_of.attachment else None
+    written = opendata_files.filtered_file(values, kind)
+    if written is not None and opendata_files.is_written(dataset.slug, written):
+        return opendata_files.serve(
+            request,
+            dataset.slug,
+            written,
+            content_type=form_of.content_type,
+            download_as=download_as,
         )
-    else:
-        response = StreamingHttpResponse(
-            opendata.csv_lines(projects, convention=opendata.CONVENTIONS[kind]),
-            content_type="text/csv; charset=utf-8",
-        )
-        name = opendata_files.file_name(opendata.PROJECTS.slug, kind)
-        response["Content-Disposition"] = f'attachment; filename="qualicoop-{name}"'
-    return _open_to_all(response)
+    return opendata_files.serve_streamed(
+        request,
+        lambda: dataset.layout(kind).chunks(
+            dataset.records(form.apply(opendata.published_projects()))
+        ),
+        asked=json.dumps([kind, values], sort_keys=True, default=str),
+        content_type=form_of.content_type,
+        download_as=download_as,
+    )
 
 
 def _download(request, slug, kind):
     """One file of a dataset, as written ahead (``opendata_files``).
 
-    The projects' CSV and JSON take the filters of the projects page too: with
-    one, the file is made for the request.
+    The projects' CSV and JSON take the filters of the projects page too.
     """
-    if (
-        slug == opendata.PROJECTS.slug
-        and kind in ("csv", "csv-virgule", "json")
-        and _filtered(request)
-    ):
+    if slug == opendata.PROJECTS.slug and kind in opendata_files.DATA_KINDS and _filtered(request):
         return _filtered_projects(request, kind)
     name = opendata_files.file_name(slug, kind)
     form = opendata_files.KINDS[kind]

@@ -103,8 +103,12 @@ class ProjectFilterForm(forms.Form):
         error_messages={"invalid_choice": _("1 pour les projets exemplaires, 0 pour les autres.")},
     )
 
-    def __init__(self, data, **kwargs):
+    def __init__(self, data, *, shown=True, **kwargs):
+        """``shown``: whether the form is displayed (the projects page), with the select of
+        the cooperatives; a download only reads it, and needs them for a value given."""
         super().__init__(data, **kwargs)
+        self.search = None
+        self.found = None
         engagements = list(Engagement.objects.select_related("pillar").order_by("number"))
         pillars = list(
             {engagement.pillar.number: engagement.pillar for engagement in engagements}.values()
@@ -134,6 +138,10 @@ class ProjectFilterForm(forms.Form):
             )
             for pillar in pillars
         ]
+        if not shown and not self.data.get("cooperative"):
+            # Nothing to check it against, nor to show: reading the published
+            # cooperatives was most of a filtered download's time.
+            return
         listed = list(
             published_cooperatives()
             .order_by("name")
@@ -151,8 +159,6 @@ class ProjectFilterForm(forms.Form):
                 help_text=_("Son nom, ou une partie, ou son identifiant."),
                 widget=forms.TextInput(attrs={"type": "search", "class": "form-control"}),
             )
-        self.search = None
-        self.found = None
 
     def apply(self, projects, limit=None):
         """``projects`` narrowed by every valid filter; sets ``self.search``.

@@ -263,6 +263,13 @@ def test_the_store_holds_the_manifests_the_files_and_their_copies_only(client, p
             if _slug == set_name:
                 folder = f"opendata/{set_name}/{written.writing}"
                 expected |= {f"{folder}/{name}", f"{folder}/{name}.gz"}
+    # Beside the projects' files, the projects of each value of the few-valued filters.
+    folder = f"opendata/projets/{opendata_files.manifest('projets').writing}"
+    for filter_name, values in opendata_files.filter_values().items():
+        for value in values:
+            for kind in opendata_files.DATA_KINDS:
+                name = opendata_files.filtered_file_name(filter_name, value, kind)
+                expected |= {f"{folder}/{name}", f"{folder}/{name}.gz"}
     assert store.stored_keys(opendata_files.PREFIX) == expected
 
 

@@ -276,3 +276,45 @@ def test_it_shows_each_projects_indicators_and_a_target_changed_since_the_valida
     assert '<del class="diff-removed">50 </del><ins class="diff-added">80 </ins>' in changes
     assert '<ins class="diff-added">Ménages relogés : à 30 logements' in changes
     assert '<del class="diff-removed">Familles accompagnées : de 0 logements' in changes
+
+
+def _every_engagement(coop, campaign, *, projects):
+    """A submitted selection of every engagement, ``projects`` projects in all, each measured."""
+    selection = factories.make_selection(coop, campaign, numbers=range(1, 13), projects_per=0)
+    choices = list(selection.choices.order_by("engagement__number"))
+    for index in range(projects):
+        Project.objects.create(
+            choice=choices[index % 12],
+            title=f"Projet {index + 1}",
+            description="Isoler les logements du quartier. " * 20,
+            position=index // 12,
+        )
+    for project in Project.objects.filter(choice__selection=selection):
+        make_indicator(project, target=50, values=[(datetime.date(2025, 6, 30), 20)])
+    workflow.submit_selection(selection=selection, by=None)
+    return selection
+
+
+def test_the_review_of_twelve_engagements_and_forty_projects_costs_what_a_small_one_does(
+    client, reviewer, campaign, coop_a, coop_b, django_assert_max_num_queries
+):
+    small = _every_engagement(coop_a, campaign, projects=12)
+    large = _every_engagement(coop_b, campaign, projects=40)
+    huge = _every_engagement(factories.make_coop("Coopérative Gamma"), campaign, projects=120)
+    client.force_login(reviewer)
+
+    with django_assert_max_num_queries(18) as at_1x:
+        small_page = client.get(_url(small))
+    with django_assert_max_num_queries(18) as at_forty:
+        large_page = client.get(_url(large))
+    with django_assert_max_num_queries(18) as at_10x:
+        huge_page = client.get(_url(huge))
+
+    assert small_page.status_code == large_page.status_code == huge_page.status_code == 200
+    assert len(at_1x) == len(at_forty) == len(at_10x)
+    # The page grows with the projects it shows, and with nothing else: about 2 KB
+    # each (description, indicator, evidence), around a fixed frame; the history
+    # shows its latest 50 edits, the queue is paginated.
+    per_project = (len(huge_page.content) - len(small_page.content)) / (120 - 12)
+    assert per_project < 3 * 1024
+    assert len(large_page.content) < 160 * 1024
