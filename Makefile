@@ -112,8 +112,10 @@ migrations: $(VENV)/.deps-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The suite in two parts: the tests that need no browser run in parallel, one
-# process per core (pytest-xdist); then, one at a time, those that drive
-# Chromium, start app servers or run the HTML validator (Java). Coverage of
+# process per core (pytest-xdist); then those that drive Chromium, start app
+# servers or run the HTML validator (Java), a file per process: most of their
+# time is spent waiting on a browser, a server or an image being built, and a
+# file's tests share its servers and fixtures. Coverage of
 # the code and the templates is measured over both parts and must stay above
 # the floor (README, "Tests"). PYTEST_ARGS passes options to both parts,
 # e.g. make test PYTEST_ARGS="--lf".
@@ -127,7 +129,7 @@ test: lint typecheck migrations suite
 
 suite: $(VENV)/.deps-dev
 	$(PYTEST) -n $(TEST_WORKERS) $(PARALLEL) --cov --cov-report= $(PYTEST_ARGS)
-	$(PYTEST) $(SERIAL) --cov --cov-append --cov-report= $(PYTEST_ARGS)
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile $(SERIAL) --cov --cov-append --cov-report= $(PYTEST_ARGS)
 	@echo "Couverture (plancher $(COVERAGE_FLOOR) %) :"
 	$(VENV)/bin/coverage report --fail-under=$(COVERAGE_FLOOR) --format=total
 
