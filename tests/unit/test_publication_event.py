@@ -167,11 +167,11 @@ def test_a_published_cooperative_costs_a_bounded_number_of_queries(
     # 99 queries with receivers of their own for each consumer; 67 with the one
     # event (which asks nothing more here), 60 with the engagements read at once;
     # 68 once each first version also takes its public id, 65 once the moves
-    # hand the saved row back instead of reading it again; 105 once each step
+    # hand the saved row back instead of reading it again; 106 once each step
     # (started, engagements chosen, submitted, validated) refreshes the
     # cooperative's share of the summaries, which the pages then read instead
     # of counting the whole federation (9 to 14 queries a step, bounded by
-    # the cooperative).
-    with django_assert_max_num_queries(105):
+    # the cooperative), and the validation asks once whether any webhook listens.
+    with django_assert_max_num_queries(106):
         factories.make_published(coop_a, campaign, reviewer)
     assert Selection.objects.published().filter(cooperative=coop_a).exists()

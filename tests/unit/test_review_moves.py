@@ -21,6 +21,7 @@ from commitments.models import (
     Status,
 )
 from tests import factories
+from tests.notification_support import send_daily_digests
 
 ALL_STATES = [Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.VALIDATED]
 NEW_MOVES = {
@@ -110,6 +111,9 @@ def test_a_withdrawal_tells_the_reviewers_who_did_it(
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.withdraw_selection(selection=complete, by=staff_a)
+    # Reviewers hear of what there is to review in their daily digest, by default.
+    with django_capture_on_commit_callbacks(execute=True):
+        send_daily_digests()
 
     [mail] = [message for message in mailoutbox if reviewer.email in message.to]
     assert "a retiré" in mail.body
