@@ -99,6 +99,8 @@ def project_drop(request, workspace, pk):
             "project": project,
             "engagement": project.choice.engagement,
             "form": form,
+            # Its engagement would be left without a project, which a submission refuses.
+            "last_of_engagement": not project.choice.projects.exclude(pk=project.pk).exists(),
         },
         status=400 if form.errors else 200,
     )
