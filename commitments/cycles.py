@@ -30,7 +30,7 @@ from qualicoop.lib import french
 from qualicoop.lib.absolute_urls import absolute_url
 from qualicoop.lib.notify import Kind
 
-from .models import Carry, DroppedProject, Project, Selection, Status, published
+from .models import Carry, DroppedProject, Engagement, Project, Selection, Status, published
 from .notifications import ReminderRun, _cooperative_group, _messages, _send
 
 ENGAGED, RENEWAL, EXPIRED, NEVER = "engagee", "a-renouveler", "expiree", "jamais"
@@ -251,7 +251,7 @@ def carried_lineages(selection: Selection) -> set:
 class EngagementCarry:
     """One engagement's projects against the previous cycle."""
 
-    engagement_id: int
+    engagement: Engagement
     renewed: list = field(default_factory=list)
     modified: list = field(default_factory=list)
     unmarked: list = field(default_factory=list)  # carried, not yet said renewed or modified
@@ -260,6 +260,10 @@ class EngagementCarry:
     # Projects of the previous cycle that are gone without a reason given
     # (their engagement was removed, or they were deleted).
     missing: list = field(default_factory=list)
+
+    @property
+    def engagement_id(self) -> int:
+        return self.engagement.pk
 
     @property
     def is_empty(self) -> bool:
@@ -280,6 +284,12 @@ class CarrySummary:
 
     def for_engagement(self, engagement_id: int) -> EngagementCarry | None:
         return next((row for row in self.rows if row.engagement_id == engagement_id), None)
+
+    def removed(self, chosen: Iterable[int]) -> list[EngagementCarry]:
+        """The rows of engagements no longer chosen (ids ``chosen``): their projects left
+        with them, some with the reason the cooperative gave before unticking it."""
+        kept = set(chosen)
+        return [row for row in self.rows if row.engagement_id not in kept]
 
 
 def carry_summary(selection: Selection) -> CarrySummary | None:
@@ -305,16 +315,16 @@ def carry_summary(selection: Selection) -> CarrySummary | None:
             selection__cooperative=selection.cooperative_id,
             selection__campaign=selection.campaign_id,
             selection__revision__lte=selection.revision,
-        )
+        ).select_related("engagement")
     )
     rows: dict[int, EngagementCarry] = {}
 
-    def row(engagement_id: int) -> EngagementCarry:
-        return rows.setdefault(engagement_id, EngagementCarry(engagement_id))
+    def row(engagement: Engagement) -> EngagementCarry:
+        return rows.setdefault(engagement.pk, EngagementCarry(engagement))
 
     earlier = {project.lineage for project in before}
     for project in now:
-        target = row(project.choice.engagement_id)
+        target = row(project.choice.engagement)
         if project.lineage not in earlier:
             target.added.append(project)
         elif project.carry == Carry.RENEWED:
@@ -325,13 +335,12 @@ def carry_summary(selection: Selection) -> CarrySummary | None:
             target.unmarked.append(project)
     accounted = {project.lineage for project in now}
     for entry in dropped:
-        row(entry.engagement_id).dropped.append(entry)
+        row(entry.engagement).dropped.append(entry)
         accounted.add(entry.lineage)
     for project in before:
         if project.lineage not in accounted:
-            row(project.choice.engagement_id).missing.append(project)
-    numbers = {p.choice.engagement_id: p.choice.engagement.number for p in before + now}
-    ordered = sorted(rows.values(), key=lambda r: numbers.get(r.engagement_id, 0))
+            row(project.choice.engagement).missing.append(project)
+    ordered = sorted(rows.values(), key=lambda r: r.engagement.number)
     return CarrySummary(previous=previous, rows=ordered)
 
 

@@ -8,24 +8,29 @@ until the dry run's report, or the reason for a refusal, is there. The import
 is queued from that report, by the one who sent the file, and followed there.
 """
 
+import io
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from openpyxl import Workbook
 
 import qualicoop.lib.upload_jobs as upload_jobs
 from coops import import_jobs, importing
 from coops.models import CooperativeImport
+from qualicoop.lib import spreadsheets
 
 from .access import importer_required
 
 # Seconds between two refreshes of a job's page while the worker is on it.
 REFRESH_SECONDS = 2
+# The template's CSV is written as a French spreadsheet reads it: ";" and a BOM.
+TEMPLATE_DELIMITER = ";"
 
 
 class UploadForm(forms.Form):
@@ -65,6 +70,41 @@ def _page(request: HttpRequest, **context: Any) -> HttpResponse:
             **context,
         },
     )
+
+
+def _template_xlsx() -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=str(_("Coopératives")))
+    sheet.append(spreadsheets.xlsx_row(sheet, list(importing.COLUMNS)))
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+@importer_required
+@require_GET
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """Federation administrators: an empty file with the columns the import reads, to fill in.
+
+    Its headings are ``importing.COLUMNS``, those the page lists: a file made
+    from it needs no renaming.
+    """
+    filename = f"modele-import-cooperatives.{kind}"
+    response: HttpResponse
+    if kind == "xlsx":
+        response = HttpResponse(
+            _template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = StreamingHttpResponse(
+            spreadsheets.csv_lines(
+                [list(importing.COLUMNS)], delimiter=TEMPLATE_DELIMITER, bom=True
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @importer_required

@@ -18,6 +18,18 @@ urlpatterns = [
     path("pieces/<int:pk>/examen/", evidence.evidence_review, name="evidence_review"),
     path("tableau-de-bord/", federation.dashboard, name="dashboard"),
     path("import/", importing.import_cooperatives, name="import"),
+    path(
+        "import/modele.csv",
+        importing.import_template,
+        {"kind": "csv"},
+        name="import_template_csv",
+    ),
+    path(
+        "import/modele.xlsx",
+        importing.import_template,
+        {"kind": "xlsx"},
+        name="import_template_xlsx",
+    ),
     path("import/<int:pk>/", importing.import_job, name="import_job"),
     path("import/<int:pk>/importer/", importing.import_job_apply, name="import_job_apply"),
     path("points-etape/", progress.updates_queue, name="updates_queue"),

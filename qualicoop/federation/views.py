@@ -311,6 +311,10 @@ def _render_review(request, selection, *, form=None, status=200, note_form=None)
             "siblings": list(siblings.order_by("revision")),
             "projects_count": sum(len(item["projects"]) for item in engagements),
             "carry": carry,
+            # Engagements unticked since the previous cycle keep what their projects became.
+            "removed_carry": carry.removed(choice.engagement_id for choice in choices)
+            if carry
+            else [],
             "review_draft": draft,
             "notes": list(selection.internal_notes.select_related("author")),
             "note_form": note_form or InternalNoteForm(),

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from commitments import editing, ownership, workflow
-from commitments.models import Campaign, Project, Selection
+from commitments.models import Campaign, Choice, Project, Selection
 from coops import access
 from coops.guests import record_visit
 from coops.models import Cooperative, Membership
@@ -127,6 +127,22 @@ def project_or_404(workspace: Workspace, pk: int) -> Project:
     )
     check_may_edit(workspace, project)
     return project
+
+
+def locked_refusal(
+    request: HttpRequest, workspace: Workspace, choice: Choice
+) -> HttpResponse | None:
+    """The engagement's page and why, instead of a form on an engagement the federation locked.
+
+    After a partial send-back, nothing typed in such a form could be saved: the
+    pages offer no link to it, and an address kept from before leads back here
+    before anything is typed. None when the engagement is open.
+    """
+    if not choice.is_locked:
+        return None
+    number = choice.engagement.number
+    messages.warning(request, str(editing.LOCKED_BY_FEDERATION % {"number": number}))
+    return redirect("workspace:engagement", workspace.slug, number)
 
 
 def refused(request: HttpRequest, workspace: Workspace, error: Exception) -> HttpResponse:

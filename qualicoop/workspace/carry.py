@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from commitments import cycles, editing, workflow
 from commitments.models import TEXT_MAX, Carry
 
-from .access import posted, project_or_404, refused, workspace_view
+from .access import locked_refusal, posted, project_or_404, refused, workspace_view
 
 
 class CarryForm(forms.Form):
@@ -73,6 +73,8 @@ def project_drop(request, workspace, pk):
     was typed and the error next to the field.
     """
     project = project_or_404(workspace, pk)
+    if locked := locked_refusal(request, workspace, project.choice):
+        return locked
     if project.lineage not in cycles.carried_lineages(workspace.selection):
         return refused(
             request,
@@ -97,6 +99,8 @@ def project_drop(request, workspace, pk):
             "project": project,
             "engagement": project.choice.engagement,
             "form": form,
+            # Its engagement would be left without a project, which a submission refuses.
+            "last_of_engagement": not project.choice.projects.exclude(pk=project.pk).exists(),
         },
         status=400 if form.errors else 200,
     )

@@ -16,6 +16,7 @@ from commitments.models import Indicator, Project
 from .access import (
     Workspace,
     check_may_edit,
+    locked_refusal,
     posted,
     project_or_404,
     refused,
@@ -60,6 +61,8 @@ def _form_page(request, workspace, project, form, *, indicator=None, status=200)
 def indicator_create(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """Members of the cooperative, while the selection is editable: add an indicator."""
     project = project_or_404(workspace, pk)
+    if locked := locked_refusal(request, workspace, project.choice):
+        return locked
     form = IndicatorForm(posted(request), engagement=project.choice.engagement)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,6 +78,8 @@ def indicator_create(request: HttpRequest, workspace: Workspace, pk: int) -> Htt
 def indicator_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     """Members of the cooperative, while the selection is editable: change an indicator."""
     indicator = _indicator_or_404(workspace, pk)
+    if locked := locked_refusal(request, workspace, indicator.project.choice):
+        return locked
     initial = {name: getattr(indicator, name) for name in Indicator.EDITABLE_FIELDS}
     form = IndicatorForm(
         posted(request), initial=initial, engagement=indicator.project.choice.engagement

@@ -36,7 +36,7 @@ from qualicoop.lib import french
 from qualicoop.lib.public_cache import public_version
 
 from . import owners
-from .access import NO_CAMPAIGN, posted, project_or_404, refused, workspace_view
+from .access import NO_CAMPAIGN, locked_refusal, posted, project_or_404, refused, workspace_view
 from .forms import (
     EngagementsForm,
     MoveForm,
@@ -425,6 +425,10 @@ def engagement(request, workspace, number):
             "choice": choice,
             "engagement": choice.engagement,
             "projects": projects,
+            # A locked engagement, or a guest, is offered no change: it would be refused.
+            "editable": (
+                workspace.selection.is_editable and not choice.is_locked and not workspace.read_only
+            ),
             "mine_only": owners.mine_only(request),
             "reassign_owners": ownership.may_reassign(workspace.membership, workspace.selection),
             "open_request": open_request,
@@ -443,6 +447,8 @@ def engagement(request, workspace, number):
 def project_create(request, workspace, number):
     """Members of the cooperative, while the selection is editable: add a project."""
     choice = _chosen_or_404(workspace, number)
+    if locked := locked_refusal(request, workspace, choice):
+        return locked
     form = ProjectCreateForm(
         posted(request),
         cooperative=workspace.cooperative,
@@ -515,6 +521,8 @@ def project_edit(request, workspace, pk):
     between, both versions are shown and nothing is overwritten.
     """
     project = project_or_404(workspace, pk)
+    if locked := locked_refusal(request, workspace, project.choice):
+        return locked
     owners_settable = ownership.may_set_owners(workspace.membership, project)
     form = ProjectEditForm(
         posted(request),

@@ -590,6 +590,8 @@ PORTAL_CASES = [
     _case("federation:queue", GET, REVIEWERS),
     _case("federation:dashboard", GET, REVIEWERS),
     _case("federation:import", GET, FEDERATION_ADMINS),
+    _case("federation:import_template_csv", GET, FEDERATION_ADMINS),
+    _case("federation:import_template_xlsx", GET, FEDERATION_ADMINS),
     _case("federation:import", POST, FEDERATION_ADMINS_DONE, label="essai", data=_import_upload),
     _case("federation:import_job", GET, FEDERATION_ADMINS, IMPORT_JOB),
     _case("federation:import_job_apply", GET, FEDERATION_ADMINS_POST_ONLY, IMPORT_JOB),

@@ -178,3 +178,15 @@ def test_the_workbook_keeps_a_delimiter_payload_as_one_text_cell(exported, campa
     rows = _xlsx("projets", campaign)
 
     assert DELIMITER_PAYLOADS[0] in [row[8] for row in rows]
+
+
+def test_versions_engagements_and_pillars_are_numbers_in_the_workbook(exported, campaign):
+    with exports.xlsx_file(exports.EXPORTS["projets"], campaign) as output:
+        sheet = load_workbook(io.BytesIO(output.read())).active
+
+    rows = list(sheet.iter_rows(min_row=2))
+    assert rows
+    # Version, engagement, pillar: numbers a spreadsheet sorts and filters as such.
+    assert {(row[2].data_type, row[4].data_type, row[6].data_type) for row in rows} == {
+        ("n", "n", "n")
+    }

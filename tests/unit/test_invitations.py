@@ -228,3 +228,27 @@ def test_the_days_an_invitation_lasts_come_from_the_environment_and_fail_loudly(
     assert refused.returncode != 0
     assert "INVITATION_DAYS must be a positive number of days." in refused.stderr
     assert read.stdout.strip() == "14"
+
+
+def test_the_e_mail_names_the_inviter_contracts_de_and_writes_the_first_as_1er(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    today = timezone.localdate()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    # The link expires on the first of next month.
+    settings.INVITATION_DAYS = (first - today).days
+    coop = factories.make_coop("Les Toits Partagés")
+    inviter = factories.make_user("cmartin", coop=coop, first_name="Camille", last_name="Martin")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invite(
+            cooperative=coop, email="dana@example.org", role="contributor", by=inviter
+        )
+
+    (message,) = mail.outbox
+    body = " ".join(message.body.split())
+    assert message.subject == "[Quali'Coop] Invitation à rejoindre l'équipe des Toits Partagés"
+    assert "Camille Martin vous invite à rejoindre l'équipe des Toits Partagés" in body
+    assert "cmartin" not in body
+    assert "expire le 1er " in body

@@ -849,3 +849,19 @@ def test_rows_kept_before_the_indicators_sheet_leave_the_indicators_alone(measur
 
     assert again.indicators is None and again.projects == sheets.projects
     assert not sheet.plan(measured, again).indicators_read
+
+
+def test_references_and_engagement_numbers_are_numbers_in_every_sheet(draft):
+    project = Project.objects.filter(choice__selection=draft).order_by("pk").first()
+    factories.make_indicator(project, baseline_value=10, target=50)
+    book = exported(draft)
+    projects, indicators, guide = book.worksheets
+
+    # A reader's spreadsheet sorts and filters them as numbers, never as text.
+    for row in projects.iter_rows(min_row=2):
+        assert (row[0].data_type, row[1].data_type) == ("n", "n"), [row[0].value, row[1].value]
+    for row in indicators.iter_rows(min_row=2):
+        assert (row[0].data_type, row[1].data_type) == ("n", "n"), [row[0].value, row[1].value]
+    numbered = [row for row in guide.iter_rows(min_row=2) if isinstance(row[1].value, int)]
+    assert len(numbered) == 12
+    assert all((row[0].data_type, row[1].data_type) == ("n", "n") for row in numbered)

@@ -5,13 +5,16 @@ once the request's transaction commits): the upload answers with the job's
 page, which follows it.
 """
 
+import io
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from coops import import_jobs
+from coops import import_jobs, importing
 from coops.models import Cooperative, CooperativeImport, Invitation
 from qualicoop.lib import upload_jobs
 from tests import factories
@@ -81,6 +84,37 @@ def test_the_page_explains_the_columns(signed_in):
     assert "Importer des coopératives et leurs référents" in html
     assert "<code>email_referent</code>" in html
     assert "l'import n'efface rien" in html
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_page_offers_a_template_that_the_import_reads_as_it_is(signed_in, worker, kind):
+    url = reverse(f"federation:import_template_{kind}")
+    assert f'href="{url}"' in signed_in.get(PAGE).content.decode()
+
+    response = signed_in.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="modele-import-cooperatives.{kind}"'
+    )
+    template = b"".join(response.streaming_content) if response.streaming else response.content
+    if kind == "csv":
+        assert template.decode() == '\ufeff"nom";"region";"site_web";"presentation";' + (
+            '"email_referent";"slug"\r\n'
+        )
+    else:
+        sheet = load_workbook(io.BytesIO(template)).active
+        assert [cell.value for cell in next(sheet.iter_rows())] == list(importing.COLUMNS)
+        # Filled in with one cooperative, the template passes the dry run.
+        sheet.append(["Coopérative Epsilon", "Bretagne", "", "", "", ""])
+        filled = io.BytesIO()
+        sheet.parent.save(filled)
+        report = dry_run(
+            signed_in,
+            worker,
+            {"fichier": SimpleUploadedFile("modele.xlsx", filled.getvalue())},
+        ).content.decode()
+        assert "Coopérative Epsilon" in report and "créée" in report
 
 
 def test_the_dry_run_reports_line_by_line_and_writes_nothing(signed_in, worker):

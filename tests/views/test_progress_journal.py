@@ -227,6 +227,16 @@ def test_the_queue_lists_the_updates_waiting(client, reviewer, project):
     assert "1 point d'étape attend votre relecture" in html
 
 
+def test_an_empty_queue_says_so_once_without_a_count_of_zero(client, reviewer, project):
+    _update(project, state=UpdateState.DRAFT, text="Brouillon caché")
+    client.force_login(reviewer)
+
+    html = client.get(reverse("federation:updates_queue")).content.decode()
+
+    assert "Aucun point d'étape n'attend de relecture." in html
+    assert "0 point" not in html
+
+
 def test_a_reviewer_publishes_an_update(client, reviewer, project):
     update = _update(project, state=UpdateState.SUBMITTED)
     client.force_login(reviewer)

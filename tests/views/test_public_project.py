@@ -1,6 +1,7 @@
 """/projets/<pk>/: a published project's page, with its indicators charted."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -41,9 +42,47 @@ def test_it_shows_the_project_its_chart_and_the_values_as_a_table(client, publis
     assert response.status_code == 200
     assert project.title in content and project.description in content
     assert "Logements livrés : de 0 logements (1er janvier 2025) à 120 logements" in content
-    assert '<polyline class="indicator-line" points="24.0,116.0 296.0,' in content
+    assert '<polyline class="indicator-line" points="35.9,184.0 348.0,' in content
     assert "<td>30 juin 2025</td><td>30 logements</td><td>Bilan</td>" in content
     assert "Cible atteinte" not in content
+
+
+def _svg_texts(content: str) -> list[str]:
+    start = content.index('class="indicator-svg"')
+    svg = content[start : content.index("</svg>", start)]
+    return [" ".join(text.split()) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_the_chart_has_its_axes_and_its_points_labelled(client, published):
+    project = Project.objects.filter(choice__selection=published).first()
+    _with_indicator(
+        project, [(datetime.date(2025, 6, 30), 30), (datetime.date(2025, 10, 1), 1250.5)]
+    )
+
+    content = client.get(reverse("public:project", args=[project.pk])).content.decode()
+
+    texts = _svg_texts(content)
+    # The value axis: the lowest value, the middle one, the highest (here the last measured).
+    assert texts[:3] == ["0", "625,25", "1 250,5"]
+    # The date axis: the first date (the baseline's) and the last, in French.
+    assert texts[3:5] == ["1er janvier 2025", "1er octobre 2025"]
+    # Each point is labelled with its value; the target is named under the drawing.
+    assert texts[5:] == ["0", "30", "1 250,5"]
+    assert "cible 120 logements</p>" in content
+
+
+def test_labels_that_would_overlap_are_left_out_the_latest_kept(client, published):
+    project = Project.objects.filter(choice__selection=published).first()
+    days = [datetime.date(2025, 12, 1) + datetime.timedelta(days=n) for n in range(12)]
+    _with_indicator(project, [(day, 10 + n) for n, day in enumerate(days)])
+
+    content = client.get(reverse("public:project", args=[project.pk])).content.decode()
+
+    # Every value is drawn, the baseline and twelve measurements within twelve days,
+    assert content.count('class="indicator-point"') == 13
+    # but the cluster's labels would cover each other: its latest value is labelled alone.
+    labels = re.findall(r'class="indicator-point-label"[^>]*>([^<]*)<', content)
+    assert labels == ["0", "21"]
 
 
 def test_it_says_when_the_target_is_reached(client, published):

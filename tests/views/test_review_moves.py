@@ -197,6 +197,70 @@ def test_the_locked_engagement_says_so_to_the_staff(client, reviewer, staff_a, c
     assert "verrouillé par la fédération" not in open_
 
 
+def _partly_sent_back(submitted, reviewer):
+    """``submitted`` sent back on engagement 2 alone, each project with an indicator."""
+    for project in Project.objects.filter(choice__selection=submitted):
+        factories.make_indicator(project)
+    workflow.request_changes(
+        selection=submitted,
+        by=reviewer,
+        message="Un seul point.",
+        engagements=Engagement.objects.filter(number=2),
+    )
+
+
+def _change_links(slug, project):
+    indicator = project.indicator_set.get()
+    number = project.choice.engagement.number
+    return [
+        reverse("workspace:project_create", args=[slug, number]),
+        reverse("workspace:project_edit", args=[slug, project.pk]),
+        reverse("workspace:project_delete", args=[slug, project.pk]),
+        reverse("workspace:indicator_create", args=[slug, project.pk]),
+        reverse("workspace:indicator_edit", args=[slug, indicator.pk]),
+        reverse("workspace:indicator_delete", args=[slug, indicator.pk]),
+    ]
+
+
+def test_a_locked_engagement_offers_no_change_the_service_would_refuse(
+    client, reviewer, staff_a, coop_a, submitted
+):
+    _partly_sent_back(submitted, reviewer)
+    locked = Project.objects.get(choice__selection=submitted, choice__engagement__number=1)
+    sent_back = Project.objects.get(choice__selection=submitted, choice__engagement__number=2)
+    client.force_login(staff_a)
+
+    locked_page = client.get(reverse("workspace:engagement", args=[coop_a.slug, 1]))
+    open_page = client.get(reverse("workspace:engagement", args=[coop_a.slug, 2]))
+
+    for link in _change_links(coop_a.slug, locked):
+        assert f'href="{link}"' not in locked_page.content.decode(), link
+    assert ">Modifier<" not in locked_page.content.decode().replace("\n", "")
+    for link in (
+        _change_links(coop_a.slug, sent_back)[:2] + _change_links(coop_a.slug, sent_back)[4:5]
+    ):
+        assert f'href="{link}"' in open_page.content.decode(), link
+
+
+def test_a_kept_address_of_a_locked_form_leads_back_before_anything_is_typed(
+    client, reviewer, staff_a, coop_a, submitted
+):
+    _partly_sent_back(submitted, reviewer)
+    locked = Project.objects.get(choice__selection=submitted, choice__engagement__number=1)
+    client.force_login(staff_a)
+    engagement_page = reverse("workspace:engagement", args=[coop_a.slug, 1])
+
+    for url in [
+        reverse("workspace:project_create", args=[coop_a.slug, 1]),
+        reverse("workspace:project_edit", args=[coop_a.slug, locked.pk]),
+        reverse("workspace:indicator_create", args=[coop_a.slug, locked.pk]),
+        reverse("workspace:indicator_edit", args=[coop_a.slug, locked.indicator_set.get().pk]),
+    ]:
+        response = client.get(url, follow=True)
+        assert response.redirect_chain == [(engagement_page, 302)], url
+        assert "engagement 1 est verrouillé par la fédération" in response.content.decode()
+
+
 def test_a_refused_decision_starts_with_an_error_summary_and_keeps_the_text(
     client, reviewer, submitted
 ):

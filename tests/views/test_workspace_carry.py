@@ -178,3 +178,61 @@ def test_staff_of_another_cooperative_get_a_404(client, carried, coop_a, staff_b
         )
         assert response.status_code == 404
     assert Project.objects.get(pk=project.pk).carry == ""
+
+
+@pytest.fixture
+def two_engagements(reference, coop_a, staff_a):
+    """Alice's new draft, copied from a validated 2024 selection of engagements 1 and 2."""
+    reviewer = factories.make_reviewer()
+    first = factories.make_campaign("Campagne 2024", open_=False, minimum=1)
+    old = factories.make_selection(coop_a, first, numbers=[1, 2], projects_per=1)
+    cycles_support.submit_and_validate(old, first, reviewer)
+    second = factories.make_campaign("Campagne 2027", minimum=1)
+    return workflow.start_selection(cooperative=coop_a, campaign=second, by=staff_a, copy_from=old)
+
+
+def test_the_abandon_page_says_what_the_last_project_s_engagement_needs(
+    client, two_engagements, coop_a, staff_a
+):
+    client.force_login(staff_a)
+    only = Project.objects.get(choice__selection=two_engagements, choice__engagement__number=2)
+
+    html = client.get(reverse("workspace:project_drop", args=[coop_a.slug, only.pk])).content
+
+    assert "doit recevoir un nouveau projet ou être décoché" in html.decode()
+    assert 'id="dernier-projet"' in html.decode()
+
+
+def test_the_abandon_page_is_quiet_when_other_projects_remain(client, carried, coop_a, staff_a):
+    client.force_login(staff_a)
+    project = _projects(carried)[0]
+
+    html = client.get(reverse("workspace:project_drop", args=[coop_a.slug, project.pk])).content
+
+    assert 'id="dernier-projet"' not in html.decode()
+
+
+def test_the_reason_reaches_the_reviewer_when_its_engagement_is_then_unticked(
+    client, two_engagements, coop_a, staff_a
+):
+    client.force_login(staff_a)
+    only = Project.objects.get(choice__selection=two_engagements, choice__engagement__number=2)
+    client.post(
+        reverse("workspace:project_drop", args=[coop_a.slug, only.pk]),
+        {"reason": "Le bailleur s'est retiré du programme."},
+    )
+    engagement_1 = two_engagements.choices.get(engagement__number=1).engagement
+    unticked = client.post(
+        reverse("workspace:choose", args=[coop_a.slug]), {"engagements": [engagement_1.pk]}
+    )
+    assert unticked.status_code == 302
+    assert list(two_engagements.choices.values_list("engagement__number", flat=True)) == [1]
+    workflow.submit_selection(selection=two_engagements, by=staff_a)
+    client.force_login(factories.make_reviewer("rene"))
+
+    html = client.get(reverse("federation:review", args=[two_engagements.pk])).content.decode()
+
+    removed = html.split('id="titre-retires"')[1].split("</section>")[0]
+    assert "Engagement 2 : " in removed
+    assert only.title in removed
+    assert "Le bailleur s&#x27;est retiré du programme." in removed
