@@ -194,6 +194,16 @@ class InvitationForm(forms.ModelForm):
             "cooperative": _("Laissez vide pour inviter un relecteur de la fédération."),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every invitation has a role: no empty choice to pick by mistake, the least
+        # powerful one first. The cooperative's empty choice is a real answer, named.
+        # (A sent invitation is shown read-only, without these fields.)
+        if "role" in self.fields:
+            self.fields["role"].choices = Invitation.Role.choices
+        if "cooperative" in self.fields:
+            self.fields["cooperative"].empty_label = _("Aucune (relecteur de la fédération)")
+
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])
 
@@ -225,7 +235,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = [InvitationStateFilter, "role"]
     search_fields = ["email", "cooperative__name", "cooperative__slug"]
     list_select_related = ["cooperative", "invited_by"]
-    autocomplete_fields = ["cooperative"]
+    # A plain list, named by its label, rather than the autocomplete widget, whose
+    # combobox takes its name from the value shown (none when empty).
     date_hierarchy = "sent_at"
     actions = ["resend", "revoke"]
     readonly_fields = [
