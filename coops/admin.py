@@ -199,10 +199,12 @@ class InvitationForm(forms.ModelForm):
         # Every invitation has a role: no empty choice to pick by mistake, the least
         # powerful one first. The cooperative's empty choice is a real answer, named.
         # (A sent invitation is shown read-only, without these fields.)
-        if "role" in self.fields:
-            self.fields["role"].choices = Invitation.Role.choices
-        if "cooperative" in self.fields:
-            self.fields["cooperative"].empty_label = _("Aucune (relecteur de la fédération)")
+        role = self.fields.get("role")
+        if isinstance(role, forms.ChoiceField):
+            role.choices = Invitation.Role.choices
+        cooperative = self.fields.get("cooperative")
+        if isinstance(cooperative, forms.ModelChoiceField):
+            cooperative.empty_label = _("Aucune (relecteur de la fédération)")
 
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])
