@@ -6,7 +6,6 @@ change is recorded), invitations through ``coops.invitations`` (the e-mail is
 sent, the link's token never shown). The history of the teams is read-only.
 """
 
-from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +16,6 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.db.models.fields import BLANK_CHOICE_DASH
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -200,18 +198,20 @@ class InvitationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Guests are invited by their cooperative's référents, who choose their last day.
-        # (A sent invitation is shown read-only: no field to narrow.)
-        if "role" in self.fields:
-            role = cast(forms.ChoiceField, self.fields["role"])
+        # Every invitation has a role: no empty choice to pick by mistake, the least
+        # powerful one first. Guests are invited by their cooperative's référents, who
+        # choose their last day. The cooperative's empty choice is a real answer, named.
+        # (A sent invitation is shown read-only, without these fields.)
+        role = self.fields.get("role")
+        if isinstance(role, forms.ChoiceField):
             role.choices = [
-                *BLANK_CHOICE_DASH,
-                *(
-                    (choice.value, choice.label)
-                    for choice in Invitation.Role
-                    if choice != Invitation.Role.GUEST
-                ),
+                (choice.value, choice.label)
+                for choice in Invitation.Role
+                if choice != Invitation.Role.GUEST
             ]
+        cooperative = self.fields.get("cooperative")
+        if isinstance(cooperative, forms.ModelChoiceField):
+            cooperative.empty_label = _("Aucune (relecteur de la fédération)")
 
     def clean_email(self):
         return invitations.normalise_email(self.cleaned_data["email"])
@@ -244,7 +244,8 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = [InvitationStateFilter, "role"]
     search_fields = ["email", "cooperative__name", "cooperative__slug"]
     list_select_related = ["cooperative", "invited_by"]
-    autocomplete_fields = ["cooperative"]
+    # A plain list, named by its label, rather than the autocomplete widget, whose
+    # combobox takes its name from the value shown (none when empty).
     date_hierarchy = "sent_at"
     actions = ["resend", "revoke"]
     readonly_fields = [

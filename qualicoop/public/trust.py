@@ -7,23 +7,19 @@ Their facts come from the settings (publisher, host, contact address) and from
 the reference data (pillars, engagements, the current campaign), never retyped.
 """
 
-import datetime
-
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from commitments.models import Campaign, Engagement, Pillar
+from qualicoop.lib import spreadsheets
 from qualicoop.lib.public_cache import public_page
 
+from . import accessibility_audit as audit
 from .opendata import LICENCE_NAME, LICENCE_URL
-
-# The day the accessibility declaration was last drawn up: it changes when the
-# portal is checked again, not when the page is deployed.
-ACCESSIBILITY_DECLARATION_DATE = datetime.date(2026, 12, 2)
 
 # Browsers ask for /favicon.ico on their own; a day is enough for a new mark to show.
 FAVICON_MAX_AGE = 60 * 60 * 24
@@ -98,12 +94,32 @@ def contact(request):
 @public_page()
 @require_safe
 def accessibility(request):
-    """Anyone: the accessibility declaration (RGAA 4.1) and the ways of recourse."""
+    """Anyone: the accessibility declaration (RGAA 4.1), from its audit; the ways of recourse."""
+    criteria = audit.grid()
     return render(
         request,
         "public/trust/accessibility.html",
-        {"publisher": _publisher(), "declared_on": ACCESSIBILITY_DECLARATION_DATE},
+        {
+            "publisher": _publisher(),
+            # The declaration is drawn up from the audit, on the audit's day.
+            "declared_on": audit.AUDIT_DATE,
+            "conformance": audit.conformance(criteria),
+            "criteria_count": len(criteria),
+            "non_conformities": audit.non_conformities(),
+            "sample": audit.SAMPLE,
+        },
     )
+
+
+@require_safe
+def accessibility_grid(request):
+    """Anyone: the audit's grid, the file the declaration's rate is computed from, as kept."""
+    response = HttpResponse(
+        spreadsheets.BOM + audit.GRID_FILE.read_text(encoding="utf-8"),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="quali-coop-audit-rgaa-4-1.csv"'
+    return response
 
 
 @require_safe

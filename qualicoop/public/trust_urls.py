@@ -12,5 +12,6 @@ urlpatterns = [
     path("mentions-legales/", trust.legal_notice, name="legal"),
     path("contact/", trust.contact, name="contact"),
     path("accessibilite/", trust.accessibility, name="accessibility"),
+    path("accessibilite/grille-rgaa.csv", trust.accessibility_grid, name="accessibility_grid"),
     path("favicon.ico", trust.favicon, name="favicon"),
 ]

@@ -152,10 +152,31 @@
   if (!expiresAt || !warning) {
     return;
   }
+  /* On a phone the notice spans the screen's width: it goes to the top or the
+     bottom edge, whichever covers less of the field being typed in (WCAG 2.4.11). */
+  function overlap(box, top, bottom) {
+    return Math.max(0, Math.min(box.bottom, bottom) - Math.max(box.top, top));
+  }
+  function keepClear() {
+    var field = document.activeElement;
+    if (warning.hidden || !field || field === document.body || warning.contains(field)) {
+      return;
+    }
+    var box = field.getBoundingClientRect();
+    var height = warning.offsetHeight;
+    var margin = 16;
+    var below = overlap(box, window.innerHeight - margin - height, window.innerHeight - margin);
+    var above = overlap(box, margin, margin + height);
+    warning.classList.toggle("session-warning-top", above < below);
+  }
+  document.addEventListener("focusin", keepClear);
+  window.addEventListener("scroll", keepClear, { passive: true });
+  window.addEventListener("resize", keepClear);
   function schedule() {
     window.setTimeout(function () {
       /* Announced (role="alert"), without taking the focus from a field being typed in. */
       warning.hidden = false;
+      keepClear();
     }, Math.max(0, expiresAt - warnBefore - Date.now()));
   }
   warning.querySelector("button").addEventListener("click", function () {

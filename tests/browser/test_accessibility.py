@@ -9,7 +9,6 @@ page must also have exactly one h1 and declare the language it is written in.
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from commitments import workflow
@@ -23,7 +22,8 @@ from commitments.models import (
     Status,
 )
 from coops.models import Cooperative, Membership
-from tests.browser.support import log_in, open_account_menu, sign_in
+from tests.browser.support import log_in, open_account_menu, sign_in, sign_out
+from tests.rgaa_support import load_demonstration, sample_addresses
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,9 +34,7 @@ AXE = Axe()
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("loaddata", "reference", "cooperatives", "campaign_2024", verbosity=0)
-    # Tests run with DEBUG off, where the command wants to be told twice.
-    call_command("create_demo_accounts", force=True, verbosity=0)
+    load_demonstration()
 
 
 class Audit:
@@ -114,6 +112,29 @@ def _public_pages():
         "/contact/",
         "/accessibilite/",
     ]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_it_finds_no_serious_violation_on_the_pages_of_the_rgaa_sample(
+    page, live_server, demo, language
+):
+    """The accessibility declaration's sample, page by page, each as its people see it."""
+    base = live_server.url
+    buttons = {"fr": ("Se connecter", "Se déconnecter"), "en": ("Sign in", "Sign out")}
+    sign_in_button, sign_out_button = buttons[language]
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    audit = Audit(page, base, language)
+    signed_in = ""
+    for sample_page, path in sorted(sample_addresses(), key=lambda each: each[0].who):
+        if sample_page.who != signed_in:
+            if signed_in:
+                sign_out(page, button=sign_out_button)
+            log_in(page, base, sample_page.who, button=sign_in_button)
+            signed_in = sample_page.who
+        audit.visit(path)
+        expect(page.locator("h1")).to_have_count(1)
+    assert audit.pages == len(sample_addresses())
+    audit.assert_clean()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -303,6 +324,9 @@ def test_it_finds_no_serious_violation_in_the_admin(page, live_server, demo):
         f"/admin/commitments/engagement/{engagement.pk}/change/",
         f"/admin/auth/user/{demo_user.pk}/change/",
         "/admin/auth/user/add/",
+        # Invitations' form (its lists named by their labels), the second factor's devices.
+        "/admin/coops/invitation/add/",
+        "/admin/otp_totp/totpdevice/",
         "/admin/commitments/campaign/add/",
     ]:
         audit.visit(path)

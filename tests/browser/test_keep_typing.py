@@ -109,3 +109,61 @@ def test_long_fields_count_their_characters_live(page, live_server, editing):
     expect(counter).not_to_have_attribute("aria-live", "polite")
     page.fill("#id_description", "x" * 4600)
     expect(counter).to_have_attribute("aria-live", "polite")
+
+
+# The page scrolled, at once, so that the element's top is ``top`` pixels down the screen.
+PLACED = """(element, top) => {
+  const box = element.getBoundingClientRect();
+  window.scrollTo({top: window.scrollY + box.top - top, behavior: 'instant'});
+}"""
+
+# The boxes of the session's notice and of the focused field, in the viewport.
+BOXES = """() => {
+  const box = (element) => {
+    const r = element.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+  };
+  return {
+    warning: box(document.getElementById('session-warning')),
+    field: box(document.activeElement),
+    height: window.innerHeight,
+  };
+}"""
+
+
+def _overlaps(a, b):
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_sessions_notice_never_covers_the_field_being_typed_in(
+    browser, browser_context_args, live_server, editing, settings
+):
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 390, "height": 844}}
+    )
+    page = context.new_page()
+    settings.SESSION_COOKIE_AGE = 5 * 60 + 3  # the notice shows at once
+    project = editing["project"]
+    edit_path = f"/espace/cooperative-alpha/projets/{project.pk}/modifier/"
+    page.goto(f"{live_server.url}/compte/connexion/?next={edit_path}")
+    sign_in(page, "alice", factories.PASSWORD)
+    expect(page.locator("#session-warning")).to_be_visible(timeout=10_000)
+
+    # A field at the foot of the screen, where the notice first shows, then one higher up.
+    fields = page.locator("form#projet").locator("input[type=text], textarea")
+    for field, top in [(fields.last, 844 - 150), (fields.first, 250)]:
+        field.evaluate(PLACED, top)
+        field.focus()
+        field.press_sequentially("abc")
+        page.evaluate("() => new Promise(requestAnimationFrame)")
+        boxes = page.evaluate(BOXES)
+        assert boxes["field"]["top"] == pytest.approx(top, abs=2), boxes
+        assert not _overlaps(boxes["warning"], boxes["field"]), boxes
+    context.close()

@@ -1,5 +1,7 @@
 """The Django admin: every model of coops and commitments, with the workflow's fields locked."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -138,3 +140,13 @@ def test_it_is_closed_to_staff_without_admin_rights(client, staff_a):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_second_factor_devices_search_is_labelled_in_french(admin_client):
+    html = admin_client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
+
+    label = re.search(r'<label for="searchbar">(.*?)</label>', html, re.S)
+    assert label is not None
+    assert 'alt=""' in label.group(1)
+    assert "Rechercher dans la liste" in label.group(1)
+    assert 'alt="Search"' not in html

@@ -1,5 +1,6 @@
 """The admin's side of onboarding: invitations sent and managed, teams' history, team rules."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,27 @@ def test_adding_a_user_by_hand_points_to_invitations_first(admin_client):
     assert "Ajout de utilisateur" not in html
     assert admin_url("invitation", "add") in html
     assert reverse("federation:import") in html
+
+
+def _select(html, name):
+    """The <select> element named ``name`` in ``html``, from its opening tag to its end."""
+    found = re.search(rf'<select[^>]*name="{name}"[^>]*>.*?</select>', html, re.S)
+    assert found is not None, f"no <select name={name!r}>"
+    return found.group(0)
+
+
+def test_the_invitation_form_names_its_comboboxes_and_offers_no_empty_role(admin_client, coop_a):
+    html = admin_client.get(admin_url("invitation", "add")).content.decode()
+
+    for field in ("cooperative", "role"):
+        assert f'<label class="required" for="id_{field}">' in html or (
+            f'<label for="id_{field}">' in html
+        )
+    role = _select(html, "role")
+    assert 'value=""' not in role
+    assert re.findall(r'<option value="(\w+)"', role) == [
+        value for value, _ in Invitation.Role.choices
+    ]
+    # A cooperative is optional (a reviewer's invitation has none): its empty option says so.
+    assert 'value=""' in _select(html, "cooperative")
+    assert "Aucune (relecteur de la fédération)" in _select(html, "cooperative")

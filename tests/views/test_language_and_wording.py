@@ -107,3 +107,45 @@ def test_an_engagement_with_no_project_says_0_projet(client, reference):
     # French puts 0 in the singular: "0 projet", "Choisi par 0 coopérative".
     assert len(re.findall(r"\b0 projet\b(?!s)", html)) == 12
     assert "0 projets" not in html and "0 coopératives" not in html
+
+
+def test_the_english_project_statistics_and_directory_pages_mark_french_content(client, seed):
+    client = english(client)
+    project = Project.objects.published().select_related("choice__engagement").first()
+    cooperative = project.choice.selection.cooperative
+
+    page = client.get(project.get_absolute_url()).content.decode().replace("&#x27;", "'")
+    statistics = client.get(reverse("discovery:statistics")).content.decode()
+    directory = client.get(reverse("public:cooperatives")).content.decode()
+
+    marked = [text.replace("&#x27;", "'") for text in french_elements(page)]
+    assert project.title in marked  # the heading and the breadcrumb
+    assert project.choice.engagement.title.replace("’", "'") in [
+        text.replace("’", "'") for text in marked
+    ]
+    assert cooperative.name in marked
+    assert f'<p class="fs-5" lang="fr">{project.description.splitlines()[0]}' in page
+    assert "Instaurer un dialogue constructif avec ses associés" in french_elements(statistics)
+    assert cooperative.name in [text.replace("&#x27;", "'") for text in french_elements(directory)]
+
+
+def test_the_english_workspace_and_review_mark_french_content(
+    client, campaign, coop_a, staff_a, reviewer
+):
+    selection = factories.make_selection(coop_a, campaign, numbers=[1])
+    project = Project.objects.get(choice__selection=selection)
+    engagement = project.choice.engagement
+    client = english(client)
+
+    client.force_login(staff_a)
+    dashboard = client.get(reverse("workspace:dashboard", args=[coop_a.slug])).content.decode()
+    page = client.get(reverse("workspace:engagement", args=[coop_a.slug, 1])).content.decode()
+    client.force_login(reviewer)
+    review = client.get(reverse("federation:review", args=[selection.pk])).content.decode()
+
+    assert coop_a.name in french_elements(dashboard)
+    for html in (page, review):
+        marked = [text.replace("&#x27;", "'") for text in french_elements(html)]
+        assert engagement.title.replace("&#x27;", "'") in marked
+        assert project.title in marked
+    assert coop_a.name in french_elements(review)

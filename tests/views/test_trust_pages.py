@@ -4,12 +4,19 @@ Each one is public, in French, listed in the sitemap, linked from every page's
 footer, and runs a fixed number of queries.
 """
 
+import csv
+import io
 import re
+from decimal import ROUND_DOWN, Decimal
 from html import unescape
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
+
+from qualicoop.public import accessibility_audit
+from tests.rgaa_support import load_demonstration, sample_addresses
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +163,7 @@ def test_the_accessibility_declaration_follows_the_rgaa_model(client, db):
         "Voies de recours",
     ]:
         assert heading in text
-    assert "Cette déclaration a été établie le 2 décembre 2026." in text
+    assert "Cette déclaration a été établie le 8 décembre 2026." in text
     assert "Défenseur des droits" in text and "Libre réponse 71120" in text
     assert settings.CONTACT_EMAIL in text
 
@@ -176,3 +183,89 @@ def test_the_favicon_answers_at_the_root(client, db):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/x-icon"
     assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def _grid_rows(text):
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+
+
+def _rate_of(rows, codes):
+    """The RGAA rate, from the grid's rows: C on every applicable page, over the applicable."""
+    conforming = not_conforming = 0
+    for row in rows:
+        results = {row[code] for code in codes}
+        if "NC" in results:
+            not_conforming += 1
+        elif results != {"NA"}:
+            conforming += 1
+    rate = Decimal(100 * conforming) / Decimal(conforming + not_conforming)
+    return conforming, conforming + not_conforming, rate.quantize(Decimal("0.01"), ROUND_DOWN)
+
+
+def test_the_audit_grid_downloads_with_every_criterion_and_page(client, db):
+    response = client.get(reverse("trust:accessibility_grid"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = _grid_rows(response.content.decode())
+    assert len(rows) == 106
+    assert len({row["critere"] for row in rows}) == 106
+    codes = [page.code for page in accessibility_audit.SAMPLE]
+    for row in rows:
+        assert {row[code] for code in codes} <= {"C", "NC", "NA"}, row["critere"]
+        assert row["justification"].strip(), row["critere"]
+        assert row["methode"] in {"automatique", "manuelle", "automatique et manuelle"}
+
+
+def test_the_declaration_shows_the_rate_computed_from_the_grid(client, db):
+    rows = _grid_rows(client.get(reverse("trust:accessibility_grid")).content.decode())
+    codes = [page.code for page in accessibility_audit.SAMPLE]
+    conforming, applicable, rate = _rate_of(rows, codes)
+
+    response = client.get(reverse("trust:accessibility"))
+
+    text = text_of(response)
+    shown = str(rate).replace(".", ",")
+    assert f"RGAA), version 4.1 : {shown} % des critères applicables sont respectés." in text
+    assert f"{conforming} critères conformes sur {applicable} critères applicables" in text
+    assert 'href="/accessibilite/grille-rgaa.csv"' in response.content.decode()
+    # Every criterion found not conforming is listed with its correction and its date.
+    for row in rows:
+        if "NC" in {row[code] for code in codes}:
+            assert f"Critère {row['critere']} : " in text
+    assert text.count("Correction prévue : ") == sum(
+        "NC" in {row[code] for code in codes} for row in rows
+    )
+
+
+def test_the_declaration_tells_its_tools_plan_and_documents(client, db):
+    text = text_of(client.get(reverse("trust:accessibility")))
+
+    assert "L'audit de conformité réalisé le 8 décembre 2026" in text
+    assert "Schéma pluriannuel de mise en accessibilité" in text
+    for tool in ["axe-core", "Nu Html Checker", "pdfua"]:
+        assert tool in text
+    assert "balisés selon PDF/UA-1" in text
+    assert "n'ont pas été vérifiés" not in text
+    assert "Dérogations pour charge disproportionnée" in text
+    # The sample the grid and the browser checks cover, page by page.
+    for page in accessibility_audit.SAMPLE:
+        assert str(page.name) in text
+
+
+def test_every_page_of_the_sample_answers_to_its_people(client, db):
+    load_demonstration()
+
+    for page, path in sample_addresses():
+        client.logout()
+        if page.who:
+            client.force_login(User.objects.get(username=page.who))
+        response = client.get(path)
+        assert response.status_code == 200, f"{page.code} {path}: {response.status_code}"
+        assert response.content.decode().count("<h1") == 1, path
+
+
+def test_the_grid_reads_no_data(client, seed, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get(reverse("trust:accessibility_grid")).status_code == 200

@@ -1,5 +1,6 @@
 """The team page: members see it, référents change it, the last référent stays."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -261,3 +262,19 @@ def test_the_history_pages_through_and_has_an_empty_state(client, coop_a, staff_
     assert "personne0@example.org" in first and "personne24@example.org" not in first
     assert "personne24@example.org" in second
     assert beyond.status_code == 200
+
+
+def test_the_members_table_scrolls_in_a_named_region_the_keyboard_reaches(
+    client, coop_a, contributor_a
+):
+    """On a narrow screen the table scrolls sideways: its region takes the focus and has a name."""
+    client.force_login(contributor_a)
+
+    html = client.get(url("team", coop_a)).content.decode()
+
+    wrapper = re.search(r'<div class="table-responsive"[^>]*>\s*<table', html)
+    assert wrapper is not None
+    opening = wrapper.group(0)
+    assert 'tabindex="0"' in opening
+    assert 'role="region"' in opening
+    assert 'aria-label="Membres de l\'équipe"' in opening
