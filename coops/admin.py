@@ -6,7 +6,6 @@ change is recorded), invitations through ``coops.invitations`` (the e-mail is
 sent, the link's token never shown). The history of the teams is read-only.
 """
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
