@@ -1,11 +1,15 @@
-"""A référente gives a project to a contributor and limits her to it, in a real browser."""
+"""A référente gives a project to a contributor, limits her to it and chooses a weekly
+digest of her notifications, in a real browser."""
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from commitments.models import Project
+from qualicoop.accounts.models import Delivery, NotificationSetting
+from qualicoop.lib.notify import Kind
 from tests import factories
+from tests.browser.support import log_in, open_account_menu
 
 
 @pytest.fixture
@@ -26,13 +30,6 @@ def team(transactional_db):
     return coop, first, second
 
 
-def _sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_contributor_limited_to_her_project_edits_it_and_no_other(new_page, live_server, team):
@@ -41,7 +38,7 @@ def test_a_contributor_limited_to_her_project_edits_it_and_no_other(new_page, li
 
     # Rose, référente, gives the first project to Claire...
     rose = new_page()
-    _sign_in(rose, live_server, "rose")
+    log_in(rose, live_server.url, "rose", factories.PASSWORD)
     rose.goto(engagement)
     rose.get_by_role("link", name=f"Modifier « {hers.title} »").click()
     rose.get_by_label("Porteur du projet").select_option(label="Claire Dupont")
@@ -58,9 +55,24 @@ def test_a_contributor_limited_to_her_project_edits_it_and_no_other(new_page, li
         rose.get_by_text("Claire Dupont ne modifie plus que les projets qu'il ou elle porte.")
     ).to_be_visible()
 
+    # Rose then asks for the news of the year in a weekly digest, from her account's menu.
+    open_account_menu(rose)
+    rose.get_by_role("link", name="Mes notifications").click()
+    for kind in Kind:
+        rose.get_by_role("group", name=kind.label).get_by_label("Résumé hebdomadaire").check()
+    rose.get_by_role("button", name="Enregistrer mes choix").click()
+    expect(rose.get_by_text("Vos choix de notifications sont enregistrés.")).to_be_visible()
+    for kind in Kind:
+        expect(
+            rose.get_by_role("group", name=kind.label).get_by_label("Résumé hebdomadaire")
+        ).to_be_checked()
+    assert set(
+        NotificationSetting.objects.filter(user__username="rose").values_list("kind", "delivery")
+    ) == {(kind.value, Delivery.WEEKLY) for kind in Kind}
+
     # Claire finds her project under "Mes projets" and edits it.
     claire = new_page()
-    _sign_in(claire, live_server, "claire")
+    log_in(claire, live_server.url, "claire", factories.PASSWORD)
     claire.goto(engagement)
     expect(claire.get_by_role("link", name=f"Modifier « {other.title} »")).to_have_count(0)
     claire.get_by_role("link", name="Mes projets").click()
