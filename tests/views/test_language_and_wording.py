@@ -1,11 +1,13 @@
 """Languages and wording: French content marked as such in English pages, and French plurals."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from commitments import progress
 from commitments.models import Project
 from tests import factories
 
@@ -149,3 +151,124 @@ def test_the_english_workspace_and_review_mark_french_content(
         assert engagement.title.replace("&#x27;", "'") in marked
         assert project.title in marked
     assert coop_a.name in french_elements(review)
+
+
+# --- Every audience: each text of the federation and the cooperatives read as French ---
+
+VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+
+
+class _TextLanguages(HTMLParser):
+    """Each text of a page with the language it is read in: its nearest ``lang``."""
+
+    def __init__(self):
+        super().__init__()
+        self.open = []  # (tag, language) of the elements around the current text
+        self.texts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID_ELEMENTS:
+            inherited = self.open[-1][1] if self.open else ""
+            self.open.append((tag, dict(attrs).get("lang") or inherited))
+
+    def handle_endtag(self, tag):
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
+
+    def handle_data(self, data):
+        if data.strip() and self.open:
+            self.texts.append((self.open[-1][1], " ".join(data.split())))
+
+
+def read_as_french(html):
+    """The texts of ``html`` that a screen reader reads in French."""
+    parser = _TextLanguages()
+    parser.feed(html)
+    return [text for language, text in parser.texts if language == "fr"]
+
+
+def assert_read_as_french(html, *contents):
+    french = read_as_french(html)
+    for content in contents:
+        assert any(content in text for text in french), content
+
+
+def marked_french(html):
+    """The elements a page marks lang="fr", but for the page itself and the language switch."""
+    return re.findall(r'<(?!html)\w+[^>]*\slang="fr"(?![^>]*hreflang)[^>]*>', html)
+
+
+@pytest.fixture
+def journal(reference, campaign, coop_a, staff_a, reviewer):
+    """A published selection, an indicator, a follow-up, an update sent and one sent back."""
+    selection = factories.make_published(coop_a, campaign, reviewer, numbers=range(1, 9))
+    project = Project.objects.filter(choice__selection=selection).order_by("pk").first()
+    project.objectives = "Loger cinquante ménages."
+    project.indicators = "Nombre de logements livrés."
+    project.save()
+    indicator = factories.make_indicator(project, unit="logements")
+    factories.make_follow_up(campaign, name="Suivi annuel 2026")
+    sent = factories.make_progress_update(project, text="Les fondations sont coulées.", by=staff_a)
+    back = factories.make_progress_update(project, text="Le permis est accordé.", by=staff_a)
+    progress.send_back_update(update=back, by=reviewer, remark="Précisez la date du permis.")
+    return {"project": project, "indicator": indicator, "sent": sent}
+
+
+def test_the_english_follow_up_pages_read_the_cooperatives_texts_in_french(
+    client, journal, coop_a, staff_a, reviewer
+):
+    project = journal["project"]
+    client = english(client)
+
+    client.force_login(staff_a)
+    follow_up = client.get(reverse("workspace:follow_up", args=[coop_a.slug])).content.decode()
+    account = client.get(reverse("accounts:account")).content.decode()
+    client.force_login(reviewer)
+    queue = client.get(reverse("federation:updates_queue")).content.decode()
+    review = client.get(
+        reverse("federation:update_review", args=[journal["sent"].pk])
+    ).content.decode()
+    dashboard = client.get(reverse("federation:dashboard")).content.decode()
+
+    assert_read_as_french(
+        follow_up,
+        "Suivi annuel 2026",
+        project.choice.engagement.title,
+        project.title,
+        "Les fondations sont coulées.",
+        "Précisez la date du permis.",
+    )
+    assert_read_as_french(account, coop_a.name)
+    assert_read_as_french(queue, coop_a.name, project.title, "Les fondations sont coulées.")
+    assert_read_as_french(
+        review, coop_a.name, project.choice.engagement.title, project.title, "Les fondations"
+    )
+    assert_read_as_french(dashboard, "Campagne ouverte", coop_a.name)
+
+
+def test_the_english_project_page_reads_objectives_and_units_in_french(client, journal):
+    project = journal["project"]
+    progress.publish_update(update=journal["sent"], by=None)
+
+    html = english(client).get(project.get_absolute_url()).content.decode()
+
+    assert_read_as_french(
+        html, "Loger cinquante ménages.", "Nombre de logements livrés.", "logements"
+    )
+
+
+def test_in_french_the_follow_up_pages_mark_no_content(client, journal, coop_a, staff_a, reviewer):
+    client.force_login(staff_a)
+    follow_up = client.get(reverse("workspace:follow_up", args=[coop_a.slug])).content.decode()
+    client.force_login(reviewer)
+    queue = client.get(reverse("federation:updates_queue")).content.decode()
+    project_page = client.get(journal["project"].get_absolute_url()).content.decode()
+
+    for html in (follow_up, queue, project_page):
+        assert '<html lang="fr">' in html
+        assert marked_french(html) == []
