@@ -225,9 +225,12 @@ def test_the_english_follow_up_pages_read_the_cooperatives_texts_in_french(
     project = journal["project"]
     client = english(client)
 
+    # Notifications are written in French whatever the reader's language, like the e-mails.
+    factories.make_notification(staff_a, text="Votre point d'étape a été publié.")
     client.force_login(staff_a)
     follow_up = client.get(reverse("workspace:follow_up", args=[coop_a.slug])).content.decode()
     account = client.get(reverse("accounts:account")).content.decode()
+    notifications = client.get(reverse("accounts:notifications")).content.decode()
     client.force_login(reviewer)
     queue = client.get(reverse("federation:updates_queue")).content.decode()
     review = client.get(
@@ -244,6 +247,7 @@ def test_the_english_follow_up_pages_read_the_cooperatives_texts_in_french(
         "Précisez la date du permis.",
     )
     assert_read_as_french(account, coop_a.name)
+    assert_read_as_french(notifications, "Votre point d'étape a été publié.")
     assert_read_as_french(queue, coop_a.name, project.title, "Les fondations sont coulées.")
     assert_read_as_french(
         review, coop_a.name, project.choice.engagement.title, project.title, "Les fondations"
@@ -263,12 +267,14 @@ def test_the_english_project_page_reads_objectives_and_units_in_french(client, j
 
 
 def test_in_french_the_follow_up_pages_mark_no_content(client, journal, coop_a, staff_a, reviewer):
+    factories.make_notification(staff_a)
     client.force_login(staff_a)
     follow_up = client.get(reverse("workspace:follow_up", args=[coop_a.slug])).content.decode()
+    notifications = client.get(reverse("accounts:notifications")).content.decode()
     client.force_login(reviewer)
     queue = client.get(reverse("federation:updates_queue")).content.decode()
     project_page = client.get(journal["project"].get_absolute_url()).content.decode()
 
-    for html in (follow_up, queue, project_page):
+    for html in (follow_up, notifications, queue, project_page):
         assert '<html lang="fr">' in html
         assert marked_french(html) == []
