@@ -37,6 +37,7 @@ The kinds of line and their keys (engagements and pillars by number):
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -238,14 +239,29 @@ class _Pending(set[int]):
     everything = False
 
 
-def _flush_after_commit() -> None:
-    flush()
+def _flush_after_commit(pending: _Pending) -> None:
+    """What the committed transaction marked and no move refreshed: done now.
+
+    Django empties the connection's list of callbacks before running them, so
+    the pending set is handed to this callback rather than looked up.
+    """
+    if getattr(connection, "_summaries_pending", None) is pending:
+        connection._summaries_pending = None  # type: ignore[attr-defined]
+    _apply(pending)
+
+
+def _flushes(callback: object, pending: _Pending) -> bool:
+    return (
+        isinstance(callback, functools.partial)
+        and callback.func is _flush_after_commit
+        and callback.args[0] is pending
+    )
 
 
 def _pending(create: bool) -> _Pending | None:
     pending: _Pending | None = getattr(connection, "_summaries_pending", None)
     if pending is not None and any(
-        entry[1] is _flush_after_commit for entry in connection.run_on_commit
+        _flushes(entry[1], pending) for entry in connection.run_on_commit
     ):
         return pending
     connection._summaries_pending = None  # type: ignore[attr-defined]
@@ -254,7 +270,7 @@ def _pending(create: bool) -> _Pending | None:
     pending = _Pending()
     connection._summaries_pending = pending  # type: ignore[attr-defined]
     # Rows written outside a move: their cooperatives are refreshed as it commits.
-    transaction.on_commit(_flush_after_commit)
+    transaction.on_commit(functools.partial(_flush_after_commit, pending))
     return pending
 
 
@@ -297,7 +313,15 @@ def mark_selections(selection_ids: Iterable[int]) -> None:
 def flush() -> None:
     """Refresh the cooperatives marked in this transaction (nothing to read when none)."""
     pending = _pending(create=False)
-    if pending is not None and pending.everything:
+    if pending is not None:
+        _apply(pending)
+
+
+def _apply(pending: _Pending) -> None:
+    """Refresh what ``pending`` holds, then empty it: nothing is worked out twice."""
+    if pending.everything:
+        pending.everything = False
+        pending.clear()
         rebuild()
     elif pending:
         ids = set(pending)

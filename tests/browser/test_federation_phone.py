@@ -35,7 +35,7 @@ from commitments.models import (
 from qualicoop.documents.models import SynthesisJob
 from tests import factories
 from tests.browser.demo import demo_draft, load_demo
-from tests.browser.support import log_in
+from tests.browser.support import log_in, unfold_navigation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -261,7 +261,7 @@ def test_a_reviewer_validates_a_selection_by_tapping(phone, live_server, campaig
     log_in(phone, base, "federation", tap=True)
 
     # The menu is folded on a phone: open it, then the federation's area.
-    phone.get_by_role("button", name="Ouvrir le menu").tap()
+    unfold_navigation(phone, tap=True)
     phone.get_by_role("link", name="Fédération", exact=True).tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sélections des coopératives")
 

@@ -410,3 +410,24 @@ def test_the_statistics_page_costs_the_same_with_ten_times_the_data(client, seed
     cache.clear()
 
     assert statistics_queries(client) == on_the_seed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_outside_a_move_are_counted_as_their_transaction_commits(reference):
+    # A fixture loaded raw, as `make run` and the browser tests load the seed: no
+    # move refreshes anything, the commit does (Django empties its list of
+    # callbacks before running them, so the callback carries what to refresh).
+    call_command("loaddata", "cooperatives", "campaign_2024", verbosity=0)
+    published = Selection.objects.published().count()
+    assert published > 0
+    assert summaries.lines()[(summaries.COOPERATIVES, "")][0] == published
+    assert_kept_equals_rebuilt("seed loaded")
+
+    # A published project deleted outside any move (the admin's way).
+    project = Project.objects.published().first()
+    engagement = str(project.choice.engagement.number)
+    before = summaries.lines()[(summaries.ENGAGEMENT_PROJECTS, engagement)][0]
+    with transaction.atomic():
+        project.delete()
+    assert summaries.lines()[(summaries.ENGAGEMENT_PROJECTS, engagement)][0] == before - 1
+    assert_kept_equals_rebuilt("project deleted")
